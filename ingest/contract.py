@@ -1,0 +1,138 @@
+"""Feed contracts: one YAML file per feed in ``ingest/feeds/``, validated here.
+
+A contract says, for every file kind of a feed, how to find it in a delivery
+folder, how to decode it and what every column is. Adding a feed means adding
+one YAML file; nothing else in the ingest names a feed.
+
+Raw column names are ASCII (the source header, lowercased, or the pinyin
+initials of a Chinese header) so the same raw layer reads the same on DuckDB
+and on Spark; staging renames them to English.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FEEDS_DIR = Path(__file__).parent / "feeds"
+
+# Logical column types. Identifier types are normalised (full-width to ASCII,
+# whitespace stripped, upper-cased) and validated; see ingest/validate.py.
+ColumnType = Literal[
+    "text",  # free text: whitespace trimmed, nothing else changed
+    "code",  # short code (ethnicity, industry, enum-like): NFKC + trim
+    "enum",  # one of `values`
+    "citizen_id",  # GB 11643 18 chars (legacy 15-digit upgraded)
+    "uscc",  # GB 32100 18 chars
+    "community_code",  # 12-digit NBS code
+    "grid_code",  # 15 digits
+    "building_code",  # 17 digits
+    "room_code",  # 25 digits
+    "phone",  # digits only after normalisation
+    "date",  # calendar date; accepted formats in `formats`
+    "datetime",  # local Asia/Shanghai timestamp without offset
+    "timestamptz",  # ISO 8601 with offset, stored as UTC
+    "yyyymm",  # a month as YYYYMM
+    "int",
+    "decimal",
+    "bool",
+    "list",  # JSON array or `separator`-joined text, stored as list[str]
+]
+
+# Severity of an invalid value: `quarantine` the whole row, or `flag` it and
+# keep the row (the value stays as delivered, normalised, with a flag).
+OnInvalid = Literal["quarantine", "flag"]
+
+
+class Column(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="Header / JSON key / Parquet column as delivered.")
+    name: str = Field(description="Raw-layer column name (ASCII snake_case).")
+    type: ColumnType
+    required: bool = False
+    on_invalid: OnInvalid = "quarantine"
+    pii: bool = Field(default=False, description="Personal data: never logged, pseudonymised.")
+    values: list[str] | None = None
+    formats: list[str] | None = None
+    separator: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Column:
+        if self.type == "enum" and not self.values:
+            raise ValueError(f"enum column {self.name} needs `values`")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
+            raise ValueError(f"raw column name {self.name!r} must be ASCII snake_case")
+        return self
+
+
+class FileKind(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="Short name, also the raw table name: raw.<kind>.")
+    description: str
+    pattern: str = Field(description="Regex on the file name; group `stamp` is the file's date.")
+    format: Literal["csv", "jsonl", "xlsx", "parquet"]
+    encoding: Literal["utf-8", "utf-8-sig", "gbk"] = "utf-8"
+    separator: str = ","
+    sheet: str | None = None
+    delivery: Literal["changes", "snapshot", "append", "monthly"]
+    cadence: Literal["hourly", "daily", "weekly", "monthly"]
+    key: list[str] = Field(description="Business key of a row (for duplicate detection).")
+    columns: list[Column]
+
+    @model_validator(mode="after")
+    def _check(self) -> FileKind:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.kind}: duplicate column names")
+        missing = set(self.key) - set(names)
+        if missing:
+            raise ValueError(f"{self.kind}: key columns {missing} not in columns")
+        if "stamp" not in re.compile(self.pattern).groupindex:
+            raise ValueError(f"{self.kind}: pattern needs a (?P<stamp>...) group")
+        return self
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+
+class Feed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feed: str
+    title: str
+    owner: str
+    description: str
+    files: list[FileKind]
+
+
+@lru_cache(maxsize=1)
+def load_feeds(directory: Path = FEEDS_DIR) -> dict[str, Feed]:
+    """All feed contracts by feed name, validated."""
+    feeds: dict[str, Feed] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        feed = Feed.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if path.stem != feed.feed:
+            raise ValueError(f"{path.name}: file name must be <feed>.yaml, got feed {feed.feed}")
+        feeds[feed.feed] = feed
+    kinds = [fk.kind for feed in feeds.values() for fk in feed.files]
+    if len(set(kinds)) != len(kinds):
+        raise ValueError("file kinds must be unique across feeds")
+    return feeds
+
+
+def match_file(feed: Feed, file_name: str) -> tuple[FileKind, str] | None:
+    """The file kind a delivered file belongs to, and its date stamp."""
+    for fk in feed.files:
+        m = fk.regex.fullmatch(file_name)
+        if m:
+            return fk, m.group("stamp")
+    return None
