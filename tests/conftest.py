@@ -1,0 +1,42 @@
+"""Shared fixtures: one tiny generated-and-ingested warehouse per test session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from zhiwang.settings import Settings
+
+TINY_START = date(2026, 10, 1)
+TINY_DAYS = 7
+
+
+@dataclass
+class TinyPipeline:
+    settings: Settings
+    generated: object
+    report: object
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> TinyPipeline:
+    """Generate `tiny` deliveries (default dirt) and ingest them once."""
+    from generator.api import generate
+    from ingest.api import ingest
+
+    var: Path = tmp_path_factory.mktemp("tiny-var")
+    settings = Settings(var_dir=var)
+    generated = generate(
+        settings.landing,
+        settings.ground_truth,
+        scale="tiny",
+        seed=42,
+        start=TINY_START,
+        days=TINY_DAYS,
+        dirt=1.0,
+    )
+    report = ingest(settings)
+    return TinyPipeline(settings=settings, generated=generated, report=report)
