@@ -72,6 +72,20 @@ class Column(BaseModel):
         return self
 
 
+class RowCheck(BaseModel):
+    """A rule across one row's values; a failing row is loaded with ``flag``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: Literal["not_in_future", "not_before"] = Field(
+        description="not_in_future: `column` after the delivery date; "
+        "not_before: `column` earlier than `other`."
+    )
+    column: str
+    other: str | None = None
+    flag: str
+
+
 class FileKind(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,10 +100,16 @@ class FileKind(BaseModel):
     cadence: Literal["hourly", "daily", "weekly", "monthly"]
     key: list[str] = Field(description="Business key of a row (for duplicate detection).")
     columns: list[Column]
+    checks: list[RowCheck] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> FileKind:
         names = [c.name for c in self.columns]
+        for rc in self.checks:
+            if {rc.column, rc.other or rc.column} - set(names):
+                raise ValueError(f"{self.kind}: check {rc.flag} names unknown columns")
+            if (rc.check == "not_before") != (rc.other is not None):
+                raise ValueError(f"{self.kind}: check {rc.flag}: `other` iff not_before")
         if len(set(names)) != len(names):
             raise ValueError(f"{self.kind}: duplicate column names")
         missing = set(self.key) - set(names)

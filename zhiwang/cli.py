@@ -166,5 +166,31 @@ def run(
     )
 
 
+# --- quality gate (expectations/; owner: the GX engineer) -------------------
+
+
+@app.command()
+def validate(
+    target: Annotated[str, typer.Argument(help="A feed (population, …), `raw` or `marts`.")],
+    delivery: Annotated[
+        str | None, typer.Option(help="Delivery date YYYY-MM-DD (default: the latest).")
+    ] = None,
+) -> None:
+    """Run the Great Expectations gate; exit 1 when a fail-level check blocks the delivery."""
+    from expectations.api import validate as run_validate
+
+    try:
+        when = date.fromisoformat(delivery) if delivery else None
+    except ValueError:
+        _fail(ZhiwangError(f"--delivery {delivery!r} is not a date; use YYYY-MM-DD"))
+    try:
+        summary = run_validate(_settings(), target, when)
+    except ZhiwangError as err:
+        _fail(err)
+    typer.echo(summary.summary())
+    if summary.blocked:
+        raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":
     app()

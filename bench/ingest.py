@@ -1,0 +1,245 @@
+"""Benchmark the ingest against in-run baselines over the same delivered files.
+
+Measured in one run over every complete delivery of a landing folder:
+
+(a) ``ingest`` (read + normalise + validate + land Parquet + commit), rows/s and MB/s;
+(b) DuckDB ``read_csv(..., all_varchar=true)`` count(*) over the CSV and JSONL files
+    (a line count for JSONL), ``read_parquet`` for Parquet, polars for xlsx;
+(c) a straightforward alternative: pandas ``read_csv(dtype=str)`` (``read_json`` /
+    ``read_parquet``) + insert into a DuckDB file table, per file.
+
+    uv run python bench/ingest.py --landing var/landing          # any landing folder
+    uv run python bench/ingest.py --synthetic 1000000            # own synthetic files
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+# Run as `python bench/ingest.py`, this file's folder comes first on sys.path and
+# its name would shadow the `ingest` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from ingest.api import ingest  # noqa: E402
+from ingest.contract import load_feeds, match_file  # noqa: E402
+from ingest.validate import ric_check_chars  # noqa: E402
+from zhiwang.settings import Settings  # noqa: E402
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _files(landing: Path) -> list[tuple[Path, str, str]]:
+    """(path, format, encoding) of every file in a complete delivery that has a contract."""
+    feeds = load_feeds()
+    out = []
+    for success in sorted(landing.glob("*/*/_SUCCESS")):
+        feed = feeds.get(success.parent.parent.name)
+        if feed is None:
+            continue
+        for path in sorted(success.parent.iterdir()):
+            matched = match_file(feed, path.name)
+            if matched:
+                out.append((path, matched[0].format, matched[0].encoding))
+    return out
+
+
+def _duckdb_baseline(files: list[tuple[Path, str, str]]) -> tuple[int, float]:
+    con = duckdb.connect()
+    rows = 0
+    began = time.perf_counter()
+    for path, fmt, encoding in files:
+        p = str(path).replace("'", "''")
+        if fmt == "csv":
+            # DuckDB has no GBK decoder offline; latin-1 reads the same bytes and records.
+            enc = "latin-1" if encoding == "gbk" else "utf-8"
+            q = (
+                f"select count(*) from read_csv('{p}', all_varchar = true, header = true, "
+                f"encoding = '{enc}', strict_mode = false, null_padding = true)"
+            )
+        elif fmt == "jsonl":
+            q = (
+                f"select count(*) from read_csv('{p}', all_varchar = true, header = false, "
+                "delim = '\\x01', quote = '', escape = '', columns = {'line': 'varchar'})"
+            )
+        elif fmt == "parquet":
+            q = f"select count(*) from (select * from read_parquet('{p}'))"
+        else:
+            rows += pl.read_excel(path, infer_schema_length=0).height
+            continue
+        rows += con.execute(q).fetchone()[0]  # type: ignore[index]
+    return rows, time.perf_counter() - began
+
+
+def _pandas_baseline(files: list[tuple[Path, str, str]], work: Path) -> tuple[int, float]:
+    import pandas as pd
+
+    target = work / "pandas.duckdb"
+    target.unlink(missing_ok=True)
+    con = duckdb.connect(str(target))
+    rows = 0
+    began = time.perf_counter()
+    for i, (path, fmt, encoding) in enumerate(files):
+        if fmt == "csv":
+            enc = "gb18030" if encoding == "gbk" else "utf-8-sig"
+            try:
+                frame = pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False)
+            except (UnicodeDecodeError, pd.errors.ParserError):
+                frame = pd.read_csv(
+                    path, dtype=str, encoding=enc, encoding_errors="replace", on_bad_lines="skip"
+                )
+        elif fmt == "jsonl":
+            try:
+                frame = pd.read_json(path, lines=True, dtype=False)
+            except ValueError:
+                frame = pd.DataFrame(
+                    [json.loads(x) for x in path.read_text().splitlines() if _is_json(x)]
+                )
+            frame = frame.astype(str)
+        elif fmt == "parquet":
+            frame = pd.read_parquet(path).astype(str)
+        else:
+            frame = pl.read_excel(path, infer_schema_length=0).to_pandas()
+        con.register("frame", frame)
+        con.execute(f"create table t{i} as select * from frame")
+        con.unregister("frame")
+        rows += len(frame)
+    con.close()
+    return rows, time.perf_counter() - began
+
+
+def _is_json(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _synthetic(landing: Path, rows: int, seed: int = 7) -> None:
+    """A few delivered files of ``rows`` rows each, with ~1% defects (own generator)."""
+    rng = np.random.default_rng(seed)
+    day = date(2026, 10, 1)
+    birth = pl.Series(np.datetime64("1992-01-01") + rng.integers(0, 365 * 30, rows))
+    births = birth.dt.strftime("%Y%m%d")
+    body = "440306" + births + pl.Series(rng.integers(0, 1000, rows)).cast(pl.String).str.zfill(3)
+    body = pl.select(body).to_series()
+    ids = body + ric_check_chars(body)
+    bad = rng.random(rows) < 0.01
+    ids = ids.zip_with(pl.Series(~bad), ids.str.slice(0, 17) + "0")
+    room = "44030601700" + pl.Series(rng.integers(0, 10**14, rows)).cast(pl.String).str.zfill(14)
+    ga = pl.DataFrame(
+        {
+            "GMSFHM": ids,
+            "XM": pl.Series(rng.choice(["张伟", "王芳", "李娜", "刘洋"], rows)),
+            "XBDM": pl.Series(rng.choice(["1", "2"], rows)),
+            "CSRQ": births,
+            "MZDM": "01",
+            "HJLB": pl.Series(rng.choice(["1", "2"], rows)),
+            "JZZBH": "",
+            "FWBM": room,
+            "RZRQ": "20200101",
+            "LKRQ": "",
+            "LXDH": "13800000000",
+            "CZLX": "I",
+            "GXSJ": "2026-09-30 10:00:00",
+        }
+    )
+    folder = landing / "population" / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ga_rkxx_20261001.csv").write_bytes(
+        ga.write_csv(line_terminator="\r\n").encode("gbk")
+    )
+    grid = ga.select(
+        record_id="R" + pl.int_range(rows, eager=True).cast(pl.String),
+        channel=pl.lit("grid"),
+        collected_at=pl.lit("2026-09-30T10:00:00+08:00"),
+        id_number="GMSFHM",
+        name="XM",
+        phone="LXDH",
+        room_code="FWBM",
+        grid_code=pl.col("FWBM").str.slice(0, 15),
+        lon=pl.lit(113.88),
+        lat=pl.lit(22.55),
+        tags=pl.lit(["elderly_alone"]),
+    )
+    grid.write_ndjson(folder / "grid_rkcj_20261001.jsonl")
+    (folder / "_SUCCESS").touch()
+    housing = landing / "housing" / day.isoformat()
+    housing.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(
+        {
+            "room_code": room,
+            "building_code": room.str.slice(0, 17),
+            "floor": pl.Series(rng.integers(1, 30, rows)),
+            "area_m2": pl.Series(rng.uniform(10, 150, rows)).round(1),
+            "use": "residential",
+            "is_rental": pl.Series(rng.random(rows) < 0.6),
+            "updated_at": "2026-09-30 10:00:00",
+        }
+    ).write_parquet(housing / "fw_20261001.parquet")
+    (housing / "_SUCCESS").touch()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--landing", type=Path, help="landing folder to ingest (read only)")
+    ap.add_argument("--synthetic", type=int, help="write own files of this many rows each")
+    ap.add_argument("--work", type=Path, help="scratch folder (default: a temp folder)")
+    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas alternative")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="zhiwang-bench-ingest-"))
+    work.mkdir(parents=True, exist_ok=True)
+    landing = args.landing
+    if landing is None:
+        landing = work / "landing"
+        shutil.rmtree(landing, ignore_errors=True)
+        _synthetic(landing, args.synthetic or 200_000)
+    files = _files(landing)
+    size_mb = sum(p.stat().st_size for p, _, _ in files) / 1e6
+    print(f"{len(files)} files, {size_mb:,.0f} MB in {landing}")
+
+    var = work / "var"
+    shutil.rmtree(var, ignore_errors=True)
+    settings = Settings(var_dir=var, landing_dir=landing)
+    began = time.perf_counter()
+    report = ingest(settings)
+    ing_s = time.perf_counter() - began
+    ing_rows = report.received
+    print(
+        f"(a) ingest        {ing_rows:>12,} rows {ing_s:8.2f}s {ing_rows / ing_s:>12,.0f} rows/s "
+        f"{size_mb / ing_s:8.1f} MB/s  (loaded {report.loaded_rows:,}, quarantined "
+        f"{report.quarantined:,}, peak RSS {_peak_rss_mb():,.0f} MB)"
+    )
+    db_rows, db_s = _duckdb_baseline(files)
+    print(
+        f"(b) duckdb count  {db_rows:>12,} rows {db_s:8.2f}s {db_rows / db_s:>12,.0f} rows/s "
+        f"{size_mb / db_s:8.1f} MB/s"
+    )
+    ratio = (ing_rows / ing_s) / (db_rows / db_s)
+    print(f"    ingest / duckdb read_csv count(*) = {ratio:.1%} (target >= 25%)")
+    if not args.no_pandas:
+        pd_rows, pd_s = _pandas_baseline(files, work)
+        print(
+            f"(c) pandas+duckdb {pd_rows:>12,} rows {pd_s:8.2f}s {pd_rows / pd_s:>12,.0f} rows/s "
+            f"{size_mb / pd_s:8.1f} MB/s"
+        )
+        print(f"    ingest / pandas alternative = {(ing_rows / ing_s) / (pd_rows / pd_s):.2f}x")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Entities feed: market-regulation changes (CSV with BOM) and social organisations (xlsx)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from generator import dirt
+from generator.dirt import FilePlan
+from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
+from generator.feeds.cases import Cases
+
+FEED = "entities"
+SCJG_COLUMNS = [
+    "统一社会信用代码",
+    "名称",
+    "主体类型",
+    "法定代表人",
+    "法定代表人证件号码",
+    "注册地址",
+    "经营场所房屋编码",
+    "行业代码",
+    "登记状态",
+    "成立日期",
+    "注销日期",
+    "注册资本(万元)",
+    "从业人数",
+    "更新时间",
+]
+MZ_COLUMNS = [
+    "统一社会信用代码",
+    "名称",
+    "类别",
+    "业务范围",
+    "法定代表人",
+    "住所房屋编码",
+    "登记日期",
+    "状态",
+    "评估等级",
+    "专职工作人员数",
+    "持证社工数",
+]
+MZ_SHEET = "社会组织"
+_NEW_RATE, _CANCEL_RATE, _MOVE_RATE, _UPDATE_RATE = 0.0003, 0.0002, 0.0002, 0.0003
+_MZ_STATUS = {"存续": "正常", "在业": "正常", "注销": "注销", "吊销": "撤销", "迁出": "迁出"}
+
+
+def write(ctx: FeedContext, cases: Cases) -> None:
+    ents = cases.entities
+    scjg = ents.filter(pl.col("registry") == "scjg").sort("uscc")
+    mz = ents.filter(pl.col("registry") == "mz").sort("uscc")
+    rng = ctx.rng(FEED, "timeline")
+    employers = set(ctx.world.persons["employer_uscc"].drop_nulls().to_list())
+    usccs = scjg["uscc"].to_numpy()
+    # entities nobody depends on may be born, cancelled or moved during the range
+    mutable = ~member(usccs, cases.case_entities) & ~member(usccs, employers)
+    n = scjg.height
+    born = np.zeros(n, dtype=np.int64)
+    if ctx.days > 1:
+        late = mutable & (rng.random(n) < _NEW_RATE * (ctx.days - 1))
+        born[late] = rng.integers(1, ctx.days, late.sum())
+    changes: list[pl.DataFrame] = [scjg.filter(pl.Series(born == 0))]
+    state = scjg
+    commercial = ctx.world.rooms.filter(pl.col("use") != "residential")["room_code"]
+    for i in range(1, ctx.days):
+        day_rng = ctx.rng(FEED, "day", i)
+        on = ctx.dates[i] - timedelta(days=1)
+        newborn = np.flatnonzero(born == i)
+        parts = [
+            state[newborn].with_columns(
+                pl.lit(on).alias("established"), pl.lit("存续").alias("status")
+            )
+        ]
+        live = np.flatnonzero(
+            mutable & (born < i) & state["status"].is_in(["存续", "在业"]).to_numpy()
+        )
+        cancel = dirt.binomial_pick(day_rng, live, _CANCEL_RATE)
+        parts.append(
+            state[cancel].with_columns(
+                pl.Series(
+                    "status",
+                    day_rng.choice(
+                        np.array(["注销", "吊销", "迁出"]), len(cancel), p=[0.7, 0.2, 0.1]
+                    ),
+                ),
+                pl.lit(on).alias("cancelled"),
+            )
+        )
+        rest = np.setdiff1d(live, cancel)
+        move = dirt.binomial_pick(day_rng, rest, _MOVE_RATE)
+        parts.append(
+            state[move].with_columns(
+                commercial.gather(day_rng.integers(0, len(commercial), len(move))).alias(
+                    "room_code"
+                )
+            )
+        )
+        upd = dirt.binomial_pick(day_rng, np.setdiff1d(rest, move), _UPDATE_RATE)
+        parts.append(
+            state[upd].with_columns(
+                (pl.col("employees") + pl.Series(day_rng.integers(-3, 8, len(upd))))
+                .clip(0)
+                .alias("employees")
+            )
+        )
+        day_changes = pl.concat(parts, how="vertical")
+        for idx, part in ((cancel, parts[1]), (move, parts[2]), (upd, parts[3])):
+            if len(idx):
+                state = state.with_columns([state[c].scatter(idx, part[c]) for c in part.columns])
+        changes.append(day_changes)
+
+    for i, d in enumerate(ctx.dates):
+        _write_scjg(ctx, d, i, changes[i], cases)
+        _write_mz(ctx, d, i, mz)
+        ctx.tick("entities", i + 1, ctx.days)
+    write_success(ctx, FEED)
+
+
+def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Cases) -> None:
+    rng = ctx.rng(FEED, "scjg_frxx", i)
+    rows = ents.select(
+        pl.col("uscc").alias("统一社会信用代码"),
+        pl.col("name").alias("名称"),
+        pl.col("entity_type").alias("主体类型"),
+        pl.col("legal_rep_name").alias("法定代表人"),
+        pl.col("legal_rep_id").alias("法定代表人证件号码"),
+        pl.col("address").alias("注册地址"),
+        pl.col("room_code").alias("经营场所房屋编码"),
+        pl.col("industry_code").alias("行业代码"),
+        pl.col("status").alias("登记状态"),
+        pl.col("established").dt.strftime("%Y-%m-%d").alias("成立日期"),
+        pl.col("cancelled").dt.strftime("%Y-%m-%d").alias("注销日期"),
+        pl.col("capital_wan").round(2).cast(pl.String).alias("注册资本(万元)"),
+        pl.col("employees").cast(pl.String).alias("从业人数"),
+        random_times(rng, d - timedelta(days=1), ents.height).alias("更新时间"),
+    ).sort("更新时间", "统一社会信用代码")
+    plan = FilePlan(
+        rows,
+        rng,
+        ctx.rates,
+        key_column="统一社会信用代码",
+        key_columns=["统一社会信用代码", "更新时间"],
+    )
+    plan.reserve(np.flatnonzero(member(rows["统一社会信用代码"], cases.case_entities)))
+    code = "统一社会信用代码"
+    plan.corrupt(
+        "bad_check_digit",
+        code,
+        "invalid_uscc",
+        lambda s, r: dirt.corrupt_uscc(s[code], r),
+        detail="wrong check char",
+    )
+    plan.corrupt(
+        "bad_check_digit",
+        "法定代表人证件号码",
+        "invalid_citizen_id",
+        lambda s, r: dirt.corrupt_citizen_id(s["法定代表人证件号码"], r),
+        detail="wrong check char",
+    )
+    plan.corrupt(
+        "fullwidth",
+        code,
+        "fullwidth_normalised",
+        lambda s, r: dirt.to_fullwidth(s[code]),
+        detail="full-width digits",
+    )
+    plan.corrupt(
+        "whitespace",
+        code,
+        "whitespace_normalised",
+        lambda s, r: dirt.pad_spaces(s[code], r),
+        detail="padded with spaces",
+    )
+    plan.corrupt(
+        "orphan_code",
+        "经营场所房屋编码",
+        "unknown_community",
+        lambda s, r: dirt.orphan_community(s["经营场所房屋编码"]),
+        detail="pre-2017 street code",
+    )
+    plan.corrupt(
+        "bad_date",
+        "成立日期",
+        "bad_date",
+        lambda s, r: dirt.bad_dates(s.height, r, compact=False),
+        detail="unparseable",
+    )
+    plan.corrupt(
+        "bad_enum",
+        "登记状态",
+        "bad_enum",
+        lambda s, r: dirt.bad_enum_values(s.height, r, ["开业", "正常", "unknown"]),
+        detail="status outside the code list",
+    )
+    plan.truncate("更新时间")
+    plan.duplicate_exact()
+    plan.duplicate_key(
+        "从业人数",
+        lambda s, r: (
+            s["从业人数"].cast(pl.Int64) + 1 + pl.Series(r.integers(0, 5, s.height))
+        ).cast(pl.String),
+    )
+    ctx.deliver(
+        plan,
+        feed=FEED,
+        kind="scjg_frxx",
+        day=d,
+        name=f"scjg_frxx_{stamp(d)}.csv",
+        fmt="csv",
+        encoding="utf-8-sig",
+    )
+
+
+def _write_mz(ctx: FeedContext, d: date, i: int, mz: pl.DataFrame) -> None:
+    rng = ctx.rng(FEED, "mz_shzz", i)
+    rows = mz.select(
+        pl.col("uscc").alias("统一社会信用代码"),
+        pl.col("name").alias("名称"),
+        pl.col("entity_type").alias("类别"),
+        pl.col("scope").alias("业务范围"),
+        pl.col("legal_rep_name").alias("法定代表人"),
+        pl.col("room_code").alias("住所房屋编码"),
+        pl.col("established").dt.strftime("%Y-%m-%d").alias("登记日期"),
+        pl.col("status").replace_strict(_MZ_STATUS, default="正常").alias("状态"),
+        pl.col("rating").alias("评估等级"),
+        pl.col("staff").cast(pl.String).alias("专职工作人员数"),
+        pl.col("social_workers").cast(pl.String).alias("持证社工数"),
+    )
+    plan = FilePlan(rows, rng, ctx.rates, key_column="统一社会信用代码")
+    code = "统一社会信用代码"
+    plan.corrupt(
+        "bad_check_digit",
+        code,
+        "invalid_uscc",
+        lambda s, r: dirt.corrupt_uscc(s[code], r),
+        detail="wrong check char",
+    )
+    plan.corrupt(
+        "whitespace",
+        code,
+        "whitespace_normalised",
+        lambda s, r: dirt.pad_spaces(s[code], r),
+        detail="padded with spaces",
+    )
+    plan.corrupt(
+        "bad_enum",
+        "类别",
+        "bad_enum",
+        lambda s, r: dirt.bad_enum_values(s.height, r, ["协会", "其他"]),
+        detail="category outside the code list",
+    )
+    plan.corrupt(
+        "bad_date",
+        "登记日期",
+        "bad_date",
+        lambda s, r: dirt.bad_dates(s.height, r, compact=False),
+        detail="unparseable",
+    )
+    plan.duplicate_exact()
+    ctx.deliver(
+        plan,
+        feed=FEED,
+        kind="mz_shzz",
+        day=d,
+        name=f"mz_shzz_{stamp(d)}.xlsx",
+        fmt="xlsx",
+        sheet=MZ_SHEET,
+    )

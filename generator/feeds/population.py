@@ -1,0 +1,497 @@
+"""Population feed: the public-security register (GBK CSV changes) and grid collection (JSONL).
+
+Day 1 is the initial load; later days carry the day's moves, arrivals,
+departures, phone updates and (dirt) upstream deletes. The grid channel sees
+some moves the register misses, and spells some names and phones differently:
+those are the model-level conflicts the warehouse has to reconcile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from generator import dirt
+from generator.dirt import FilePlan
+from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
+from generator.feeds.cases import Cases
+
+FEED = "population"
+GA_COLUMNS = [
+    "GMSFHM",
+    "XM",
+    "XBDM",
+    "CSRQ",
+    "MZDM",
+    "HJLB",
+    "JZZBH",
+    "FWBM",
+    "RZRQ",
+    "LKRQ",
+    "LXDH",
+    "CZLX",
+    "GXSJ",
+]
+GRID_COLUMNS = [
+    "record_id",
+    "channel",
+    "collector_id",
+    "collected_at",
+    "id_number",
+    "name",
+    "phone",
+    "room_code",
+    "grid_code",
+    "lon",
+    "lat",
+    "employer_uscc",
+    "tags",
+    "note",
+]
+
+# common given-name characters for a second spelling of a name
+_ALT_CHARS = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰涛明超霞平刚桂华红玲斌"))
+_MOVE_RATE, _ARRIVE_RATE, _LEAVE_RATE, _PHONE_RATE = 0.0008, 0.0004, 0.0003, 0.0005
+_GRID_SHARE_DAY1, _SELF_SHARE = 0.85, 0.2
+
+
+@dataclass
+class _Day:
+    """The register and grid changes of one delivery date."""
+
+    register: list[pl.DataFrame]
+    grid: list[pl.DataFrame]
+
+
+def write(ctx: FeedContext, cases: Cases) -> None:
+    rng = ctx.rng(FEED, "timeline")
+    persons = cases.persons.with_columns(pl.lit(None, pl.Date).alias("move_out"))
+    n = persons.height
+    res = _residential_rooms(ctx)
+
+    # persons who arrive during the range are absent from the initial load
+    n_later = ctx.days - 1
+    arrive_day = np.zeros(n, dtype=np.int64)
+    if n_later:
+        late = rng.random(n) < _ARRIVE_RATE * n_later
+        late[member(persons["id_number"], cases.case_persons)] = False
+        arrive_day[late] = rng.integers(1, ctx.days, late.sum())
+    present = arrive_day == 0
+    # persons whose grid records will disagree with the register (model-level cases)
+    name_conf, phone_conf = _conflict_ids(ctx, persons, cases, rng)
+    protect = np.concatenate([cases.case_persons, name_conf, phone_conf]).astype(object)
+    missed_ids: list[np.ndarray] = [np.array([], dtype=object)] * ctx.days
+    days: list[_Day] = [_Day([], []) for _ in range(ctx.days)]
+    days[0].register.append(
+        persons.filter(pl.Series(present)).with_columns(pl.lit("I").alias("CZLX"))
+    )
+    days[0].grid.append(_initial_collections(ctx, persons.filter(pl.Series(present)), rng, protect))
+    # the initial load is the bulk of the feed: write it before simulating later days
+    _write_day(ctx, 0, days, name_conf, phone_conf, protect)
+
+    state = persons  # current register view
+    for i in range(1, ctx.days):
+        day_rng = ctx.rng(FEED, "day", i)
+        d = ctx.dates[i]
+        changed_on = d - timedelta(days=1)
+        idx_present = np.flatnonzero(present)
+        # moves
+        movers = dirt.binomial_pick(day_rng, idx_present, _MOVE_RATE)
+        new_rooms = res[day_rng.integers(0, res.height, len(movers))]
+        moved = state[movers].with_columns(
+            new_rooms["room_code"],
+            new_rooms["grid_code"],
+            new_rooms["lon"],
+            new_rooms["lat"],
+            pl.lit(changed_on).alias("move_in"),
+        )
+        missed = day_rng.random(len(movers)) < ctx.rates.rate("unregistered_move")
+        days[i].register.append(
+            moved.filter(pl.Series(~missed)).with_columns(pl.lit("U").alias("CZLX"))
+        )
+        seen = missed | (day_rng.random(len(movers)) < 0.5)
+        days[i].grid.append(moved.filter(pl.Series(seen)))
+        if missed.any():
+            missed_ids[i] = moved.filter(pl.Series(missed))["id_number"].to_numpy()
+            ctx.manifest.add(
+                "residence_conflict",
+                "model",
+                FEED,
+                keys=moved.filter(pl.Series(missed))["id_number"].to_list(),
+                detail="grid channel saw a move the register has not",
+            )
+        # the register view only follows the moves it recorded
+        registered = movers[~missed]
+        state = _scatter_rows(state, registered, moved.filter(pl.Series(~missed)))
+        avail = present.copy()
+        avail[movers] = False
+        # departures
+        leavers = dirt.binomial_pick(day_rng, np.flatnonzero(avail), _LEAVE_RATE)
+        days[i].register.append(
+            state[leavers].with_columns(
+                pl.lit(changed_on).alias("move_out"), pl.lit("U").alias("CZLX")
+            )
+        )
+        present[leavers] = False
+        avail[leavers] = False
+        # phone updates
+        updaters = dirt.binomial_pick(day_rng, np.flatnonzero(avail), _PHONE_RATE)
+        upd = state[updaters].with_columns(_phones(day_rng, len(updaters)).alias("phone"))
+        state = _scatter_rows(state, updaters, upd)
+        days[i].register.append(upd.with_columns(pl.lit("U").alias("CZLX")))
+        avail[updaters] = False
+        # upstream deletes (dirt): the record disappears from the register
+        deletes = dirt.binomial_pick(
+            day_rng, np.flatnonzero(avail), ctx.rates.rate("upstream_delete")
+        )
+        if len(deletes):
+            days[i].register.append(state[deletes].with_columns(pl.lit("D").alias("CZLX")))
+            ctx.manifest.add(
+                "upstream_delete",
+                "model",
+                FEED,
+                file_kind="ga_rkxx",
+                delivery_date=d,
+                file=f"ga_rkxx_{stamp(d)}.csv",
+                keys=state[deletes]["id_number"].to_list(),
+            )
+            present[deletes] = False
+        # arrivals
+        arrivers = np.flatnonzero(arrive_day == i)
+        arr = state[arrivers].with_columns(pl.lit(changed_on).alias("move_in"))
+        days[i].register.append(arr.with_columns(pl.lit("I").alias("CZLX")))
+        days[i].grid.append(arr.filter(pl.Series(day_rng.random(len(arrivers)) < 0.7)))
+        present[arrivers] = True
+        # grid workers re-visit some residents
+        revisit = dirt.binomial_pick(day_rng, np.flatnonzero(present), 0.002)
+        days[i].grid.append(state[revisit])
+
+    for i in range(1, ctx.days):
+        _write_day(ctx, i, days, name_conf, phone_conf, np.concatenate([protect, missed_ids[i]]))
+    write_success(ctx, FEED)
+
+
+def _write_day(
+    ctx: FeedContext,
+    i: int,
+    days: list[_Day],
+    name_conf: np.ndarray,
+    phone_conf: np.ndarray,
+    protect: np.ndarray,
+) -> None:
+    """Write one day's register and grid files, then drop that day's frames (memory)."""
+    d, total = ctx.dates[i], ctx.days * 2
+    _write_register(ctx, d, i, pl.concat(days[i].register, how="diagonal_relaxed"), protect)
+    ctx.tick("population", 2 * i + 1, total)
+    grid = pl.concat(days[i].grid, how="diagonal_relaxed")
+    days[i] = _Day([], [])
+    _write_grid(ctx, d, i, grid, name_conf, phone_conf, protect)
+    ctx.tick("population", 2 * i + 2, total)
+
+
+def _conflict_ids(
+    ctx: FeedContext, persons: pl.DataFrame, cases: Cases, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    if ctx.rates.clean:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    ids_ = persons["id_number"].to_numpy()
+    free = np.flatnonzero(~member(persons["id_number"], cases.case_persons))
+    picked = dirt.binomial_pick(rng, free, 2 * ctx.rates.rate("channel_conflict"))
+    picked = picked[rng.permutation(len(picked))]
+    half = len(picked) // 2
+    return ids_[np.sort(picked[:half])], ids_[np.sort(picked[half:])]
+
+
+def _residential_rooms(ctx: FeedContext) -> pl.DataFrame:
+    w = ctx.world
+    return (
+        w.rooms.filter(pl.col("use").is_in(["residential", "mixed"]))
+        .join(w.buildings.select("building_code", "grid_code", "lon", "lat"), on="building_code")
+        .select("room_code", "grid_code", "lon", "lat")
+        .sort("room_code")
+    )
+
+
+def _scatter_rows(frame: pl.DataFrame, idx: np.ndarray, rows: pl.DataFrame) -> pl.DataFrame:
+    if len(idx) == 0:
+        return frame
+    return frame.with_columns(
+        # tags never change during a run (and list columns cannot be scattered)
+        [
+            frame[c].scatter(idx, rows[c])
+            for c in rows.columns
+            if c in frame.columns and c not in ("CZLX", "tags")
+        ]
+    )
+
+
+def _phones(rng: np.random.Generator, n: int) -> pl.Series:
+    prefix = rng.choice(np.array(["13", "15", "17", "18", "19"]), n)
+    body = rng.integers(0, 10**9, n)
+    return pl.Series(np.char.add(prefix.astype("U2"), np.char.zfill(body.astype("U9"), 9)))
+
+
+def _register_rows(frame: pl.DataFrame, rng: np.random.Generator, changed_on: date) -> pl.DataFrame:
+    return frame.select(
+        pl.col("id_number").alias("GMSFHM"),
+        pl.col("name").alias("XM"),
+        pl.col("sex").alias("XBDM"),
+        pl.col("birth_date").dt.strftime("%Y%m%d").alias("CSRQ"),
+        pl.col("ethnicity").alias("MZDM"),
+        pl.when(pl.col("hukou")).then(pl.lit("1")).otherwise(pl.lit("2")).alias("HJLB"),
+        pl.col("permit_no").alias("JZZBH"),
+        pl.col("room_code").alias("FWBM"),
+        pl.col("move_in").dt.strftime("%Y%m%d").alias("RZRQ"),
+        pl.col("move_out").dt.strftime("%Y%m%d").alias("LKRQ"),
+        pl.col("phone").alias("LXDH"),
+        pl.col("CZLX"),
+        random_times(rng, changed_on, frame.height).alias("GXSJ"),
+    ).sort("GXSJ", "GMSFHM")
+
+
+def _write_register(
+    ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, protect: np.ndarray
+) -> None:
+    rng = ctx.rng(FEED, "ga_rkxx", i)
+    name = f"ga_rkxx_{stamp(d)}.csv"
+    rows = _register_rows(changes, rng, d - timedelta(days=1))
+    plan = FilePlan(rows, rng, ctx.rates, key_column="GMSFHM", key_columns=["GMSFHM", "GXSJ"])
+    gm = rows["GMSFHM"]
+    plan.reserve(np.flatnonzero(member(gm, protect)))
+    plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
+    born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
+    plan.corrupt(
+        "bad_check_digit",
+        "GMSFHM",
+        "invalid_citizen_id",
+        lambda s, r: dirt.corrupt_citizen_id(s["GMSFHM"], r),
+        detail="wrong check char",
+    )
+    plan.corrupt(
+        "legacy_15",
+        "GMSFHM",
+        "id_upgraded_15",
+        lambda s, r: dirt.legacy_15(s["GMSFHM"]),
+        eligible=born_1900s,
+        detail="legacy 15-digit ID",
+    )
+    plan.corrupt(
+        "fullwidth",
+        "LXDH",
+        "fullwidth_normalised",
+        lambda s, r: dirt.to_fullwidth(s["LXDH"]),
+        detail="full-width digits",
+    )
+    plan.corrupt(
+        "fullwidth",
+        "GMSFHM",
+        "fullwidth_normalised",
+        lambda s, r: dirt.to_fullwidth(s["GMSFHM"]),
+        detail="full-width digits",
+    )
+    plan.corrupt(
+        "whitespace",
+        "FWBM",
+        "whitespace_normalised",
+        lambda s, r: dirt.pad_spaces(s["FWBM"], r),
+        detail="padded with spaces",
+    )
+    plan.corrupt(
+        "future_birth",
+        "CSRQ",
+        "birth_date_in_future",
+        lambda s, r: dirt.today_bad(d, s.height, r),
+        detail="birth date after delivery",
+    )
+    plan.corrupt(
+        "move_out_before_in",
+        "LKRQ",
+        "move_out_before_move_in",
+        lambda s, r: _before(s["RZRQ"], r),
+        eligible=rows["RZRQ"].is_not_null().to_numpy() & (rows["CZLX"] != "D").to_numpy(),
+        fill_empty=True,
+        detail="LKRQ before RZRQ",
+    )
+    plan.corrupt(
+        "orphan_code",
+        "FWBM",
+        "unknown_community",
+        lambda s, r: dirt.orphan_community(s["FWBM"]),
+        detail="pre-2017 street code",
+    )
+    plan.corrupt(
+        "bad_date",
+        "RZRQ",
+        "bad_date",
+        lambda s, r: dirt.bad_dates(s.height, r, compact=True),
+        detail="unparseable",
+    )
+    plan.corrupt(
+        "bad_enum",
+        "XBDM",
+        "bad_enum",
+        lambda s, r: dirt.bad_enum_values(s.height, r, ["3", "男", "M"]),
+        detail="sex code outside GB/T 2261.1",
+    )
+    plan.truncate("GXSJ")
+    plan.duplicate_exact()
+    plan.duplicate_key("LXDH", lambda s, r: _phones(r, s.height))
+    ctx.deliver(plan, feed=FEED, kind="ga_rkxx", day=d, name=name, fmt="csv", encoding="gbk")
+    if not ctx.rates.clean:
+        ctx.manifest.add(
+            "gbk_encoding",
+            "file",
+            FEED,
+            file_kind="ga_rkxx",
+            delivery_date=d,
+            file=name,
+            detail="GBK-encoded CSV",
+        )
+
+
+def _before(rzrq: pl.Series, rng: np.random.Generator) -> pl.Series:
+    days = rng.integers(1, 400, len(rzrq))
+    d = rzrq.str.to_date("%Y%m%d", strict=False).to_numpy()
+    return pl.Series(d - days.astype("timedelta64[D]")).dt.strftime("%Y%m%d")
+
+
+def _initial_collections(
+    ctx: FeedContext, persons: pl.DataFrame, rng: np.random.Generator, must: np.ndarray
+) -> pl.DataFrame:
+    """Most residents have been collected once; a few by both channels (dirt)."""
+    keep = (rng.random(persons.height) < _GRID_SHARE_DAY1) | member(persons["id_number"], must)
+    collected = persons.filter(pl.Series(keep)).with_columns(pl.lit(False).alias("_second"))
+    if ctx.rates.clean:
+        return collected
+    candidates = np.flatnonzero(~member(collected["id_number"], must))
+    twice = dirt.binomial_pick(rng, candidates, ctx.rates.rate("cross_channel_duplicate"))
+    dup = collected[twice].with_columns(pl.lit(True).alias("_second"))
+    if dup.height:
+        ctx.manifest.add(
+            "cross_channel_duplicate",
+            "model",
+            FEED,
+            file_kind="grid_rkcj",
+            delivery_date=ctx.start,
+            file=f"grid_rkcj_{stamp(ctx.start)}.jsonl",
+            keys=dup["id_number"].to_list(),
+        )
+    return pl.concat([collected, dup], how="vertical")
+
+
+def _write_grid(
+    ctx: FeedContext,
+    d: date,
+    i: int,
+    persons: pl.DataFrame,
+    name_conf: np.ndarray,
+    phone_conf: np.ndarray,
+    protect: np.ndarray,
+) -> None:
+    rng = ctx.rng(FEED, "grid_rkcj", i)
+    name = f"grid_rkcj_{stamp(d)}.jsonl"
+    n = persons.height
+    if "_second" not in persons.columns:
+        persons = persons.with_columns(pl.lit(False).alias("_second"))
+    ids_ = persons["id_number"].to_numpy()
+    second = persons["_second"].fill_null(False).to_numpy()
+    # a cross-channel duplicate: the grid record, then the person's own declaration
+    is_self = rng.random(n) < _SELF_SHARE
+    id_series = persons["id_number"]
+    is_self[member(id_series, ids_[second])] = False
+    is_self |= second
+    names = persons["name"]
+    alt_name = names.str.slice(0, names.str.len_chars() - 1) + pl.Series(rng.choice(_ALT_CHARS, n))
+    conflict_name = member(id_series, name_conf) & ~second & (alt_name != names).to_numpy()
+    conflict_phone = member(id_series, phone_conf) & ~second
+    rows = pl.DataFrame(
+        {
+            "record_id": pl.Series(np.arange(n)).cast(pl.String).str.zfill(8),
+        }
+    ).select(
+        (pl.lit("CJ" + stamp(d)) + pl.col("record_id")).alias("record_id"),
+        pl.Series("channel", np.where(is_self, "self", "grid")),
+        pl.when(pl.Series(is_self))
+        .then(None)
+        .otherwise(
+            pl.lit("WG")
+            + persons["grid_code"]
+            + pl.Series(rng.integers(1, 6, n)).cast(pl.String).str.zfill(2)
+        )
+        .alias("collector_id"),
+        random_times(rng, d - timedelta(days=1), n, "%Y-%m-%dT%H:%M:%S+08:00").alias(
+            "collected_at"
+        ),
+        persons["id_number"],
+        pl.when(pl.Series(conflict_name)).then(alt_name).otherwise(names).alias("name"),
+        pl.when(pl.Series(conflict_phone))
+        .then(_phones(rng, n))
+        .otherwise(persons["phone"])
+        .alias("phone"),
+        persons["room_code"],
+        persons["grid_code"],
+        persons["lon"].round(6),
+        persons["lat"].round(6),
+        persons["employer_uscc"],
+        persons["tags"].cast(pl.List(pl.String)),
+        pl.lit(None, pl.String).alias("note"),
+    )
+    if conflict_name.any():
+        ctx.manifest.add(
+            "name_conflict",
+            "model",
+            FEED,
+            file_kind="grid_rkcj",
+            delivery_date=d,
+            file=name,
+            column="name",
+            keys=list(ids_[conflict_name]),
+        )
+    if conflict_phone.any():
+        ctx.manifest.add(
+            "phone_conflict",
+            "model",
+            FEED,
+            file_kind="grid_rkcj",
+            delivery_date=d,
+            file=name,
+            column="phone",
+            keys=list(ids_[conflict_phone]),
+        )
+    order = np.lexsort((np.arange(n), rows["collected_at"].to_numpy()))
+    rows = rows[order]
+    plan = FilePlan(rows, rng, ctx.rates, key_column="record_id")
+    plan.reserve(np.flatnonzero(member(id_series.gather(order), protect) | second[order]))
+    plan.corrupt(
+        "bad_check_digit",
+        "id_number",
+        "invalid_citizen_id",
+        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
+        detail="wrong check char",
+    )
+    plan.corrupt(
+        "fullwidth",
+        "phone",
+        "fullwidth_normalised",
+        lambda s, r: dirt.to_fullwidth(s["phone"]),
+        detail="full-width digits",
+    )
+    plan.corrupt(
+        "whitespace",
+        "room_code",
+        "whitespace_normalised",
+        lambda s, r: dirt.pad_spaces(s["room_code"], r),
+        detail="padded with spaces",
+    )
+    plan.corrupt(
+        "orphan_code",
+        "grid_code",
+        "unknown_community",
+        lambda s, r: dirt.orphan_community(s["grid_code"]),
+        detail="pre-2017 street code",
+    )
+    plan.duplicate_exact()
+    ctx.deliver(plan, feed=FEED, kind="grid_rkcj", day=d, name=name, fmt="jsonl")

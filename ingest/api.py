@@ -1,0 +1,344 @@
+"""The ingest's public entry points: ``ingest`` (landing → raw layer) and ``status``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ingest import landing
+from ingest.contract import Feed, FileKind, load_feeds, match_file
+from ingest.errors import FileRejected, LandingNotFoundError, UnknownFeedError
+from ingest.readers import empty_bad, open_file
+from ingest.transform import FileState, transform_chunk
+from zhiwang.settings import Settings
+
+log = logging.getLogger("zhiwang.ingest")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FileStatus:
+    """Row accounting of one delivered file version that is still live."""
+
+    feed: str
+    delivery_date: date
+    file: str
+    received: int
+    loaded: int
+    quarantined: int
+    status: str
+    batch_id: str
+    message: str
+
+
+@dataclass
+class FileResult:
+    feed: str
+    delivery_date: date
+    file: str
+    status: str  # loaded | rejected | duplicate | superseded
+    received: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    batch_id: str | None = None
+    message: str = ""
+    superseded: str | None = None  # batch this one replaced
+
+    @property
+    def name(self) -> str:
+        return f"{self.feed}/{self.delivery_date}/{self.file}"
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, for the CLI and the pipeline."""
+
+    loaded: list[FileResult] = field(default_factory=list)
+    skipped: list[FileResult] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    rejected: list[FileResult] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    file_bytes: int = 0
+
+    @property
+    def received(self) -> int:
+        return sum(r.received for r in self.loaded + self.rejected)
+
+    @property
+    def loaded_rows(self) -> int:
+        return sum(r.loaded for r in self.loaded)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(r.quarantined for r in self.loaded + self.rejected)
+
+    def summary(self) -> str:
+        lines = [
+            f"[green]ingested[/] {len(self.loaded)} files, skipped {len(self.skipped)} identical, "
+            f"superseded {len(self.superseded)}, rejected {len(self.rejected)}, "
+            f"incomplete deliveries {len(self.incomplete)} in {self.seconds:.1f}s",
+            f"  rows: received {self.received:,} = loaded {self.loaded_rows:,} "
+            f"+ quarantined {self.quarantined:,}",
+        ]
+        lines += [
+            f"  [yellow]incomplete (no _SUCCESS), not loaded:[/] {d}" for d in self.incomplete
+        ]
+        lines += [f"  [red]rejected[/] {r.name}: {r.message}" for r in self.rejected]
+        lines += [f"  superseded {s}" for s in self.superseded]
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _deliveries(
+    settings: Settings, feeds: dict[str, Feed], only: date | None, report: IngestReport
+) -> list[tuple[Feed, date, Path]]:
+    """Complete delivery folders, oldest first; incomplete ones go into the report."""
+    found = []
+    for name, feed in feeds.items():
+        for folder in sorted(p for p in (settings.landing / name).glob("*") if p.is_dir()):
+            try:
+                day = date.fromisoformat(folder.name)
+            except ValueError:
+                report.incomplete.append(f"{name}/{folder.name} (folder name is not YYYY-MM-DD)")
+                continue
+            if only is not None and day != only:
+                continue
+            if not (folder / "_SUCCESS").exists():
+                report.incomplete.append(f"{name}/{folder.name}")
+                continue
+            found.append((feed, day, folder))
+    return sorted(found, key=lambda t: (t[1], t[0].feed))
+
+
+def ingest(
+    settings: Settings,
+    *,
+    feeds: list[str] | None = None,
+    delivery_date: date | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Load every complete, not yet loaded delivery into the raw layer."""
+    started = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    contracts = load_feeds()
+    if feeds:
+        unknown = sorted(set(feeds) - set(contracts))
+        if unknown:
+            raise UnknownFeedError(
+                f"no contract for feed(s) {', '.join(unknown)}; known feeds: "
+                f"{', '.join(contracts)} (contracts live in ingest/feeds/)"
+            )
+        contracts = {k: v for k, v in contracts.items() if k in feeds}
+    if not settings.landing.is_dir():
+        raise LandingNotFoundError(
+            f"landing folder {settings.landing} does not exist; set ZHIWANG_LANDING_DIR or "
+            "run `zhiwang generate` first"
+        )
+    with landing.connect(settings) as con:
+        landing.ensure_schema(con)
+        landing.ensure_views(con, settings, [fk for f in load_feeds().values() for fk in f.files])
+        known = con.execute(
+            "select feed, file, delivery_date, file_sha256, status, batch_id from audit.batches"
+        ).fetchall()
+    committed = {r[5] for r in known}
+    for orphan in landing.remove_orphans(settings, committed):
+        log.warning("removed orphan raw file %s (a load that did not commit)", orphan.name)
+    seen = {(f, n, d, s) for f, n, d, s, _, _ in known}
+    live = {(f, n): s for f, n, _, s, st, _ in known if st in landing.LIVE}
+
+    report = IngestReport()
+    todo = [
+        (feed, day, path)
+        for feed, day, folder in _deliveries(settings, contracts, delivery_date, report)
+        for path in sorted(folder.iterdir())
+        if path.name != "_SUCCESS" and path.is_file()
+    ]
+    for i, (feed, day, path) in enumerate(todo):
+        progress("files", i, len(todo))
+        sha = _sha256(path)
+        if (feed.feed, path.name, day, sha) in seen:
+            continue  # this very delivery was handled by an earlier run
+        result = FileResult(feed.feed, day, path.name, "duplicate")
+        if live.get((feed.feed, path.name)) == sha:
+            result.message = "identical to the live delivery: nothing new"
+            report.skipped.append(result)
+            batch = _batch(feed, None, day, path, sha, "duplicate", result.message)
+            landing.commit(settings, batch, pl.DataFrame(), None)
+            seen.add((feed.feed, path.name, day, sha))
+            continue
+        result = _load_file(settings, feed, day, path, sha, progress)
+        report.file_bytes += path.stat().st_size
+        (report.rejected if result.status == "rejected" else report.loaded).append(result)
+        if result.superseded:
+            report.superseded.append(result.superseded)
+        live[(feed.feed, path.name)] = sha
+        seen.add((feed.feed, path.name, day, sha))
+    progress("files", len(todo), len(todo))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _batch(
+    feed: Feed, fk: FileKind | None, day: date, path: Path, sha: str, status: str, message: str
+) -> landing.Batch:
+    stem = fk.kind if fk else "unknown"
+    return landing.Batch(
+        batch_id=f"{stem}-{day:%Y%m%d}-{sha[:12]}-{uuid.uuid4().hex[:8]}",
+        feed=feed.feed,
+        kind=fk.kind if fk else None,
+        delivery_date=day,
+        file=path.name,
+        file_path=str(path.resolve()),
+        file_sha256=sha,
+        file_bytes=path.stat().st_size,
+        received=0,
+        loaded=0,
+        quarantined=0,
+        status=status,
+        message=message,
+        started_at=datetime.now(),
+        finished_at=datetime.now(),
+    )
+
+
+def _load_file(
+    settings: Settings, feed: Feed, day: date, path: Path, sha: str, progress: Progress
+) -> FileResult:
+    matched = match_file(feed, path.name)
+    if matched is None:
+        expected = ", ".join(fk.pattern for fk in feed.files)
+        message = (
+            f"unknown file name for feed {feed.feed} (expected one of {expected}); "
+            "ask the sender to rename it or add a contract in ingest/feeds/"
+        )
+        batch = _batch(feed, None, day, path, sha, "rejected", message)
+        return _finish(settings, batch, pl.DataFrame(), None)
+    fk, _ = matched
+    batch = _batch(feed, fk, day, path, sha, "loaded", "")
+    writer = None
+    try:
+        opened = open_file(path, fk)
+        writer = landing.BatchWriter(
+            settings,
+            fk,
+            batch.batch_id,
+            {
+                "_feed": feed.feed,
+                "_delivery_date": day,
+                "_file": path.name,
+                "_file_sha256": sha,
+                "_batch_id": batch.batch_id,
+                "_loaded_at": batch.started_at,
+            },
+        )
+        state = FileState(delivery_date=day, reference_dir=settings.reference_dir)
+        bad_parts = []
+        done = 0
+        for rows, bad in opened.chunks:
+            accepted, quarantined = transform_chunk(rows, fk, state, opened.flags)
+            writer.write(accepted)
+            bad_parts += [bad, quarantined]
+            done += rows.height + bad.height
+            progress("rows", done, opened.received)
+        bad_all = pl.concat(bad_parts) if bad_parts else empty_bad()
+        batch.received, batch.loaded, batch.quarantined = (
+            opened.received,
+            writer.rows,
+            bad_all.height,
+        )
+        notes = list(opened.notes)
+        if opened.extra_columns:
+            notes.append(f"ignored extra column(s): {', '.join(opened.extra_columns)}")
+        batch.message = "; ".join(notes)
+        writer.publish()
+    except FileRejected as rejected:
+        if writer is not None:
+            writer.abort()
+        batch.status, batch.message = "rejected", str(rejected)
+        batch.received = batch.quarantined = rejected.received
+        bad_all = pl.DataFrame(
+            {
+                "_row_number": range(1, len(rejected.originals) + 1),
+                "reason_code": "file_rejected",
+                "column_name": None,
+                "detail": str(rejected),
+                "_original": rejected.originals,
+            },
+            schema={
+                "_row_number": pl.Int64,
+                "reason_code": pl.String,
+                "column_name": pl.String,
+                "detail": pl.String,
+                "_original": pl.String,
+            },
+        )
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    return _finish(settings, batch, bad_all, fk)
+
+
+def _finish(
+    settings: Settings, batch: landing.Batch, bad: pl.DataFrame, fk: FileKind | None
+) -> FileResult:
+    batch.finished_at = datetime.now()
+    quarantine = landing.quarantine_frame(batch, bad) if bad.height else pl.DataFrame()
+    landing.commit(settings, batch, quarantine, fk)
+    log.info(
+        "%s %s/%s/%s: received %d, loaded %d, quarantined %d",
+        batch.status,
+        batch.feed,
+        batch.delivery_date,
+        batch.file,
+        batch.received,
+        batch.loaded,
+        batch.quarantined,
+    )
+    return FileResult(
+        feed=batch.feed,
+        delivery_date=batch.delivery_date,
+        file=batch.file,
+        status=batch.status,
+        received=batch.received,
+        loaded=batch.loaded,
+        quarantined=batch.quarantined,
+        batch_id=batch.batch_id,
+        message=batch.message,
+        superseded=batch.replaced[0] if batch.replaced and batch.status != "superseded" else None,
+    )
+
+
+def status(settings: Settings) -> list[FileStatus]:
+    """One row per delivered file version that is still live (loaded or rejected)."""
+    if not settings.warehouse.exists():
+        return []
+    with landing.connect(settings, read_only=True) as con:
+        has = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'batches'"
+        ).fetchone()
+        if not has or not has[0]:
+            return []
+        rows = con.execute(
+            "select feed, delivery_date, file, received, loaded, quarantined, status, batch_id, "
+            "coalesce(message, '') from audit.batches where status in ('loaded', 'rejected') "
+            "order by feed, delivery_date, file"
+        ).fetchall()
+    return [FileStatus(*r) for r in rows]

@@ -1,0 +1,504 @@
+"""Readers: a delivered file → chunks of all-string rows keyed by raw column name.
+
+Nothing is type-inferred here ("07" stays "07"). Every reader yields
+``(rows, bad)`` chunks: ``rows`` has ``_row_number``, ``_original`` and one
+String column per contract column; ``bad`` holds records that could not even be
+split into fields (``field_count``, ``bad_json``) with their original text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from ingest.contract import FileKind
+from ingest.errors import FileRejected
+
+CHUNK_ROWS = 500_000
+BAD_SCHEMA = {
+    "_row_number": pl.Int64,
+    "reason_code": pl.String,
+    "column_name": pl.String,
+    "detail": pl.String,
+    "_original": pl.String,
+}
+Chunk = tuple[pl.DataFrame, pl.DataFrame]
+
+
+@dataclass
+class Opened:
+    """A file opened for reading: its size in records and its chunks."""
+
+    received: int
+    chunks: Iterator[Chunk]
+    extra_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+def empty_bad() -> pl.DataFrame:
+    return pl.DataFrame(schema=BAD_SCHEMA)
+
+
+def open_file(path: Path, fk: FileKind, chunk_rows: int = CHUNK_ROWS) -> Opened:
+    """Open a delivered file of kind ``fk``; raises FileRejected if unreadable as a whole."""
+    readers = {"csv": _open_csv, "jsonl": _open_jsonl, "xlsx": _open_xlsx, "parquet": _open_parquet}
+    return readers[fk.format](path, fk, chunk_rows)
+
+
+# --- header matching -------------------------------------------------------------
+
+
+def _clean_header(name: str) -> str:
+    return name.replace("\ufeff", "").strip().strip('"').strip()
+
+
+def match_header(found: list[str], fk: FileKind) -> tuple[dict[str, str], list[str], list[str]]:
+    """Map delivered header names to raw names (order-insensitive; BOM, spaces and
+    ASCII case tolerated). Returns (delivered → raw name, missing sources, extras)."""
+    wanted = {c.source: c.name for c in fk.columns}
+    folded = {s.casefold(): s for s in wanted if s.isascii()}
+    mapping: dict[str, str] = {}
+    extras: list[str] = []
+    for name in found:
+        clean = _clean_header(name)
+        source = clean if clean in wanted else folded.get(clean.casefold())
+        if source is None or wanted[source] in mapping.values():
+            extras.append(clean)
+        else:
+            mapping[name] = wanted[source]
+    missing = [c.source for c in fk.columns if c.name not in mapping.values()]
+    return mapping, missing, extras
+
+
+# --- text decoding -----------------------------------------------------------------
+
+
+def _decode(raw: bytes, encoding: str) -> tuple[pl.Series, str | None]:
+    """Decode to a one-element String series; try the other encoding (flagged) if the
+    contract's fails. A UTF-8 BOM is dropped whatever the contract says."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    utf8: pl.Series | None
+    try:
+        utf8 = pl.Series([raw]).cast(pl.String)
+    except pl.exceptions.PolarsError:
+        utf8 = None
+    if encoding == "gbk":
+        if utf8 is not None and not raw.isascii():
+            return utf8, "file is UTF-8, contract says GBK: read as UTF-8"
+        if utf8 is not None:
+            return utf8, None
+        try:
+            return pl.Series([raw.decode("gb18030")]), None
+        except UnicodeDecodeError:
+            pass
+        raise _undecodable(raw, "GBK (or UTF-8)")
+    if utf8 is not None:
+        return utf8, None
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _undecodable(raw, "UTF-8 (or GBK)") from None
+    return pl.Series([text]), "file is GBK, contract says UTF-8: read as GBK"
+
+
+def _undecodable(raw: bytes, tried: str) -> FileRejected:
+    lines = [ln for ln in raw.split(b"\n") if ln.strip()]
+    originals = [ln.rstrip(b"\r").decode("utf-8", errors="replace") for ln in lines[1:]]
+    return FileRejected(
+        f"file does not decode as {tried}; ask the sender to re-deliver it in the "
+        "contract encoding",
+        received=len(originals),
+        originals=originals,
+    )
+
+
+def _lines(text: pl.Series) -> pl.Series:
+    return text.str.split("\n").explode().str.strip_suffix("\r").alias("line")
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+
+def _csv_records(lines: pl.Series) -> pl.DataFrame:
+    """Physical lines → records, joining lines inside a quoted field (RFC 4180).
+
+    Quote parity per line is vectorised: a line continues the previous record
+    while the running count of quote characters is odd.
+    """
+    quotes = lines.str.count_matches('"', literal=True).fill_null(0)
+    frame = pl.DataFrame({"line": lines, "q": quotes})
+    if quotes.sum() == 0:
+        return frame.select(pl.col("line").alias("text"), pl.lit(False).alias("quoted"))
+    frame = frame.with_columns(
+        cont=((pl.col("q").cum_sum() - pl.col("q")) % 2 == 1),
+    ).with_columns(rec=(~pl.col("cont")).cum_sum())
+    if frame["cont"].any():
+        frame = frame.group_by("rec", maintain_order=True).agg(
+            pl.col("line").str.join("\n"), pl.col("q").sum()
+        )
+    return frame.select(pl.col("line").alias("text"), (pl.col("q") > 0).alias("quoted"))
+
+
+def _open_csv(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise FileRejected("file is empty (no header row); ask the sender to re-deliver it", 0)
+    text, note = _decode(raw, fk.encoding)
+    del raw
+    records = _csv_records(_lines(text)).filter(pl.col("text").str.len_bytes() > 0)
+    del text
+    header_text = records["text"][0]
+    header = next(csv.reader([header_text], delimiter=fk.separator))
+    records = records.slice(1).with_row_index("_row_number", offset=1)
+    records = records.with_columns(pl.col("_row_number").cast(pl.Int64))
+    mapping, missing, extras = match_header(header, fk)
+    if missing:
+        raise FileRejected(
+            f"header lacks column(s) {', '.join(missing)}; ask the sender to re-deliver "
+            "with the contract's header",
+            received=records.height,
+            originals=records["text"].to_list(),
+        )
+    positions = {i: mapping[name] for i, name in enumerate(header) if name in mapping}
+    opened = Opened(
+        received=records.height,
+        chunks=_csv_chunks(records, len(header), positions, fk.separator, chunk_rows),
+        extra_columns=extras,
+    )
+    if note:
+        opened.notes.append(note)
+        opened.flags.append("encoding_fallback")
+    return opened
+
+
+def _csv_chunks(
+    records: pl.DataFrame, width: int, positions: dict[int, str], sep: str, chunk_rows: int
+) -> Iterator[Chunk]:
+    for start in range(0, max(records.height, 1), chunk_rows):
+        part = records.slice(start, chunk_rows)
+        plain = part.filter(~pl.col("quoted"))
+        fields = plain["text"].str.count_matches(sep, literal=True) + 1
+        ok = plain.filter(fields == width)
+        split = ok["text"].str.split_exact(sep, width - 1).struct.unnest()
+        rows = pl.DataFrame(
+            [ok["_row_number"], ok["text"].alias("_original")]
+            + [split.to_series(i).alias(name) for i, name in positions.items()]
+        )
+        bad = [_field_count(plain.filter(fields != width), width)]
+        quoted = part.filter(pl.col("quoted"))
+        if quoted.height:
+            q_rows, q_bad = _quoted(quoted, width, positions, sep)
+            rows = pl.concat([rows, q_rows]).sort("_row_number")
+            bad.append(q_bad)
+        yield rows, pl.concat(bad)
+
+
+def _field_count(frame: pl.DataFrame, width: int) -> pl.DataFrame:
+    return frame.select(
+        "_row_number",
+        pl.lit("field_count").alias("reason_code"),
+        pl.lit(None, pl.String).alias("column_name"),
+        pl.lit(f"record does not have the header's {width} fields").alias("detail"),
+        pl.col("text").alias("_original"),
+    )
+
+
+def _quoted(
+    frame: pl.DataFrame, width: int, positions: dict[int, str], sep: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records with quotes: count fields with the quoted sections removed (vectorised),
+    split the well-formed ones with polars' RFC 4180 reader, and leave only records
+    with stray quotes to the csv module."""
+    unquoted = frame["text"].str.replace_all(r'"(?:[^"]|"")*"', "")
+    stray = unquoted.str.contains('"', literal=True)
+    fields = unquoted.str.count_matches(sep, literal=True) + 1
+    good = frame.filter(~stray & (fields == width))
+    bad = [_field_count(frame.filter(~stray & (fields != width)), width)]
+    rows = [_polars_split(good, width, positions, sep)]
+    odd = frame.filter(stray)
+    if odd.height:
+        odd_rows, odd_bad = _python_split(odd, width, positions, sep)
+        rows.append(odd_rows)
+        bad.append(odd_bad)
+    return pl.concat(rows), pl.concat(bad)
+
+
+def _polars_split(
+    frame: pl.DataFrame, width: int, positions: dict[int, str], sep: str
+) -> pl.DataFrame:
+    schema = {f"c{i}": pl.String for i in range(width)}
+    if frame.height:
+        body = frame["text"].str.join("\n").item().encode()
+        parsed = pl.read_csv(
+            body,
+            has_header=False,
+            schema=schema,
+            separator=sep,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+        if parsed.height != frame.height:  # should not happen; be exact anyway
+            return _python_split(frame, width, positions, sep)[0]
+    else:
+        parsed = pl.DataFrame(schema=schema)
+    return pl.DataFrame(
+        [frame["_row_number"], frame["text"].alias("_original")]
+        + [parsed.to_series(i).alias(name) for i, name in positions.items()]
+    )
+
+
+def _python_split(
+    frame: pl.DataFrame, width: int, positions: dict[int, str], sep: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rare path: records with stray quotes are split as Python's csv module reads them."""
+    parsed = [next(csv.reader([t], delimiter=sep), []) for t in frame["text"].to_list()]
+    good = pl.Series([len(p) == width for p in parsed], dtype=pl.Boolean)
+    kept = [p for p, g in zip(parsed, good, strict=True) if g]
+    cols = [pl.Series(name, [p[i] for p in kept], pl.String) for i, name in positions.items()]
+    ok = frame.filter(good)
+    rows = pl.DataFrame([ok["_row_number"], ok["text"].alias("_original"), *cols])
+    return rows, _field_count(frame.filter(~good), width)
+
+
+# --- JSON lines ----------------------------------------------------------------------
+
+
+def _open_jsonl(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
+    raw = path.read_bytes()
+    text, note = _decode(raw, fk.encoding)
+    del raw
+    lines = _lines(text)
+    frame = pl.DataFrame(
+        {"text": lines.filter(lines.str.strip_chars().str.len_bytes() > 0)}
+    ).with_row_index("_row_number", offset=1)
+    frame = frame.with_columns(pl.col("_row_number").cast(pl.Int64))
+    seen: set[str] = set()
+    for line in frame["text"].head(1000).to_list():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            seen.update(obj)
+    sources = {c.source for c in fk.columns}
+    opened = Opened(
+        received=frame.height,
+        chunks=_jsonl_chunks(frame, fk, chunk_rows),
+        extra_columns=sorted(seen - sources),
+    )
+    if note:
+        opened.notes.append(note)
+        opened.flags.append("encoding_fallback")
+    return opened
+
+
+def _jsonl_chunks(frame: pl.DataFrame, fk: FileKind, chunk_rows: int) -> Iterator[Chunk]:
+    schema = {c.source: pl.String for c in fk.columns}
+    names = {c.source: c.name for c in fk.columns}
+    for start in range(0, max(frame.height, 1), chunk_rows):
+        part = frame.slice(start, chunk_rows)
+        decoded = _read_ndjson(part["text"], schema)
+        if decoded is not None:
+            good, bad = part, empty_bad()
+        else:
+            # Some line is not JSON: find them (slower per-line check), decode the rest.
+            text = part["text"]
+            valid = text.str.json_path_match(
+                "$"
+            ).is_not_null() & text.str.strip_chars().str.starts_with("{")
+            good = part.filter(valid)
+            bad = part.filter(~valid).select(
+                "_row_number",
+                pl.lit("bad_json").alias("reason_code"),
+                pl.lit(None, pl.String).alias("column_name"),
+                pl.lit("line is not a JSON object").alias("detail"),
+                pl.col("text").alias("_original"),
+            )
+            decoded = _read_ndjson(good["text"], schema)
+            if decoded is None:
+                decoded = _python_json(good["text"], schema)
+        rows = pl.concat(
+            [
+                good.select("_row_number", pl.col("text").alias("_original")),
+                decoded.rename(names),
+            ],
+            how="horizontal",
+        )
+        yield rows, bad
+
+
+def _read_ndjson(lines: pl.Series, schema: dict[str, type[pl.DataType]]) -> pl.DataFrame | None:
+    """polars' JSON reader (nested values come back as JSON text); None if any line fails."""
+    if lines.len() == 0:
+        return pl.DataFrame(schema=schema)
+    body = lines.str.join("\n").item().encode()
+    try:
+        out = pl.read_ndjson(io.BytesIO(body), schema=schema)
+    except pl.exceptions.PolarsError:
+        return None
+    return out if out.height == lines.len() else None
+
+
+def _python_json(lines: pl.Series, schema: dict[str, type[pl.DataType]]) -> pl.DataFrame:
+    """Rare path: lines polars will not read as given are stringified per value."""
+    objs = [json.loads(t) for t in lines.to_list()]
+    return pl.DataFrame(
+        {k: pl.Series(k, [_json_text(o.get(k)) for o in objs], pl.String) for k in schema}
+    )
+
+
+def _json_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- Excel and Parquet -----------------------------------------------------------------
+
+
+def _tabular(frame: pl.DataFrame, fk: FileKind, what: str) -> tuple[pl.DataFrame, list[str]]:
+    """Rename a string frame's columns to raw names, or reject the file."""
+    mapping, missing, extras = match_header(frame.columns, fk)
+    frame = frame.with_row_index("_row_number", offset=1).with_columns(
+        pl.col("_row_number").cast(pl.Int64),
+        pl.concat_str([pl.col(c).fill_null("") for c in frame.columns], separator=",").alias(
+            "_original"
+        ),
+    )
+    if missing:
+        raise FileRejected(
+            f"{what} lacks column(s) {', '.join(missing)}; ask the sender to re-deliver "
+            "with the contract's columns",
+            received=frame.height,
+            originals=frame["_original"].to_list(),
+        )
+    return frame.select(
+        "_row_number", "_original", *[pl.col(k).alias(v) for k, v in mapping.items()]
+    ), extras
+
+
+def _open_xlsx(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
+    import fastexcel
+
+    try:
+        sheets = fastexcel.read_excel(str(path)).sheet_names
+    except Exception as err:  # calamine raises its own error types for corrupt files
+        raise FileRejected(
+            f"not a readable xlsx workbook ({type(err).__name__}); ask for a re-delivery", 0
+        ) from None
+    notes: list[str] = []
+    sheet = fk.sheet
+    if sheet not in sheets:
+        if len(sheets) != 1:
+            raise FileRejected(
+                f"workbook has no sheet {fk.sheet!r} (has {sheets}); ask for a re-delivery", 0
+            )
+        notes.append(f"sheet {fk.sheet!r} missing; read the only sheet {sheets[0]!r}")
+        sheet = sheets[0]
+    frame = pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+    frame = frame.with_columns(pl.all().cast(pl.String))
+    rows, extras = _tabular(frame, fk, f"sheet {sheet!r}")
+    return Opened(
+        received=rows.height,
+        chunks=_slices(rows, chunk_rows),
+        extra_columns=extras,
+        notes=notes,
+    )
+
+
+def _slices(rows: pl.DataFrame, chunk_rows: int) -> Iterator[Chunk]:
+    for start in range(0, max(rows.height, 1), chunk_rows):
+        yield rows.slice(start, chunk_rows), empty_bad()
+
+
+def _open_parquet(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
+    try:
+        meta = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
+        raise FileRejected(
+            f"not a readable Parquet file ({type(err).__name__}); ask for a re-delivery", 0
+        ) from None
+    names = meta.schema_arrow.names
+    mapping, missing, extras = match_header(names, fk)
+    received = meta.metadata.num_rows
+    if missing:
+        raise FileRejected(
+            f"Parquet file lacks column(s) {', '.join(missing)}; ask the sender to "
+            "re-deliver with the contract's columns",
+            received=received,
+            originals=_parquet_originals(meta),
+        )
+    return Opened(
+        received=received,
+        chunks=_parquet_chunks(meta, mapping, chunk_rows),
+        extra_columns=extras,
+    )
+
+
+def _as_string(frame: pl.DataFrame) -> pl.DataFrame:
+    """Any physical type → String (lists as JSON-like text, the list parser reads it)."""
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.List | pl.Array):
+            col = pl.format(
+                "[{}]",
+                col.cast(pl.List(pl.String))
+                .list.eval(pl.format('"{}"', pl.element()))
+                .list.join(","),
+            )
+        elif dtype != pl.String:
+            col = col.cast(pl.String)
+        out.append(col.alias(name))
+    return frame.select(out)
+
+
+def _parquet_originals(meta: pq.ParquetFile) -> list[str]:
+    frame = _as_string(pl.from_arrow(meta.read()))  # type: ignore[arg-type]
+    return (
+        frame.select(pl.concat_str([pl.col(c).fill_null("") for c in frame.columns], separator=","))
+        .to_series()
+        .to_list()
+    )
+
+
+def _parquet_chunks(
+    meta: pq.ParquetFile, mapping: dict[str, str], chunk_rows: int
+) -> Iterator[Chunk]:
+    offset = 1
+    for batch in meta.iter_batches(batch_size=chunk_rows):
+        frame = _as_string(pl.from_arrow(batch))  # type: ignore[arg-type]
+        frame = frame.with_columns(
+            pl.int_range(offset, offset + frame.height, dtype=pl.Int64).alias("_row_number"),
+            pl.concat_str([pl.col(c).fill_null("") for c in frame.columns], separator=",").alias(
+                "_original"
+            ),
+        )
+        offset += frame.height
+        yield (
+            frame.select(
+                "_row_number", "_original", *[pl.col(k).alias(v) for k, v in mapping.items()]
+            ),
+            empty_bad(),
+        )
+    if offset == 1:
+        yield (
+            pl.DataFrame(
+                {"_row_number": [], "_original": []},
+                schema={"_row_number": pl.Int64, "_original": pl.String},
+            ).with_columns([pl.lit(None, pl.String).alias(v) for v in mapping.values()]),
+            empty_bad(),
+        )

@@ -1,0 +1,253 @@
+"""One chunk of all-string rows → typed accepted rows + quarantined rows, per contract.
+
+Per column: normalise (NFKC, trim), validate/parse by logical type, and record
+the first quarantine reason of each row or the flags of a loaded row. Then
+row checks across columns and duplicate detection across the whole file
+(hashes of earlier chunks are kept in ``FileState``).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from ingest import parse, validate
+from ingest.contract import Column, FileKind
+
+STRING_TYPES = {"text", "code", "enum", "citizen_id", "uscc", "phone", *validate.CODE_WIDTH}
+DTYPES: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "timestamptz": pl.Datetime("us"),
+    "yyyymm": pl.Date(),
+    "int": pl.Int64(),
+    "decimal": pl.Float64(),
+    "bool": pl.Boolean(),
+    "list": pl.List(pl.String),
+}
+PARSE_REASON = {
+    "date": "bad_date",
+    "datetime": "bad_datetime",
+    "timestamptz": "bad_datetime",
+    "yyyymm": "bad_month",
+    "int": "bad_number",
+    "decimal": "bad_number",
+    "bool": "bad_bool",
+    "list": "bad_enum",
+}
+
+
+_POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)))
+
+
+def raw_dtype(col: Column) -> pl.DataType:
+    return DTYPES.get(col.type, pl.String())
+
+
+@dataclass
+class FileState:
+    """What one file's earlier chunks left behind for duplicate detection."""
+
+    delivery_date: date
+    reference_dir: Path
+    seen: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"_k": pl.UInt64, "_h": pl.UInt64})
+    )
+
+
+@dataclass
+class Checked:
+    """Result of one column: typed values, and per-row reason/flag masks."""
+
+    values: pl.Series
+    problems: list[tuple[pl.Series, str]] = field(default_factory=list)  # (mask, code)
+    notes: list[tuple[pl.Series, str]] = field(default_factory=list)  # always flags
+
+
+def _normalise(values: pl.Series, col: Column) -> Checked:
+    """Trim (all types) and NFKC (identifier-like types), flagging changes to codes."""
+    if col.type == "text":
+        out = values.str.strip_chars()
+        return Checked(out.set(out == "", None))
+    notes: list[tuple[pl.Series, str]] = []
+    # Byte length differs from char length exactly when a value has non-ASCII chars.
+    wide = (values.str.len_bytes() != values.str.len_chars()).fill_null(False)
+    if wide.any():
+        nfkc = values.str.normalize("NFKC")
+        notes.append((wide & (nfkc != values).fill_null(False), "fullwidth_normalised"))
+        values = values.zip_with(~wide, nfkc)
+    stripped = values.str.strip_chars()
+    out = stripped
+    if col.type in ("citizen_id", "uscc"):
+        inner = out.str.contains(" ", literal=True) | out.str.contains("-", literal=True)
+        if inner.any():
+            out = out.str.replace_all(r"[\s-]", "")
+        out = out.str.to_uppercase()
+    elif col.type == "phone":
+        # Phones arrive formatted ("+86 138-0000-0000"); only the digits matter.
+        messy = ~out.str.contains(r"^\d+$").fill_null(True)
+        if messy.any():
+            idx = messy.arg_true()
+            fixed = out.gather(idx).str.replace(r"^\+?86[\s-]*(1\d)", "${1}")
+            out = out.scatter(idx, fixed.str.replace_all(r"\D", ""))
+    if col.type != "phone":
+        spaced = stripped.str.len_bytes() != values.str.len_bytes()
+        spaced = spaced | (out.str.len_bytes() != stripped.str.len_bytes())
+        notes.append((spaced.fill_null(False), "whitespace_normalised"))
+    out = out.set(out == "", None)
+    return Checked(out, notes=notes)
+
+
+def check_column(values: pl.Series, col: Column, state: FileState) -> Checked:
+    """Normalise, then validate or parse one column of a chunk."""
+    checked = _normalise(values, col)
+    v = checked.values
+    t = col.type
+    present = v.is_not_null()
+    if t == "citizen_id":
+        v, upgraded = validate.upgrade_ric15(v)
+        checked.notes.append((upgraded, "id_upgraded_15"))
+        checked.problems.append((~validate.ric_valid(v).fill_null(True), "invalid_citizen_id"))
+    elif t == "uscc":
+        checked.problems.append((~validate.uscc_valid(v).fill_null(True), "invalid_uscc"))
+    elif t in validate.CODE_WIDTH:
+        fmt = validate.code_format_valid(v, t).fill_null(True)
+        checked.problems.append((~fmt, "invalid_code"))
+        known = validate.community_known(v, validate.current_communities(state.reference_dir))
+        checked.notes.append((fmt & present & ~known, "unknown_community"))
+    elif t == "enum":
+        allowed = col.values or []
+        outside = ~v.is_in(allowed).fill_null(True)
+        if outside.any():
+            # Liberal: "Active" for "active"; anything else stays and is reported.
+            folded = {a.casefold(): a for a in allowed}
+            idx = outside.arg_true()
+            odd = v.gather(idx)
+            v = v.scatter(idx, odd.str.to_lowercase().replace_strict(folded, default=odd))
+            outside = ~v.is_in(allowed).fill_null(True)
+        checked.problems.append((outside, "bad_enum"))
+    elif t == "phone":
+        n = v.str.len_chars()
+        checked.problems.append((present & ((n < 7) | (n > 12)).fill_null(False), "bad_phone"))
+    elif t in PARSE_REASON:
+        v, bad = _parse(v, col)
+        checked.problems.append((bad.fill_null(False), PARSE_REASON[t]))
+    checked.values = v.alias(col.name)
+    return checked
+
+
+def _parse(v: pl.Series, col: Column) -> tuple[pl.Series, pl.Series]:
+    t = col.type
+    if t == "date":
+        return parse.parse_date(v, col.formats)
+    if t == "datetime":
+        return parse.parse_datetime(v, col.formats)
+    if t == "timestamptz":
+        return parse.parse_timestamptz(v)
+    if t == "yyyymm":
+        return parse.parse_yyyymm(v)
+    if t == "int":
+        return parse.parse_int(v)
+    if t == "decimal":
+        return parse.parse_decimal(v)
+    if t == "bool":
+        return parse.parse_bool(v)
+    return parse.parse_list(v, col.separator)
+
+
+def transform_chunk(
+    rows: pl.DataFrame, fk: FileKind, state: FileState, file_flags: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed accepted rows (contract names + ``_row_number``, ``_flags``) and quarantined
+    rows (``_row_number, reason_code, column_name, detail, _original``)."""
+    n = rows.height
+    reason = _const(None, n)
+    column = _const(None, n)
+    flags: list[pl.Series] = [_const(code, n) for code in file_flags]
+    typed: list[pl.Series] = []
+    strings: list[pl.Series] = []
+    inputs = [rows[c.name] if c.name in rows.columns else _const(None, n) for c in fk.columns]
+    # polars and numpy release the GIL: columns are checked on all cores at once.
+    results = _POOL.map(lambda raw, col: check_column(raw, col, state), inputs, fk.columns)
+    for raw, col, checked in zip(inputs, fk.columns, results, strict=True):
+        typed.append(checked.values.cast(raw_dtype(col)))
+        strings.append(checked.values.cast(pl.String) if col.type != "list" else raw)
+        problems = list(checked.problems)
+        if col.required:
+            problems.insert(0, (checked.values.is_null(), "missing_required"))
+        for mask, code in problems:
+            mask = mask.fill_null(False)
+            if not mask.any():
+                continue
+            if col.on_invalid == "quarantine" or code == "missing_required":
+                first = mask & reason.is_null()
+                reason = reason.zip_with(~first, _const(code, n))
+                column = column.zip_with(~first, _const(col.source, n))
+            else:
+                flags.append(_flag(mask, f"{code}:{col.name}"))
+        for mask, code in checked.notes:
+            if mask.any():
+                flags.append(_flag(mask, f"{code}:{col.name}"))
+    frame = pl.DataFrame([rows["_row_number"], *typed])
+    text = pl.DataFrame([s.alias(f"_{i}") for i, s in enumerate(strings)])
+    key_cols = [f"_{i}" for i, c in enumerate(fk.columns) if c.name in fk.key]
+    frame = frame.with_columns(
+        reason=reason,
+        column=column,
+        _original=rows["_original"],
+        _k=text.select(key_cols).hash_rows() if key_cols else pl.lit(0, pl.UInt64),
+        _h=text.hash_rows(),
+    )
+    for rc in fk.checks:
+        if rc.check == "not_in_future":
+            mask = frame[rc.column] > state.delivery_date
+        else:
+            mask = frame[rc.column] < frame[rc.other]
+        flags.append(_flag(mask.fill_null(False), rc.flag))
+    quarantined = frame.filter(pl.col("reason").is_not_null())
+    accepted_mask = frame["reason"].is_null()
+    flags = [f.filter(accepted_mask) for f in flags]
+    accepted = frame.filter(accepted_mask)
+    flags += _duplicates(accepted, state)
+    accepted = accepted.with_columns(_flags=_join_flags(flags, accepted.height))
+    bad = quarantined.select(
+        "_row_number",
+        pl.col("reason").alias("reason_code"),
+        pl.col("column").alias("column_name"),
+        pl.format("{} failed {}", pl.col("column"), pl.col("reason")).alias("detail"),
+        "_original",
+    )
+    return accepted.select("_row_number", *[c.name for c in fk.columns], "_flags"), bad
+
+
+def _const(value: str | None, n: int) -> pl.Series:
+    return pl.repeat(value, n, dtype=pl.String, eager=True)
+
+
+def _flag(mask: pl.Series, code: str) -> pl.Series:
+    return _const(code, mask.len()).set(~mask, None)
+
+
+def _join_flags(flags: list[pl.Series], n: int) -> pl.Series:
+    if not flags:
+        return _const(None, n).alias("_flags")
+    joined = pl.select(pl.concat_str(flags, separator="|", ignore_nulls=True)).to_series()
+    return joined.set(joined == "", None).alias("_flags")
+
+
+def _duplicates(accepted: pl.DataFrame, state: FileState) -> list[pl.Series]:
+    """Exact duplicates of an earlier row of the file, and earlier keys with other values."""
+    pairs = accepted.select("_k", "_h")
+    dup_row = ~pairs["_h"].is_first_distinct()
+    dup_key = ~pairs["_k"].is_first_distinct()
+    if state.seen.height:
+        dup_row = dup_row | pairs["_h"].is_in(state.seen["_h"].implode())
+        dup_key = dup_key | pairs["_k"].is_in(state.seen["_k"].implode())
+    dup_key = dup_key & ~dup_row
+    state.seen = pl.concat([state.seen, pairs])
+    return [_flag(dup_row, "duplicate_in_file"), _flag(dup_key, "duplicate_key_in_file")]

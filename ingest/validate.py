@@ -1,0 +1,195 @@
+"""Vectorised identifier validators: GB 11643 citizen IDs, GB 32100 USCCs, area codes.
+
+Each function takes a normalised ``pl.Series`` of strings (nulls allowed) and
+returns boolean masks; checksums run in numpy over an (n, width) byte matrix,
+which is several times faster than per-character polars expressions.
+The property tests in ``tests/ingest`` prove agreement with python-stdnum.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+RIC_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+RIC_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+
+_USCC_VALUE = np.full(256, -1, dtype=np.int64)
+_USCC_VALUE[np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)] = np.arange(31)
+# GB 11714 values characters 0-9 then A=10 .. Z=35 (its own alphabet, unlike GB 32100).
+_ORG_VALUE = np.full(256, -1, dtype=np.int64)
+_ORG_VALUE[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10)
+_ORG_VALUE[np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)] = np.arange(10, 36)
+
+RE_RIC18 = r"^\d{17}[\dX]$"
+RE_RIC15 = r"^\d{15}$"
+RE_USCC = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def _matrix(values: pl.Series, width: int) -> np.ndarray:
+    """(n, width) uint8 matrix of fixed-width ASCII strings (caller guarantees width).
+
+    Reads the Arrow data buffer directly: no per-row Python objects.
+    """
+    if values.len() == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    arr = values.to_arrow(compat_level=pl.CompatLevel.oldest())
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + 2]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    return data[offsets[0] : offsets[0] + len(arr) * width].reshape(-1, width)
+
+
+def ric_check_chars(body17: pl.Series) -> pl.Series:
+    """GB 11643 MOD 11-2 check characters for 17-digit bodies (no nulls)."""
+    mat = _matrix(body17, 17).astype(np.int64) - 48
+    checks = RIC_CHECK[(mat @ RIC_WEIGHTS) % 11]
+    return pl.Series(body17.name, checks.view("S1").astype(str), pl.String)
+
+
+@lru_cache(maxsize=1)
+def county_ranges() -> pl.DataFrame:
+    """Valid 6-digit address codes with the years they were assigned (stdnum's loc.dat)."""
+    from stdnum import numdb
+
+    rows: list[tuple[str, int, int]] = []
+    for _, low, _, _, children in numdb.get("cn/loc").prefixes:
+        for _, sub, _, props, _ in children:
+            for county in props.get("county", "").split(","):
+                if county.startswith("["):
+                    start, end = county[1:].split("]")[0].split("-")
+                    rows.append((low + sub, int(start or 0), int(end or 9999)))
+                else:
+                    rows.append((low + sub, 0, 9999))
+    return pl.DataFrame(
+        rows, schema={"code6": pl.String, "start": pl.Int32, "end": pl.Int32}, orient="row"
+    )
+
+
+@lru_cache(maxsize=1)
+def _county_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted codes and (codes, k) start/end year matrices, padded with empty ranges."""
+    ranges = county_ranges().with_columns(pl.col("code6").cast(pl.Int64))
+    grouped = ranges.group_by("code6").agg("start", "end").sort("code6")
+    k = int(grouped["start"].list.len().max())  # type: ignore[arg-type]
+    starts = np.full((grouped.height, k), 1, dtype=np.int64)
+    ends = np.full((grouped.height, k), 0, dtype=np.int64)
+    for j in range(k):
+        starts[:, j] = grouped["start"].list.get(j, null_on_oob=True).fill_null(1).to_numpy()
+        ends[:, j] = grouped["end"].list.get(j, null_on_oob=True).fill_null(0).to_numpy()
+    return grouped["code6"].to_numpy(), starts, ends
+
+
+def _county_valid(code6: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Whether each address code existed (as stdnum knows it) in the given year."""
+    codes, starts, ends = _county_table()
+    pos = np.clip(np.searchsorted(codes, code6), 0, len(codes) - 1)
+    known = codes[pos] == code6
+    y = year[:, None]
+    in_range = ((starts[pos] <= y) & (y <= ends[pos])).any(axis=1)
+    return known & in_range
+
+
+def _digits_value(mat: np.ndarray) -> np.ndarray:
+    """Integer value of each row of an (n, w) matrix of ASCII digits."""
+    out = np.zeros(len(mat), dtype=np.int64)
+    for j in range(mat.shape[1]):
+        out = out * 10 + (mat[:, j].astype(np.int64) - 48)
+    return out
+
+
+def _valid_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    ok_month = (month >= 1) & (month <= 12)
+    last = mdays[np.where(ok_month, month, 0)] + ((month == 2) & leap)
+    return ok_month & (day >= 1) & (day <= last) & (year >= 1)
+
+
+def upgrade_ric15(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Legacy 15-digit IDs to 18 digits ('19' century, computed check); other values kept.
+
+    Returns the upgraded series and the mask of rows that were upgraded.
+    """
+    is15 = values.str.contains(RE_RIC15).fill_null(False)
+    if not is15.any():
+        return values, is15
+    old = values.filter(is15)
+    body = old.str.slice(0, 6) + "19" + old.str.slice(6, 9)
+    new = body + ric_check_chars(body)
+    out = values.scatter(is15.arg_true(), new)
+    return out, is15
+
+
+def ric_valid(values: pl.Series) -> pl.Series:
+    """True where a value is a valid 18-char citizen ID (format, checksum, birth date,
+    address code known for the birth year), False otherwise, null where null."""
+    fmt = values.str.contains(RE_RIC18).fill_null(False)
+    ok = np.zeros(values.len(), dtype=bool)
+    idx = fmt.arg_true().to_numpy()
+    if idx.size:
+        mat = _matrix(values.gather(idx), 18)
+        digits = mat[:, :17].astype(np.int64) - 48
+        check_ok = RIC_CHECK[(digits @ RIC_WEIGHTS) % 11] == mat[:, 17]
+        year = _digits_value(mat[:, 6:10])
+        birth_ok = _valid_ymd(year, _digits_value(mat[:, 10:12]), _digits_value(mat[:, 12:14]))
+        place_ok = _county_valid(_digits_value(mat[:, :6]), year)
+        ok[idx] = check_ok & birth_ok & place_ok
+    return pl.Series(values.name, ok).set(values.is_null(), None)
+
+
+def org_code_valid(values: pl.Series) -> np.ndarray:
+    """GB 11714 check of the 9-char organisation code inside 18-char USCCs (no nulls)."""
+    mat = _matrix(values, 18)
+    val = _ORG_VALUE[mat[:, 8:16]]
+    c = 11 - (val @ ORG_WEIGHTS) % 11
+    want = np.where(c == 10, ord("X"), np.where(c == 11, ord("0"), c + 48))
+    return (want == mat[:, 16]) & (val >= 0).all(axis=1)
+
+
+def uscc_valid(values: pl.Series, *, org_check: bool = True) -> pl.Series:
+    """True where a value is a valid GB 32100 USCC: format, check character over
+    the 31-char alphabet (weights 3^i mod 31) and, by default, the embedded
+    organisation-code check. Authorities A, N and Y are accepted."""
+    fmt = values.str.contains(RE_USCC).fill_null(False)
+    ok = np.zeros(values.len(), dtype=bool)
+    idx = fmt.arg_true().to_numpy()
+    if idx.size:
+        cand = values.gather(idx)
+        mat = _matrix(cand, 18)
+        total = _USCC_VALUE[mat[:, :17]] @ USCC_WEIGHTS
+        alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
+        good = alphabet[(31 - total % 31) % 31] == mat[:, 17]
+        if org_check:
+            good &= org_code_valid(cand)
+        ok[idx] = good
+    return pl.Series(values.name, ok).set(values.is_null(), None)
+
+
+CODE_WIDTH = {"community_code": 12, "grid_code": 15, "building_code": 17, "room_code": 25}
+
+
+@lru_cache(maxsize=4)
+def current_communities(reference_dir: Path) -> frozenset[str]:
+    """12-digit codes of current NBS communities (level `community`)."""
+    path = reference_dir / "admin_divisions_shenzhen.csv"
+    frame = pl.read_csv(path, schema_overrides={"code12": pl.String, "parent_code12": pl.String})
+    return frozenset(frame.filter(pl.col("level") == "community")["code12"].to_list())
+
+
+def code_format_valid(values: pl.Series, kind: str) -> pl.Series:
+    """Digits of the exact width of the code kind (null stays null)."""
+    return values.str.contains(rf"^\d{{{CODE_WIDTH[kind]}}}$")
+
+
+def community_known(values: pl.Series, communities: frozenset[str]) -> pl.Series:
+    """Whether the 12-digit community prefix is a current NBS community."""
+    return values.str.slice(0, 12).is_in(list(communities))

@@ -1,0 +1,348 @@
+"""The generator's deliveries follow FEEDS.md, and every planted row defect is really there.
+
+Expected headers and enums are copied from /work/shared/FEEDS.md on purpose
+(not imported from the generator), so a typo in a writer cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+import pytest
+from stdnum.cn import ric, uscc
+
+from generator.api import generate
+
+START = date(2026, 10, 1)  # a Thursday: the range below includes a Monday and a 5th
+DAYS = 8
+
+HEADERS = {
+    "ga_rkxx": "GMSFHM,XM,XBDM,CSRQ,MZDM,HJLB,JZZBH,FWBM,RZRQ,LKRQ,LXDH,CZLX,GXSJ",
+    "scjg_frxx": "统一社会信用代码,名称,主体类型,法定代表人,法定代表人证件号码,注册地址,"
+    "经营场所房屋编码,行业代码,登记状态,成立日期,注销日期,注册资本(万元),从业人数,更新时间",
+    "mz_shzz": "统一社会信用代码,名称,类别,业务范围,法定代表人,住所房屋编码,登记日期,状态,"
+    "评估等级,专职工作人员数,持证社工数",
+    "ld": "building_code,address,community_code,grid_code,lon,lat,building_type,floors,"
+    "year_built,hazard_grade,updated_at",
+    "fw": "room_code,building_code,floor,area_m2,use,is_rental,updated_at",
+    "zlba": "filing_id,room_code,landlord_id_number,tenant_id_number,start_date,end_date,"
+    "monthly_rent,status,op,updated_at",
+    "cbry": "id_number,name,employer_uscc,insurance_types,status,start_month,op,updated_at",
+    "jfmx": "id_number,employer_uscc,period,insurance_type,base_yuan,amount_yuan,paid,paid_date",
+    "jzff": "payment_id,id_number,household_id,program,period,amount_yuan,community_code,"
+    "approved_at",
+    "rx12345": "ticket_id,received_at,caller_phone,content,category,address_text,event_id,"
+    "satisfaction",
+    "grid_rkcj": "record_id,channel,collector_id,collected_at,id_number,name,phone,room_code,"
+    "grid_code,lon,lat,employer_uscc,tags,note",
+    "sjlz": "event_id,seq,state,at,category_code,category_name,channel,grid_code,building_code,"
+    "lon,lat,department,deadline,merged_into,description",
+}
+ENCODING = {"ga_rkxx": "gbk", "scjg_frxx": "utf-8-sig"}
+ENUMS = {
+    ("ga_rkxx", "XBDM"): {"0", "1", "2", "9"},
+    ("ga_rkxx", "HJLB"): {"1", "2"},
+    ("ga_rkxx", "CZLX"): {"I", "U", "D"},
+    ("scjg_frxx", "主体类型"): {"企业", "个体工商户", "农民专业合作社"},
+    ("scjg_frxx", "登记状态"): {"存续", "在业", "注销", "吊销", "迁出"},
+    ("mz_shzz", "类别"): {"社会团体", "民办非企业单位", "基金会"},
+    ("ld", "building_type"): {
+        "urban_village",
+        "commercial",
+        "factory",
+        "dormitory",
+        "public_housing",
+        "office",
+    },
+    ("ld", "hazard_grade"): {"A", "B", "C", "D"},
+    ("fw", "use"): {"residential", "commercial", "industrial", "mixed"},
+    ("zlba", "status"): {"active", "terminated", "cancelled"},
+    ("cbry", "status"): {"active", "suspended", "terminated"},
+    ("sjlz", "channel"): {"patrol", "hotline", "app", "video"},
+    ("rx12345", "satisfaction"): {"1", "2", "3", "4", "5", ""},
+}
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%Y%m%d",
+    "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S",
+]
+KEYS = {
+    "ga_rkxx": ["GMSFHM", "GXSJ"],
+    "scjg_frxx": ["统一社会信用代码", "更新时间"],
+    "ld": ["building_code"],
+    "zlba": ["filing_id", "updated_at"],
+    "cbry": ["id_number", "updated_at"],
+}
+CITIZEN_ID_COLUMNS = {
+    "ga_rkxx": ["GMSFHM"],
+    "grid_rkcj": ["id_number"],
+    "scjg_frxx": ["法定代表人证件号码"],
+    "zlba": ["landlord_id_number", "tenant_id_number"],
+    "cbry": ["id_number"],
+    "jfmx": ["id_number"],
+    "jzff": ["id_number"],
+}
+
+
+def kind_of(name: str) -> str:
+    stem = name.split(".")[0]
+    return "_".join(p for p in stem.split("_") if not p.isdigit())
+
+
+def read_records(path: Path) -> tuple[list[str], list[dict[str, object]], list[list[str]]]:
+    """Header, data rows as dicts (None for missing fields) and raw CSV records, as written."""
+    kind = kind_of(path.name)
+    if path.suffix == ".csv":
+        text = path.read_bytes().decode(ENCODING.get(kind, "utf-8"))
+        recs = list(csv.reader(io.StringIO(text, newline="")))
+        header = recs[0]
+        rows = [
+            dict(zip(header, r + [None] * (len(header) - len(r)), strict=True)) for r in recs[1:]
+        ]
+        return header, rows, recs[1:]
+    if path.suffix == ".jsonl":
+        lines = path.read_text("utf-8").splitlines()
+        rows = [json.loads(x) for x in lines]
+        return list(rows[0].keys()) if rows else [], rows, []
+    if path.suffix == ".parquet":
+        df = pl.read_parquet(path)
+        return df.columns, df.to_dicts(), []
+    df = pl.read_excel(path, sheet_name="社会组织", infer_schema_length=0)
+    return df.columns, df.to_dicts(), []
+
+
+def parses(value: str) -> bool:
+    for fmt in DATE_FORMATS:
+        try:
+            datetime.strptime(value, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def parses_month(value: str) -> bool:
+    try:
+        datetime.strptime(value, "%Y%m")
+        return len(value) == 6
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gen-dirty")
+    generate(root / "landing", root / "gt", scale="tiny", seed=7, start=START, days=DAYS, dirt=4.0)
+    return root / "landing", root / "gt"
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gen-clean")
+    generate(root / "landing", root / "gt", scale="tiny", seed=7, start=START, days=DAYS, dirt=0.0)
+    return root / "landing", root / "gt"
+
+
+def data_files(landing: Path) -> list[Path]:
+    return sorted(p for p in landing.rglob("*") if p.is_file() and p.name != "_SUCCESS")
+
+
+def test_every_file_kind_is_delivered_with_the_contract_header(dirty: tuple[Path, Path]) -> None:
+    files = data_files(dirty[0])
+    seen = {kind_of(p.name) for p in files}
+    assert seen == set(HEADERS)
+    for path in files:
+        header, _, _ = read_records(path)
+        if path.suffix == ".jsonl":
+            lines = path.read_text("utf-8").splitlines()
+            assert all(
+                list(json.loads(x).keys()) == HEADERS[kind_of(path.name)].split(",") for x in lines
+            ), path
+        else:
+            assert ",".join(header) == HEADERS[kind_of(path.name)], path
+
+
+def test_delivery_layout_and_cadence(dirty: tuple[Path, Path]) -> None:
+    landing, _ = dirty
+    for feed in ("population", "entities", "housing", "social_security", "events"):
+        folders = sorted(p.name for p in (landing / feed).iterdir())
+        assert folders[0] == START.isoformat()
+        assert len(folders) == DAYS
+    weekly = sorted(p.parent.name for p in landing.glob("housing/*/ld_*.csv"))
+    assert weekly == ["2026-10-01", "2026-10-05"]  # day 1 and the Monday
+    # September's contributions on the 5th, corrected again later under the same name
+    jfmx = sorted(landing.glob("social_security/*/jfmx_*.parquet"))
+    assert [p.name for p in jfmx] == ["jfmx_202609.parquet"] * 2
+    assert jfmx[0].parent.name == "2026-10-05"
+    assert (landing / "social_security/2026-10-01/jzff_20261001.csv").exists()  # no 10th
+    hourly = list(landing.glob("events/*/sjlz_*_??.jsonl"))
+    daily = [p for p in landing.glob("events/*/sjlz_*.jsonl") if p not in hourly]
+    assert hourly and daily
+
+
+def test_encodings_bom_and_sheet(dirty: tuple[Path, Path]) -> None:
+    landing, _ = dirty
+    for path in landing.glob("population/*/ga_rkxx_*.csv"):
+        data = path.read_bytes()
+        data.decode("gbk")
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")  # Chinese names make GBK bytes invalid UTF-8
+    for path in landing.glob("entities/*/scjg_frxx_*.csv"):
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    for path in landing.glob("entities/*/mz_shzz_*.xlsx"):
+        assert fastexcel.read_excel(str(path)).sheet_names == ["社会组织"]
+
+
+def test_success_markers_except_the_planted_incomplete_delivery(dirty: tuple[Path, Path]) -> None:
+    landing, gt = dirty
+    manifest = pl.read_parquet(gt / "manifest.parquet")
+    missing = {
+        (r["feed"], r["delivery_date"].isoformat())
+        for r in manifest.filter(pl.col("defect") == "missing_success").iter_rows(named=True)
+    }
+    assert len(missing) == 1
+    for folder in landing.glob("*/*"):
+        has = (folder / "_SUCCESS").exists()
+        assert has != ((folder.parent.name, folder.name) in missing), folder
+        if has:
+            assert (folder / "_SUCCESS").stat().st_size == 0
+
+
+def test_every_planted_row_defect_is_in_the_file_at_that_row(dirty: tuple[Path, Path]) -> None:
+    landing, gt = dirty
+    manifest = pl.read_parquet(gt / "manifest.parquet").filter(pl.col("level") == "row")
+    kinds = set(manifest["defect"])
+    assert {
+        "invalid_citizen_id",
+        "id_upgraded_15",
+        "fullwidth_normalised",
+        "whitespace_normalised",
+        "birth_date_in_future",
+        "move_out_before_move_in",
+        "duplicate_in_file",
+        "duplicate_key_in_file",
+        "unknown_community",
+        "bad_date",
+        "field_count",
+        "bad_enum",
+        "end_before_start",
+        "invalid_uscc",
+    } <= kinds
+    cache: dict[Path, tuple] = {}
+    for m in manifest.iter_rows(named=True):
+        path = landing / m["feed"] / m["delivery_date"].isoformat() / m["file"]
+        if path not in cache:
+            cache[path] = read_records(path)
+        header, rows, raw = cache[path]
+        kind, col, i = m["file_kind"], m["column"], m["row_number"] - 1
+        row = rows[i]
+        value = row.get(col) if col else None
+        text = "" if value is None else str(value)
+        defect = m["defect"]
+        where = f"{m['file']} row {i + 1} {defect} {col}"
+        if defect == "invalid_citizen_id":
+            assert len(text) == 18 and not ric.is_valid(text)
+            assert ric.calc_check_digit(text) != text[17], where  # takes all 18 chars
+        elif defect == "id_upgraded_15":
+            assert len(text) == 15 and text.isdigit(), where
+        elif defect == "invalid_uscc":
+            assert len(text) == 18 and not uscc.is_valid(text), where
+        elif defect == "fullwidth_normalised":
+            assert any("０" <= ch <= "９" for ch in text), where
+        elif defect == "whitespace_normalised":
+            assert text != text.strip() and text.strip(), where
+        elif defect == "unknown_community":
+            assert text.startswith("440306001"), where
+        elif defect == "birth_date_in_future":
+            assert datetime.strptime(text, "%Y%m%d").date() > m["delivery_date"], where
+        elif defect == "move_out_before_move_in":
+            assert text < row["RZRQ"], where
+        elif defect == "end_before_start":
+            assert text < row["start_date"], where
+        elif defect in ("bad_date", "bad_datetime"):
+            assert not parses(text), where
+        elif defect == "bad_month":
+            assert not parses_month(text), where
+        elif defect == "bad_enum":
+            assert text not in ENUMS[(kind, col)], where
+        elif defect == "field_count":
+            assert len(raw[i]) == len(header) - 1, where
+        elif defect == "duplicate_in_file":
+            assert row in rows[:i], where
+        elif defect == "duplicate_key_in_file":
+            key = [row[k] for k in KEYS[kind]]
+            earlier = [r for r in rows[:i] if [r[k] for k in KEYS[kind]] == key]
+            assert earlier and all(r != row for r in earlier), where
+        else:
+            pytest.fail(f"unchecked defect kind {defect}")
+
+
+def test_dirt_zero_is_clean(clean: tuple[Path, Path]) -> None:
+    landing, gt = clean
+    assert pl.read_parquet(gt / "manifest.parquet").height == 0
+    assert json.loads((gt / "summary.json").read_text())["defects"] == 0
+    assert all((f / "_SUCCESS").exists() for f in landing.glob("*/*"))
+    names: dict[str, int] = {}
+    for path in data_files(landing):
+        names[path.name] = names.get(path.name, 0) + 1
+        kind = kind_of(path.name)
+        header, rows, raw = read_records(path)
+        assert all(len(r) == len(header) for r in raw), path
+        assert len({json.dumps(r, sort_keys=True, default=str) for r in rows}) == len(rows), path
+        for col in CITIZEN_ID_COLUMNS.get(kind, []):
+            bad = [r[col] for r in rows if r[col] is not None and not ric.is_valid(r[col])]
+            assert not bad, f"{path.name} {col}: {len(bad)} invalid IDs"
+        for (k, col), allowed in ENUMS.items():
+            if k == kind:
+                assert all((r[col] or "") in allowed | {""} for r in rows), (path, col)
+        for r in rows:
+            for v in r.values():
+                if isinstance(v, str):
+                    assert v == v.strip() and not any("０" <= c <= "９" for c in v), path
+    assert max(names.values()) == 1  # no re-deliveries
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
+    def digest(root: Path, seed: int) -> dict[str, str]:
+        generate(root / "l", root / "g", scale="tiny", seed=seed, start=START, days=3, dirt=1.0)
+        files = [p for p in (root / "l").rglob("*") if p.is_file()]
+        out = {
+            str(p.relative_to(root / "l")): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in files
+        }
+        out["manifest"] = hashlib.sha256((root / "g" / "manifest.csv").read_bytes()).hexdigest()
+        return out
+
+    a = digest(tmp_path / "a", 7)
+    assert digest(tmp_path / "b", 7) == a
+    c = digest(tmp_path / "c", 8)
+    assert c["manifest"] != a["manifest"]
+    assert (
+        c["population/2026-10-01/ga_rkxx_20261001.csv"]
+        != a["population/2026-10-01/ga_rkxx_20261001.csv"]
+    )
+
+
+def test_regenerating_into_the_same_folder_replaces_old_deliveries(tmp_path: Path) -> None:
+    generate(tmp_path / "l", tmp_path / "g", scale="tiny", seed=1, start=START, days=2, dirt=0)
+    generate(
+        tmp_path / "l",
+        tmp_path / "g",
+        scale="tiny",
+        seed=1,
+        start=date(2026, 11, 1),
+        days=1,
+        dirt=0,
+    )
+    folders = {p.name for p in (tmp_path / "l").glob("*/*")}
+    assert folders == {"2026-11-01"}

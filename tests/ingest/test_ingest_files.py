@@ -1,0 +1,430 @@
+"""Whole files through ``ingest``: malformed input, accounting, re-delivery, crashes."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import xlsxwriter
+
+from ingest import landing
+from ingest.api import IngestReport, ingest, status
+from tests.ingest.factory import (
+    DAY,
+    GA_HEADER,
+    ROOM,
+    citizen_id,
+    deliver,
+    ga_file,
+    ga_row,
+    grid_line,
+    uscc,
+)
+from zhiwang.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path / "var", reference_dir=Path("seeds/reference").resolve())
+
+
+def sql(settings: Settings, query: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def run(settings: Settings) -> IngestReport:
+    report = ingest(settings)
+    for r in status(settings):
+        assert r.received == r.loaded + r.quarantined, r
+    return report
+
+
+def one(settings: Settings, file: str):
+    return next(r for r in status(settings) if r.file == file)
+
+
+def test_gbk_csv_with_rfc4180_quoting_and_a_truncated_row(settings: Settings) -> None:
+    rows = [
+        ga_row(1, XM='"王,五"'),  # quoted comma
+        ga_row(3, XM='"说""明"'),  # doubled quote
+        ga_row(5, XM='"两\r\n行"'),  # line break inside quotes
+        ga_row(7).rsplit(",", 3)[0],  # truncated: too few fields
+        ga_row(9) + ",extra",  # too many
+        '"' + ga_row(11).replace(",", '","') + '","x"',  # quoted and too many
+        ga_row(13),
+    ]
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file(rows)})
+    run(settings)
+    r = one(settings, "ga_rkxx_20261001.csv")
+    assert (r.received, r.loaded, r.quarantined) == (7, 4, 3)
+    names = sql(settings, "select _row_number, xm from raw.ga_rkxx order by 1")
+    assert names == [(1, "王,五"), (2, '说"明'), (3, "两\n行"), (7, "张三")]
+    bad = sql(
+        settings, "select row_number, reason_code, original_text from audit.quarantine order by 1"
+    )
+    assert [(b[0], b[1]) for b in bad] == [
+        (4, "field_count"),
+        (5, "field_count"),
+        (6, "field_count"),
+    ]
+    assert bad[0][2] == ga_row(7).rsplit(",", 3)[0]
+
+
+def test_utf8_file_where_gbk_expected_is_read_and_noted(settings: Settings) -> None:
+    deliver(
+        settings.landing,
+        "population",
+        DAY,
+        {"ga_rkxx_20261001.csv": ga_file([ga_row(1)], encoding="utf-8")},
+    )
+    run(settings)
+    r = one(settings, "ga_rkxx_20261001.csv")
+    assert (r.status, r.loaded) == ("loaded", 1)
+    assert "UTF-8" in r.message
+    assert sql(settings, "select xm, _flags from raw.ga_rkxx") == [("张三", "encoding_fallback")]
+
+
+def test_undecodable_file_is_rejected_whole_with_every_row_quarantined(
+    settings: Settings,
+) -> None:
+    content = ga_file([ga_row(1), ga_row(3)]) + b"\xff\xff\xff,\x81\r\n"
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": content})
+    report = run(settings)
+    r = one(settings, "ga_rkxx_20261001.csv")
+    assert (r.status, r.received, r.loaded, r.quarantined) == ("rejected", 3, 0, 3)
+    assert "does not decode" in r.message and report.rejected
+    assert sql(settings, "select distinct reason_code from audit.quarantine") == [
+        ("file_rejected",)
+    ]
+
+
+def test_empty_files(settings: Settings) -> None:
+    deliver(
+        settings.landing,
+        "population",
+        DAY,
+        {"ga_rkxx_20261001.csv": b"", "grid_rkcj_20261001.jsonl": b""},
+    )
+    deliver(
+        settings.landing,
+        "population",
+        DAY + timedelta(1),
+        {"ga_rkxx_20261002.csv": (GA_HEADER + "\r\n").encode("gbk")},
+    )
+    run(settings)
+    zero = one(settings, "ga_rkxx_20261001.csv")
+    assert (zero.status, zero.received) == ("rejected", 0)
+    assert "empty" in zero.message
+    header_only = one(settings, "ga_rkxx_20261002.csv")
+    assert (header_only.status, header_only.received, header_only.loaded) == ("loaded", 0, 0)
+    assert one(settings, "grid_rkcj_20261001.jsonl").received == 0
+
+
+def test_incomplete_delivery_is_reported_not_loaded(settings: Settings) -> None:
+    deliver(
+        settings.landing,
+        "population",
+        DAY,
+        {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])},
+        complete=False,
+    )
+    report = run(settings)
+    assert report.incomplete == ["population/2026-10-01"]
+    assert status(settings) == []
+    assert "population/2026-10-01" in report.summary()
+
+
+def test_broken_header_rejects_file_and_accounts_every_row(settings: Settings) -> None:
+    header = GA_HEADER.replace("GXSJ", "UPDATED")
+    content = "\n".join([header, ga_row(1), ga_row(3)]).encode("gbk")
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": content})
+    run(settings)
+    r = one(settings, "ga_rkxx_20261001.csv")
+    assert (r.status, r.received, r.quarantined) == ("rejected", 2, 2)
+    assert "GXSJ" in r.message
+
+
+def test_header_tolerates_order_case_spaces_bom_and_reports_extras(settings: Settings) -> None:
+    cols = GA_HEADER.split(",")
+    values = dict(zip(cols, ga_row(1).split(","), strict=True))
+    order = list(reversed(cols))
+    header = ",".join(f" {c.lower()} " for c in order) + ",EXTRA"
+    line = ",".join(values[c] for c in order) + ",1"
+    content = b"\xef\xbb\xbf" + f"{header}\n{line}\n".encode()
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": content})
+    run(settings)
+    r = one(settings, "ga_rkxx_20261001.csv")
+    assert (r.status, r.loaded) == ("loaded", 1), r.message
+    assert "EXTRA" in r.message
+    assert sql(settings, "select gmsfhm, mzdm from raw.ga_rkxx") == [(citizen_id(1), "01")]
+
+
+def test_jsonl_bad_lines_quarantined_and_values_typed(settings: Settings) -> None:
+    lines = [
+        grid_line(1),
+        "{not json",
+        "[1, 2]",
+        "",
+        grid_line(
+            2, id_number=citizen_id(2)[:6] + citizen_id(2)[8:17], lon="１１３.９"
+        ),  # 15 digits, full width
+        grid_line(3, collected_at="2026-09-30T02:00:00Z", tags="disabled|dibao"),
+        grid_line(4, note={"nested": True}),
+    ]
+    deliver(settings.landing, "population", DAY, {"grid_rkcj_20261001.jsonl": "\n".join(lines)})
+    run(settings)
+    r = one(settings, "grid_rkcj_20261001.jsonl")
+    assert (r.received, r.loaded, r.quarantined) == (6, 4, 2)
+    got = sql(
+        settings,
+        "select _row_number, lon, collected_at, tags, _flags from raw.grid_rkcj order by 1",
+    )
+    assert got[1][1] == 113.9
+    assert "id_upgraded_15:id_number" in got[1][4] and "fullwidth_normalised:lon" in got[1][4]
+    assert str(got[2][2]) == "2026-09-30 10:00:00"
+    assert got[2][3] == ["disabled", "dibao"]
+    assert sql(settings, "select row_number, reason_code from audit.quarantine order by 1") == [
+        (2, "bad_json"),
+        (3, "bad_json"),
+    ]
+
+
+def test_row_rules_and_duplicates_are_flagged(settings: Settings) -> None:
+    rows = [
+        ga_row(1, CSRQ="20990101"),
+        ga_row(3, RZRQ="20250101", LKRQ="20240101"),
+        ga_row(5),
+        ga_row(5),
+        ga_row(7),
+        ga_row(7, XM="李四"),
+    ]
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file(rows)})
+    run(settings)
+    flags = sql(settings, "select _flags from raw.ga_rkxx order by _row_number")
+    assert [f[0] for f in flags] == [
+        "birth_date_in_future",
+        "move_out_before_move_in",
+        None,
+        "duplicate_in_file",
+        None,
+        "duplicate_key_in_file",
+    ]
+
+
+def test_rental_end_before_start_is_flagged(settings: Settings) -> None:
+    header = (
+        "filing_id,room_code,landlord_id_number,tenant_id_number,start_date,end_date,"
+        "monthly_rent,status,op,updated_at"
+    )
+    row = (
+        f"F1,{ROOM},{citizen_id(1)},{citizen_id(2)},2026-05-01,2026-04-01,1500,active,I,"
+        "2026-09-30 10:00:00"
+    )
+    deliver(settings.landing, "housing", DAY, {"zlba_20261001.csv": f"{header}\n{row}\n"})
+    run(settings)
+    assert sql(settings, "select _flags from raw.zlba") == [("end_before_start",)]
+
+
+def _xlsx(rows: list[list[object]], sheet: str = "社会组织") -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = book.add_worksheet(sheet)
+    ws.write_row(
+        0,
+        0,
+        [
+            "统一社会信用代码",
+            "名称",
+            "类别",
+            "业务范围",
+            "法定代表人",
+            "住所房屋编码",
+            "登记日期",
+            "状态",
+            "评估等级",
+            "专职工作人员数",
+            "持证社工数",
+        ],
+    )
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            if isinstance(value, date):
+                ws.write_datetime(i, j, pd_dt(value), date_fmt)
+            elif value is not None:
+                ws.write(i, j, value)
+    book.close()
+    return buf.getvalue()
+
+
+def pd_dt(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def test_excel_numeric_cells_and_date_serials(settings: Settings) -> None:
+    rows = [
+        [
+            uscc("51440306", "MA5F0002"),
+            "协会",
+            "社会团体",
+            "",
+            "赵六",
+            ROOM,
+            date(2015, 3, 1),
+            "正常",
+            "3A",
+            12,
+            3.0,
+        ],
+        [
+            uscc("N2440306", "MA5F0003"),
+            "合作社",
+            "社会团体",
+            "",
+            "钱七",
+            ROOM,
+            "2016/04/05",
+            "正常",
+            None,
+            "7",
+            None,
+        ],
+        ["bad", "坏", "基金会", "", "孙八", 12345, 42000, "正常", "9A", "many", 1],
+    ]
+    deliver(settings.landing, "entities", DAY, {"mz_shzz_20261001.xlsx": _xlsx(rows)})
+    run(settings)
+    r = one(settings, "mz_shzz_20261001.xlsx")
+    assert (r.received, r.loaded, r.quarantined) == (3, 2, 1)
+    got = sql(
+        settings, "select djrq, zzgzrys, czsgs, pgdj, _flags from raw.mz_shzz order by _row_number"
+    )
+    assert got[0][:4] == (date(2015, 3, 1), 12, 3, "3A")
+    assert got[1][:4] == (date(2016, 4, 5), 7, None, None)
+    assert sql(settings, "select reason_code, column_name from audit.quarantine") == [
+        ("invalid_uscc", "统一社会信用代码")
+    ]
+
+
+def test_parquet_with_other_physical_types_is_cast_via_string(settings: Settings) -> None:
+    frame = pl.DataFrame(
+        {
+            "room_code": [ROOM, ROOM[:-1] + "2"],
+            "building_code": [ROOM[:17], ROOM[:17]],
+            "floor": [1.0, 2.0],  # float where int expected
+            "area_m2": [30, 45],  # int where decimal expected
+            "use": ["residential", "Commercial"],
+            "is_rental": [True, False],
+            "updated_at": [datetime(2026, 9, 30, 10), datetime(2026, 9, 30, 11)],
+        }
+    )
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    deliver(settings.landing, "housing", DAY, {"fw_20261001.parquet": buf.getvalue()})
+    run(settings)
+    got = sql(
+        settings,
+        "select floor, area_m2, use, is_rental, updated_at from raw.fw order by _row_number",
+    )
+    assert [g[:4] for g in got] == [(1, 30.0, "residential", True), (2, 45.0, "commercial", False)]
+    assert str(got[1][4]) == "2026-09-30 11:00:00"
+
+
+def test_unknown_file_names_are_rejected_and_reported(settings: Settings) -> None:
+    deliver(settings.landing, "population", DAY, {"notes.txt": "hello"})
+    report = run(settings)
+    assert [r.file for r in report.rejected] == ["notes.txt"]
+    assert "unknown file name" in report.rejected[0].message
+
+
+def test_identical_redelivery_is_a_no_op(settings: Settings) -> None:
+    content = {"ga_rkxx_20261001.csv": ga_file([ga_row(1), ga_row(3)])}
+    deliver(settings.landing, "population", DAY, content)
+    run(settings)
+    before = sql(settings, "select batch_id, status from audit.batches")
+    run(settings)
+    assert sql(settings, "select batch_id, status from audit.batches") == before
+    deliver(settings.landing, "population", DAY + timedelta(1), content)
+    report = run(settings)
+    assert len(report.skipped) == 1 and not report.loaded
+    assert [r.delivery_date for r in status(settings)] == [DAY]
+    assert sql(settings, "select count(*) from raw.ga_rkxx") == [(2,)]
+
+
+def test_corrected_redelivery_supersedes(settings: Settings) -> None:
+    deliver(
+        settings.landing,
+        "population",
+        DAY,
+        {"ga_rkxx_20261001.csv": ga_file([ga_row(1), ga_row(3, CSRQ="bad")])},
+    )
+    run(settings)
+    deliver(
+        settings.landing,
+        "population",
+        DAY + timedelta(2),
+        {"ga_rkxx_20261001.csv": ga_file([ga_row(1), ga_row(3), ga_row(5)])},
+    )
+    report = run(settings)
+    assert report.superseded == ["population/2026-10-01/ga_rkxx_20261001.csv"]
+    assert sql(settings, "select count(*), max(_delivery_date) from raw.ga_rkxx") == [
+        (3, DAY + timedelta(2))
+    ]
+    assert sql(settings, "select status from audit.batches order by delivery_date") == [
+        ("superseded",),
+        ("loaded",),
+    ]
+    # Same folder re-delivered with new content also supersedes.
+    deliver(
+        settings.landing,
+        "population",
+        DAY + timedelta(2),
+        {"ga_rkxx_20261001.csv": ga_file([ga_row(7)])},
+    )
+    run(settings)
+    assert sql(settings, "select count(*) from raw.ga_rkxx") == [(1,)]
+    assert len(status(settings)) == 1
+
+
+def test_load_killed_before_commit_leaves_no_partial_batch(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
+    real_commit = landing.commit
+
+    def dying_commit(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(landing, "commit", dying_commit)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings)
+    orphans = list(settings.raw.glob("ga_rkxx/*.parquet"))
+    assert len(orphans) == 1  # renamed into place, never committed
+    assert sql(settings, "select count(*) from audit.batches") == [(0,)]
+    assert sql(settings, "select count(*) from raw.ga_rkxx") == [(0,)]
+    monkeypatch.setattr(landing, "commit", real_commit)
+    run(settings)
+    assert not orphans[0].exists()
+    assert sql(settings, "select count(*) from raw.ga_rkxx") == [(1,)]
+    assert len(list(settings.raw.glob("ga_rkxx/*.parquet"))) == 1
+
+
+def test_crash_mid_file_removes_the_temp_file(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import api
+
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(api, "transform_chunk", boom)
+    with pytest.raises(RuntimeError):
+        ingest(settings)
+    assert list(settings.raw.rglob("*.parquet")) == []
+    assert sql(settings, "select count(*) from audit.batches") == [(0,)]

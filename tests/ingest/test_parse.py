@@ -1,0 +1,151 @@
+"""Parsers and normalisers: typed values, bad masks and flags."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import parse
+from ingest.contract import Column
+from ingest.transform import FileState, check_column
+
+STATE = FileState(delivery_date=date(2026, 10, 1), reference_dir=Path("seeds/reference"))
+FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+quick = settings(max_examples=60, deadline=None)
+
+
+def col(type_: str, **kw: object) -> Column:
+    return Column(source="x", name="x", type=type_, **kw)  # type: ignore[arg-type]
+
+
+@quick
+@given(st.dates(date(1900, 1, 1), date(2100, 12, 31)))
+def test_dates_parse_in_every_accepted_format(day: date) -> None:
+    texts = [day.isoformat(), day.strftime("%Y%m%d"), day.strftime("%Y/%m/%d")]
+    out, bad = parse.parse_date(pl.Series(texts), ["%Y-%m-%d"])
+    assert out.to_list() == [day] * 3
+    assert not bad.any()
+
+
+def test_excel_serial_numbers_are_dates() -> None:
+    out, _bad = parse.parse_date(pl.Series(["45293", "45293.0"]))
+    assert out.to_list() == [date(2024, 1, 2)] * 2
+    out, _ = parse.parse_datetime(pl.Series(["45293.5"]))
+    assert out.to_list() == [datetime(2024, 1, 2, 12)]
+
+
+def test_impossible_dates_are_bad_and_missing_are_not() -> None:
+    out, bad = parse.parse_date(pl.Series(["20241301", "2024-02-30", "soon", None]), ["%Y%m%d"])
+    assert out.to_list() == [None] * 4
+    assert bad.to_list() == [True, True, True, False]
+
+
+@quick
+@given(
+    st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)).map(
+        lambda d: d.replace(microsecond=0)
+    ),
+    st.integers(-12 * 60, 14 * 60).map(lambda m: m - m % 15),
+)
+def test_offsets_convert_to_shanghai_local_naive_time(moment: datetime, minutes: int) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+    shanghai = aware.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    texts = [aware.isoformat(), aware.isoformat().replace("+00:00", "Z")]
+    out, bad = parse.parse_timestamptz(pl.Series(texts))
+    assert out.to_list() == [shanghai, shanghai]
+    assert not bad.any()
+
+
+def test_timestamptz_without_offset_is_local_and_garbage_is_bad() -> None:
+    out, bad = parse.parse_timestamptz(
+        pl.Series(["2026-10-01T08:00:00", "2026-10-01 08:00:00+0800", "yesterday"])
+    )
+    assert out.to_list() == [datetime(2026, 10, 1, 8), datetime(2026, 10, 1, 8), None]
+    assert bad.to_list() == [False, False, True]
+
+
+def test_datetime_formats_and_offsets() -> None:
+    out, bad = parse.parse_datetime(
+        pl.Series(["2026-10-01 08:00:00", "2026-10-01T08:00:00", "2026-10-01T00:00:00Z", "x"]),
+        ["%Y-%m-%d %H:%M:%S"],
+    )
+    assert out.to_list()[:3] == [datetime(2026, 10, 1, 8)] * 3
+    assert bad.to_list() == [False, False, False, True]
+
+
+def test_yyyymm() -> None:
+    out, bad = parse.parse_yyyymm(
+        pl.Series(["202410", "2024-01", "202410.0", "202413", "2024", "2023-5", "000000"])
+    )
+    assert out.to_list() == [date(2024, 10, 1), date(2024, 1, 1), date(2024, 10, 1)] + [None] * 4
+    assert bad.to_list() == [False, False, False, True, True, True, True]
+
+
+def test_bool_spellings() -> None:
+    out, bad = parse.parse_bool(pl.Series(["true", "FALSE", "1", "0", "是", "否", "maybe"]))
+    assert out.to_list() == [True, False, True, False, True, False, None]
+    assert bad.to_list() == [False] * 6 + [True]
+
+
+def test_lists_from_separator_text_and_json_arrays() -> None:
+    out, bad = parse.parse_list(pl.Series(["pension|medical", '["a", "b"]', "[1, 2]", "[oops"]))
+    assert out.to_list() == [["pension", "medical"], ["a", "b"], ["1", "2"], None]
+    assert bad.to_list() == [False, False, False, True]
+
+
+def test_numbers() -> None:
+    ints, bad = parse.parse_int(pl.Series(["7", "1,200", "12.0", "12.5", "x"]))
+    assert ints.to_list() == [7, 1200, 12, None, None]
+    assert bad.to_list() == [False, False, False, True, True]
+    dec, bad = parse.parse_decimal(pl.Series(["113.5", "1,000.25", "nan", "x"]))
+    assert dec.to_list() == [113.5, 1000.25, None, None]
+    assert bad.to_list() == [False, False, True, True]
+
+
+@quick
+@given(st.text("0123456789", min_size=25, max_size=25))
+def test_fullwidth_codes_are_normalised_and_flagged(code: str) -> None:
+    wide = code.translate(FULLWIDTH)
+    checked = check_column(pl.Series([wide, code]), col("room_code", on_invalid="flag"), STATE)
+    assert checked.values.to_list() == [code, code]
+    fw = next(m for m, c in checked.notes if c == "fullwidth_normalised")
+    assert fw.to_list() == [True, False]
+
+
+def test_whitespace_on_codes_is_flagged_but_free_text_is_only_trimmed() -> None:
+    checked = check_column(pl.Series([" 01 ", "01"]), col("code"), STATE)
+    assert checked.values.to_list() == ["01", "01"]
+    ws = next(m for m, c in checked.notes if c == "whitespace_normalised")
+    assert ws.to_list() == [True, False]
+    text = check_column(pl.Series(["  张三 ", ""]), col("text"), STATE)
+    assert text.values.to_list() == ["张三", None]
+    assert text.notes == []
+
+
+def test_id_check_char_upper_cased_and_phone_keeps_digits() -> None:
+    ids = check_column(pl.Series(["44030619950101007x"]), col("citizen_id"), STATE)
+    assert ids.values.to_list() == ["44030619950101007X"]
+    assert not any(m.any() for m, _ in ids.problems)
+    phones = check_column(
+        pl.Series(["+86 138-0000-0000", "0755-2345 6789", "12"]),
+        col("phone", on_invalid="flag"),
+        STATE,
+    )
+    assert phones.values.to_list() == ["13800000000", "075523456789", "12"]
+    assert next(m for m, _ in phones.problems).to_list() == [False, False, True]
+
+
+def test_unknown_community_prefix_is_noted_not_invalid() -> None:
+    old = "440306001001001"  # 新安街道 before 2017: well formed, not a current community
+    checked = check_column(
+        pl.Series([old, "440306017001001", "12"]), col("grid_code", on_invalid="flag"), STATE
+    )
+    invalid = next(m for m, c in checked.problems if c == "invalid_code")
+    unknown = next(m for m, c in checked.notes if c == "unknown_community")
+    assert invalid.to_list() == [False, False, True]
+    assert unknown.to_list() == [True, False, False]
