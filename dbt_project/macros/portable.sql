@@ -1,0 +1,42 @@
+{#- Engine differences (STACK.md): everything not on the "safe on both" list
+    goes through adapter.dispatch so the project also builds on dbt-spark. -#}
+
+{#- true when a string array contains a value -#}
+{% macro array_has(array_expr, value_expr) -%}
+    {{- return(adapter.dispatch('array_has', 'zhiwang')(array_expr, value_expr)) -}}
+{%- endmacro %}
+{% macro default__array_has(array_expr, value_expr) -%}
+    coalesce(list_contains({{ array_expr }}, {{ value_expr }}), false)
+{%- endmacro %}
+{% macro spark__array_has(array_expr, value_expr) -%}
+    coalesce(array_contains({{ array_expr }}, {{ value_expr }}), false)
+{%- endmacro %}
+
+{#- elapsed hours between two timestamps, fractional -#}
+{% macro hours_between(start_ts, end_ts) -%}
+    {{- return(adapter.dispatch('hours_between', 'zhiwang')(start_ts, end_ts)) -}}
+{%- endmacro %}
+{% macro default__hours_between(start_ts, end_ts) -%}
+    (epoch({{ end_ts }}) - epoch({{ start_ts }})) / 3600.0
+{%- endmacro %}
+{% macro spark__hours_between(start_ts, end_ts) -%}
+    (unix_timestamp({{ end_ts }}) - unix_timestamp({{ start_ts }})) / 3600.0
+{%- endmacro %}
+
+{#- age in whole years on a date -#}
+{% macro age_years(birth_date, on_date) -%}
+    {{- return(adapter.dispatch('age_years', 'zhiwang')(birth_date, on_date)) -}}
+{%- endmacro %}
+{% macro default__age_years(birth_date, on_date) -%}
+    (
+        date_diff('year', {{ birth_date }}, {{ on_date }})
+        - case
+            when month({{ on_date }}) * 100 + day({{ on_date }})
+                < month({{ birth_date }}) * 100 + day({{ birth_date }}) then 1
+            else 0
+        end
+    )
+{%- endmacro %}
+{% macro spark__age_years(birth_date, on_date) -%}
+    cast(floor(months_between({{ on_date }}, {{ birth_date }}) / 12) as int)
+{%- endmacro %}

@@ -1,0 +1,34 @@
+-- The register's latest word on each person (一数一源: identity comes from here).
+-- Personal data leave this layer only as keyed pseudonyms.
+with
+
+register_records as (
+    select * from {{ ref('stg_population__register_records') }}
+),
+
+latest as (
+    select
+        {{ pseudonym('citizen_id') }} as person_key,
+        {{ pseudonym('person_name') }} as name_key,
+        {{ pseudonym('phone') }} as phone_key,
+        residence_permit_no is not null as has_residence_permit,
+        sex,
+        birth_date,
+        ethnicity_code,
+        is_hukou,
+        room_code,
+        building_code,
+        community_code,
+        moved_in_on,
+        moved_out_on,
+        change_type = 'delete' as is_deleted_upstream,
+        changed_at,
+        quality_flags
+    from register_records
+    qualify row_number() over (
+        partition by citizen_id
+        order by changed_at desc, delivery_date desc, source_row_number desc
+    ) = 1
+)
+
+select * from latest

@@ -1,0 +1,63 @@
+-- Every statement of "person P lives in room R from day D", from both channels.
+-- On the same day the grid channel outranks the register (一数一源 for residence).
+with
+
+register_records as (
+    select * from {{ ref('stg_population__register_records') }}
+),
+
+collections as (
+    select * from {{ ref('stg_population__grid_collections') }}
+),
+
+from_register as (
+    select
+        {{ pseudonym('citizen_id') }} as person_key,
+        room_code,
+        coalesce(moved_in_on, cast(changed_at as date)) as observed_on,
+        changed_at as observed_at,
+        moved_out_on,
+        'register' as residence_source,
+        2 as source_rank
+    from register_records
+    where change_type <> 'delete' and room_code is not null
+),
+
+from_grid as (
+    select
+        {{ pseudonym('citizen_id') }} as person_key,
+        room_code,
+        cast(collected_at as date) as observed_on,
+        collected_at as observed_at,
+        cast(null as date) as moved_out_on,
+        collection_channel as residence_source,
+        1 as source_rank
+    from collections
+    where room_code is not null
+),
+
+unioned as (
+    select * from from_register
+    union all
+    select * from from_grid
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['person_key', "'|'", dbt.cast('observed_on', api.Column.translate_type('string'))])) }} as observation_key,
+        person_key,
+        room_code,
+        observed_on,
+        observed_at,
+        moved_out_on,
+        residence_source,
+        source_rank
+    from unioned
+    -- one statement per person and day: the highest-ranked, then the latest
+    qualify row_number() over (
+        partition by person_key, observed_on
+        order by source_rank, observed_at desc, room_code
+    ) = 1
+)
+
+select * from final

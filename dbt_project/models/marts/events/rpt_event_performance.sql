@@ -1,0 +1,151 @@
+-- Question: how well does each street, community, department and grid run the
+-- event closed loop per week and month, and how do they rank (统计排名,
+-- 线上量化考核)? Events count in the period they were reported; merged
+-- duplicates count towards the duplicate rate only.
+with
+
+events as (
+    select * from {{ ref('fct_event') }}
+),
+
+communities as (
+    select * from {{ ref('dim_community') }}
+),
+
+residents as (
+    select * from {{ ref('fct_population_snapshot') }}
+),
+
+data_as_of as (
+    -- "now" is the newest milestone in the data, so a rebuild is reproducible
+    select max(greatest(
+        reported_at,
+        coalesce(dispatched_at, reported_at),
+        coalesce(handled_at, reported_at),
+        coalesce(closed_at, reported_at)
+    )) as as_of_at
+    from events
+),
+
+events_located as (
+    select
+        events.*,
+        communities.street_code,
+        not events.is_closed
+        and not events.is_duplicate
+        and not coalesce(events.is_rejected, false)
+        and data_as_of.as_of_at > events.deadline_at as is_overdue
+    from events
+    cross join data_as_of
+    left join communities on events.community_code = communities.community_code
+),
+
+periods as (
+    {% for period in ['week', 'month'] %}
+    select
+        '{{ period }}' as period_type,
+        cast({{ dbt.date_trunc(period, 'reported_at') }} as date) as period_start,
+        events_located.*
+    from events_located
+    where reported_at is not null
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+by_unit as (
+    {% set units = {'street': 'street_code', 'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
+    {% for level, column in units.items() %}
+    select
+        period_type,
+        period_start,
+        '{{ level }}' as unit_level,
+        {{ column }} as unit_code,
+        count(*) as events_reported,
+        count(*) filter (where is_duplicate) as duplicate_events,
+        count(*) filter (where not is_duplicate) as events_worked,
+        count(*) filter (where is_closed and not is_duplicate) as events_closed,
+        count(*) filter (where is_closed_on_time and not is_duplicate) as closed_on_time,
+        count(*) filter (where dispatched_at is not null and not is_duplicate) as events_dispatched,
+        count(*) filter (where is_dispatched_on_time and not is_duplicate) as dispatched_on_time,
+        count(*) filter (where rework_count > 0 and not is_duplicate) as reworked_events,
+        count(*) filter (where reopen_count > 0 and not is_duplicate) as reopened_events,
+        count(*) filter (where is_overdue) as overdue_backlog,
+        avg(handling_hours) filter (where not is_duplicate) as avg_handling_hours
+    from periods
+    where {{ column }} is not null
+    group by period_type, period_start, {{ column }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+population_by_unit as (
+    {% for level, column in {'street': 'street_code', 'community': 'community_code', 'grid': 'grid_code'}.items() %}
+    select '{{ level }}' as unit_level, {{ column }} as unit_code, month_start, sum(resident_count) as resident_count
+    from residents
+    group by {{ column }}, month_start
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+latest_population as (
+    select * from population_by_unit
+    qualify row_number() over (partition by unit_level, unit_code order by month_start desc) = 1
+),
+
+rates as (
+    select
+        by_unit.*,
+        latest_population.resident_count,
+        1000.0 * by_unit.events_reported / nullif(latest_population.resident_count, 0) as events_per_1000_residents,
+        1.0 * by_unit.closed_on_time / nullif(by_unit.events_closed, 0) as closed_on_time_rate,
+        1.0 * by_unit.dispatched_on_time / nullif(by_unit.events_dispatched, 0) as dispatched_on_time_rate,
+        1.0 * by_unit.reworked_events / nullif(by_unit.events_worked, 0) as rework_rate,
+        1.0 * by_unit.duplicate_events / nullif(by_unit.events_reported, 0) as duplicate_rate,
+        1.0 * by_unit.overdue_backlog / nullif(by_unit.events_worked, 0) as overdue_rate
+    from by_unit
+    left join latest_population
+        on by_unit.unit_level = latest_population.unit_level
+        and by_unit.unit_code = latest_population.unit_code
+),
+
+scored as (
+    select
+        *,
+        {{ event_score('closed_on_time_rate', 'dispatched_on_time_rate', 'rework_rate', 'overdue_rate') }} as assessment_score
+    from rates
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['period_type', "'|'", dbt.cast('period_start', api.Column.translate_type('string')), "'|'", 'unit_level', "'|'", 'unit_code'])) }} as performance_key,
+        period_type,
+        period_start,
+        unit_level,
+        unit_code,
+        events_reported,
+        events_worked,
+        events_closed,
+        closed_on_time,
+        events_dispatched,
+        dispatched_on_time,
+        reworked_events,
+        reopened_events,
+        duplicate_events,
+        overdue_backlog,
+        avg_handling_hours,
+        resident_count,
+        events_per_1000_residents,
+        closed_on_time_rate,
+        dispatched_on_time_rate,
+        rework_rate,
+        duplicate_rate,
+        overdue_rate,
+        assessment_score,
+        rank() over (
+            partition by period_type, period_start, unit_level
+            order by assessment_score desc
+        ) as assessment_rank
+    from scored
+)
+
+select * from final

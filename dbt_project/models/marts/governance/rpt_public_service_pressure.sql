@@ -1,0 +1,57 @@
+-- Question: where does demand for public services outrun supply? Per street:
+-- residents and 60+ residents against social organisations, certified social
+-- workers, and schools (GB/T 4754 section P) and health / social-work units
+-- (section Q) registered there, per 10,000 residents. No feed carries beds:
+-- bed indicators stay in rpt_plan_indicators as not measured.
+with
+
+population as (
+    select * from {{ ref('rpt_population_structure') }}
+),
+
+entities as (
+    select * from {{ ref('dim_legal_entity') }}
+    where is_current and is_active
+),
+
+communities as (
+    select * from {{ ref('dim_community') }}
+),
+
+latest_population as (
+    select * from population
+    where unit_level = 'street'
+    qualify row_number() over (partition by unit_code order by month_start desc) = 1
+),
+
+supply as (
+    select
+        communities.street_code,
+        count(*) filter (where entities.registry = 'civil_affairs') as social_organisation_count,
+        coalesce(sum(entities.certified_social_workers), 0) as certified_social_worker_count,
+        count(*) filter (where entities.industry_section = 'P') as education_unit_count,
+        count(*) filter (where entities.industry_section = 'Q') as health_social_work_unit_count
+    from entities
+    inner join communities on substr(entities.premises_room_code, 1, 12) = communities.community_code
+    group by communities.street_code
+),
+
+final as (
+    select
+        latest_population.unit_code as street_code,
+        latest_population.month_start as population_month,
+        latest_population.managed_count,
+        latest_population.elderly_60_plus_count,
+        coalesce(supply.social_organisation_count, 0) as social_organisation_count,
+        coalesce(supply.certified_social_worker_count, 0) as certified_social_worker_count,
+        coalesce(supply.education_unit_count, 0) as education_unit_count,
+        coalesce(supply.health_social_work_unit_count, 0) as health_social_work_unit_count,
+        10000.0 * coalesce(supply.social_organisation_count, 0) / nullif(latest_population.managed_count, 0) as social_organisations_per_10000,
+        10000.0 * coalesce(supply.certified_social_worker_count, 0) / nullif(latest_population.managed_count, 0) as social_workers_per_10000,
+        10000.0 * coalesce(supply.health_social_work_unit_count, 0) / nullif(latest_population.managed_count, 0) as health_units_per_10000,
+        1000.0 * latest_population.elderly_60_plus_count / nullif(latest_population.managed_count, 0) as elderly_per_1000
+    from latest_population
+    left join supply on latest_population.unit_code = supply.street_code
+)
+
+select * from final

@@ -1,0 +1,61 @@
+-- Question: per building, how many rooms are rented and filed, how many people
+-- live there (overcrowding), is it an urban village (城中村), is it hazardous and
+-- how many residents does the hazard touch?
+with
+
+buildings as (
+    select * from {{ ref('dim_building') }}
+),
+
+filings as (
+    select * from {{ ref('fct_rental_filings') }}
+),
+
+persons as (
+    select * from {{ ref('dim_person') }}
+),
+
+filed as (
+    select
+        building_code,
+        count(distinct room_code) as filed_room_count,
+        count(distinct tenant_person_key) as filed_tenant_count,
+        avg(monthly_rent_yuan) as avg_monthly_rent_yuan
+    from filings
+    where is_active
+    group by building_code
+),
+
+residents as (
+    select
+        residence_building_code as building_code,
+        count(*) as resident_count
+    from persons
+    where is_resident
+    group by residence_building_code
+),
+
+final as (
+    select
+        buildings.building_code,
+        buildings.community_code,
+        buildings.grid_code,
+        buildings.building_type,
+        buildings.is_urban_village,
+        buildings.hazard_grade,
+        buildings.is_hazardous,
+        buildings.room_count,
+        buildings.rental_room_count,
+        coalesce(filed.filed_room_count, 0) as filed_room_count,
+        coalesce(filed.filed_tenant_count, 0) as filed_tenant_count,
+        filed.avg_monthly_rent_yuan,
+        coalesce(residents.resident_count, 0) as resident_count,
+        1.0 * coalesce(residents.resident_count, 0) / nullif(buildings.room_count, 0) as residents_per_room,
+        buildings.floor_area_m2 / nullif(residents.resident_count, 0) as floor_area_m2_per_resident,
+        case when buildings.is_hazardous then coalesce(residents.resident_count, 0) else 0 end as residents_in_hazard
+    from buildings
+    left join filed on buildings.building_code = filed.building_code
+    left join residents on buildings.building_code = residents.building_code
+)
+
+select * from final

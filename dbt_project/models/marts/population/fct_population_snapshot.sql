@@ -1,0 +1,151 @@
+-- 人口快照 residents per grid at each month end, with hukou, 60+ and the
+-- half-year-resident (常住) counts, inflow and outflow. Built from +1/-1
+-- changes at spell boundaries, so cost grows with spells, not spell × months.
+with
+
+spells as (
+    select * from {{ ref('fct_residence_spells') }}
+),
+
+persons as (
+    select * from {{ ref('dim_person') }}
+),
+
+calendar as (
+    select distinct month_start from {{ ref('dim_date') }}
+),
+
+bounds as (
+    select
+        greatest(
+            cast({{ dbt.date_trunc('month', 'min(valid_from)') }} as date),
+            cast('{{ var("calendar_start") }}' as date)
+        ) as first_month,
+        cast({{ dbt.date_trunc('month', 'max(coalesce(valid_to, valid_from))') }} as date) as last_month
+    from spells
+),
+
+spell_people as (
+    select
+        spells.grid_code,
+        spells.valid_from,
+        spells.valid_to,
+        coalesce(persons.is_hukou, false) as is_hukou,
+        {{ dbt.dateadd('year', 60, 'persons.birth_date') }} as turns_60_on,
+        {{ dbt.dateadd('month', 6, 'spells.valid_from') }} as resident_6m_from
+    from spells
+    inner join persons on spells.person_key = persons.person_key
+    where spells.grid_code is not null
+),
+
+-- a snapshot is the last day of the month: a spell [valid_from, valid_to)
+-- counts from valid_from's month and stops counting in valid_to's month
+raw_changes as (
+    select grid_code, cast({{ dbt.date_trunc('month', 'valid_from') }} as date) as month_start,
+        1 as residents, case when is_hukou then 1 else 0 end as hukou,
+        0 as elderly, 0 as resident_6m, 1 as inflow, 0 as outflow
+    from spell_people
+    union all
+    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
+        -1, case when is_hukou then -1 else 0 end, 0, 0, 0, 1
+    from spell_people
+    where valid_to is not null
+    union all
+    select grid_code, cast({{ dbt.date_trunc('month', 'greatest(valid_from, turns_60_on)') }} as date),
+        0, 0, 1, 0, 0, 0
+    from spell_people
+    where turns_60_on is not null and (valid_to is null or turns_60_on < valid_to)
+    union all
+    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
+        0, 0, -1, 0, 0, 0
+    from spell_people
+    where valid_to is not null and turns_60_on < valid_to
+    union all
+    select grid_code, cast({{ dbt.date_trunc('month', 'resident_6m_from') }} as date),
+        0, 0, 0, 1, 0, 0
+    from spell_people
+    where valid_to is null or resident_6m_from < valid_to
+    union all
+    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
+        0, 0, 0, -1, 0, 0
+    from spell_people
+    where valid_to is not null and resident_6m_from < valid_to
+),
+
+changes as (
+    -- spells older than the calendar start count from its first month
+    -- (as opening stock, not as that month's inflow or outflow)
+    select
+        raw_changes.grid_code,
+        greatest(raw_changes.month_start, bounds.first_month) as month_start,
+        raw_changes.residents,
+        raw_changes.hukou,
+        raw_changes.elderly,
+        raw_changes.resident_6m,
+        case when raw_changes.month_start >= bounds.first_month then raw_changes.inflow else 0 end as inflow,
+        case when raw_changes.month_start >= bounds.first_month then raw_changes.outflow else 0 end as outflow
+    from raw_changes
+    cross join bounds
+),
+
+grid_months as (
+    select
+        grids.grid_code,
+        calendar.month_start
+    from (select distinct grid_code from spell_people) as grids
+    cross join calendar
+    cross join bounds
+    where calendar.month_start between bounds.first_month and bounds.last_month
+),
+
+monthly_changes as (
+    select
+        grid_code,
+        month_start,
+        sum(residents) as residents,
+        sum(hukou) as hukou,
+        sum(elderly) as elderly,
+        sum(resident_6m) as resident_6m,
+        sum(inflow) as inflow,
+        sum(outflow) as outflow
+    from changes
+    group by grid_code, month_start
+),
+
+running as (
+    select
+        grid_months.grid_code,
+        grid_months.month_start,
+        sum(coalesce(monthly_changes.residents, 0)) over w as resident_count,
+        sum(coalesce(monthly_changes.hukou, 0)) over w as hukou_count,
+        sum(coalesce(monthly_changes.elderly, 0)) over w as elderly_60_plus_count,
+        sum(coalesce(monthly_changes.resident_6m, 0)) over w as resident_6m_count,
+        coalesce(monthly_changes.inflow, 0) as inflow_count,
+        coalesce(monthly_changes.outflow, 0) as outflow_count
+    from grid_months
+    left join monthly_changes
+        on grid_months.grid_code = monthly_changes.grid_code
+        and grid_months.month_start = monthly_changes.month_start
+    window w as (partition by grid_months.grid_code order by grid_months.month_start rows unbounded preceding)
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['running.grid_code', "'|'", dbt.cast('running.month_start', api.Column.translate_type('string'))])) }} as snapshot_key,
+        running.grid_code,
+        substr(running.grid_code, 1, 12) as community_code,
+        communities.street_code,
+        running.month_start,
+        cast(running.resident_count as bigint) as resident_count,
+        cast(running.hukou_count as bigint) as hukou_count,
+        cast(running.resident_count - running.hukou_count as bigint) as non_hukou_count,
+        cast(running.elderly_60_plus_count as bigint) as elderly_60_plus_count,
+        cast(running.resident_6m_count as bigint) as resident_6m_count,
+        cast(running.inflow_count as bigint) as inflow_count,
+        cast(running.outflow_count as bigint) as outflow_count
+    from running
+    left join {{ ref('dim_community') }} as communities
+        on substr(running.grid_code, 1, 12) = communities.community_code
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- Question: per community, what share of working-age residents (16-59) is
+-- insured, how many insured residents live here, and how many employees of
+-- employers in arrears? (社保覆盖)
+with
+
+persons as (
+    select * from {{ ref('dim_person') }}
+),
+
+insured as (
+    select * from {{ ref('int_insured_persons_current') }}
+),
+
+contributions as (
+    select * from {{ ref('fct_contributions') }}
+),
+
+as_of as (
+    select max(contribution_month) as as_of_month from contributions
+),
+
+arrears_employers as (
+    select distinct contributions.employer_uscc
+    from contributions
+    cross join as_of
+    where contributions.is_in_arrears and contributions.contribution_month = as_of.as_of_month
+),
+
+residents as (
+    select
+        persons.person_key,
+        persons.residence_community_code as community_code,
+        {{ age_years('persons.birth_date', 'as_of.as_of_month') }} between 16 and 59 as is_working_age,
+        insured.person_key is not null and insured.insurance_status = 'active' as is_insured,
+        arrears_employers.employer_uscc is not null as has_employer_in_arrears
+    from persons
+    cross join as_of
+    left join insured on persons.person_key = insured.person_key
+    left join arrears_employers on insured.employer_uscc = arrears_employers.employer_uscc
+    where persons.is_resident
+),
+
+final as (
+    select
+        community_code,
+        count(*) as resident_count,
+        count(*) filter (where is_working_age) as working_age_count,
+        count(*) filter (where is_working_age and is_insured) as insured_working_age_count,
+        1.0 * count(*) filter (where is_working_age and is_insured)
+        / nullif(count(*) filter (where is_working_age), 0) as insured_share_working_age,
+        count(*) filter (where is_working_age and not is_insured) as uninsured_working_age_count,
+        count(*) filter (where has_employer_in_arrears) as residents_with_employer_in_arrears
+    from residents
+    where community_code is not null
+    group by community_code
+)
+
+select * from final

@@ -1,0 +1,426 @@
+"""A hand-made `raw` layer (docs/DESIGN.md shape) for developing and testing dbt.
+
+Small, deterministic, and with every model-level case the dbt project must
+handle planted on purpose: cross-channel conflicts, an upstream delete,
+out-of-order and late event states, rework, reopen, a merged duplicate, an
+event closed before it was reported, a corrected contribution month and the
+five cross-check (关联比对) rules. ``clean=True`` leaves the cross-check
+cases out, so the same data must yield no findings.
+
+Run as a script to write a throw-away warehouse:
+``uv run python -m tests.dbt.raw_fixture /tmp/x.duckdb [--clean]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from stdnum.cn import ric
+
+C1, C2 = "440306017001", "440306018001"
+G1, G2, G3 = C1 + "001", C1 + "002", C2 + "001"
+B1, B2, B3 = C1 + "00001", C1 + "00002", C2 + "00001"
+GHOST_BUILDING = C1 + "90001"
+D1, D2 = date(2026, 10, 1), date(2026, 10, 2)
+
+LINEAGE = {
+    "_feed": pl.String,
+    "_delivery_date": pl.Date,
+    "_file": pl.String,
+    "_file_sha256": pl.String,
+    "_row_number": pl.Int64,
+    "_batch_id": pl.String,
+    "_loaded_at": pl.Datetime("us"),
+    "_flags": pl.String,
+}
+
+
+def citizen_id(birth: str, seq: int) -> str:
+    """A valid GB 11643 ID born in Bao'an on ``birth`` (YYYYMMDD)."""
+    body = f"440306{birth}{seq:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def uscc(seq: int) -> str:
+    """A syntactically plausible USCC (the dbt layer does not re-validate)."""
+    return f"91440306MA5F{seq:05d}X"
+
+
+def room(building: str, floor: int, number: int) -> str:
+    return f"{building}01{floor:03d}{number:03d}"
+
+
+P = {name: citizen_id(f"19{80 + i}0{(i % 9) + 1}15", 10 + i) for i, name in enumerate("ABCDEF")}
+P["G"] = citizen_id("19500301", 31)  # elderly, only in the grid channel
+
+
+@dataclass
+class Expected:
+    """What the dbt models must find in this fixture (plain keys, test-side only)."""
+
+    cross_checks: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _frame(rows: list[dict], schema: dict, feed: str, kind: str) -> pl.DataFrame:
+    full = {**schema, **LINEAGE}
+    out = []
+    for i, row in enumerate(rows, start=1):
+        delivery = row.pop("_d", D1)
+        out.append(
+            {
+                **{c: row.get(c) for c in schema},
+                "_feed": feed,
+                "_delivery_date": delivery,
+                "_file": f"{kind}_{delivery:%Y%m%d}",
+                "_file_sha256": "0" * 64,
+                "_row_number": i,
+                "_batch_id": f"{kind}-{delivery:%Y%m%d}",
+                "_loaded_at": datetime.combine(delivery, datetime.min.time()) + timedelta(hours=6),
+                "_flags": row.get("_flags"),
+            }
+        )
+    return pl.DataFrame(out, schema=full, orient="row")
+
+
+def _population(clean: bool) -> dict[str, pl.DataFrame]:
+    s = pl.String
+    ga_schema = {
+        "gmsfhm": s, "xm": s, "xbdm": s, "csrq": pl.Date, "mzdm": s, "hjlb": s, "jzzbh": s,
+        "fwbm": s, "rzrq": pl.Date, "lkrq": pl.Date, "lxdh": s, "czlx": s,
+        "gxsj": pl.Datetime("us"),
+    }  # fmt: skip
+    ts = datetime(2026, 9, 30, 9)
+
+    def reg(key: str, name: str, sex: str, hukou: str, rm: str, movein: date, **kw: object) -> dict:
+        pid = P[key]
+        birth = date(int(pid[6:10]), int(pid[10:12]), int(pid[12:14]))
+        return {
+            "gmsfhm": pid, "xm": name, "xbdm": sex, "csrq": birth, "mzdm": "01", "hjlb": hukou,
+            "jzzbh": None if hukou == "1" else f"JZZ{pid[-6:]}", "fwbm": rm, "rzrq": movein,
+            "lkrq": None, "lxdh": f"1380000{ord(key):04d}", "czlx": "I",
+            "gxsj": ts, **kw,
+        }  # fmt: skip
+
+    ga = [
+        reg("A", "张三", "1", "1", room(B1, 1, 1), date(2015, 3, 1)),
+        reg("B", "李四", "2", "2", room(B1, 1, 2), date(2020, 6, 1)),
+        reg("D", "赵六", "1", "2", room(B2, 2, 1), date(2021, 1, 1)),
+        reg("D", "赵六", "1", "2", room(B2, 2, 1), date(2021, 1, 1), czlx="D",
+            gxsj=ts + timedelta(days=1), _d=D2),
+        reg("F", "孙八", "2", "1", room(B3, 1, 1), date(2010, 1, 1)),
+        # A moves within the register: a second spell
+        reg("A", "张三", "1", "1", room(B2, 1, 1), date(2026, 9, 1), czlx="U",
+            gxsj=ts + timedelta(hours=2)),
+    ]  # fmt: skip
+    if clean:  # E is only a case when the insured person lacks residence
+        ga.append(reg("E", "周七", "1", "2", room(B2, 3, 1), date(2022, 5, 1)))
+    grid_schema = {
+        "record_id": s, "channel": s, "collector_id": s, "collected_at": pl.Datetime("us"),
+        "id_number": s, "name": s, "phone": s, "room_code": s, "grid_code": s,
+        "lon": pl.Float64, "lat": pl.Float64, "employer_uscc": s, "tags": pl.List(s), "note": s,
+    }  # fmt: skip
+
+    def col(rid: str, key: str, name: str, rm: str, grid: str, at: datetime, **kw: object) -> dict:
+        return {
+            "record_id": rid, "channel": "grid", "collector_id": "W001", "collected_at": at,
+            "id_number": P[key], "name": name, "phone": None, "room_code": rm, "grid_code": grid,
+            "lon": 113.88, "lat": 22.55, "employer_uscc": None, "tags": [], "note": None, **kw,
+        }  # fmt: skip
+
+    grid = [
+        col("R1", "A", "张叁", room(B2, 1, 1), G2, datetime(2026, 9, 20, 10)),  # name conflict
+        col("R2", "B", "李四", room(B2, 1, 2), G2, datetime(2026, 9, 25, 10)),  # residence
+        col("R3", "B", "李四", room(B2, 1, 2), G2, datetime(2026, 9, 26, 10), channel="self"),
+        col("R4", "C", "王五", room(B1, 2, 1), G1, datetime(2026, 9, 21, 10), _d=D2),
+        col("R5", "G", "钱九", room(B3, 1, 2), G3, datetime(2026, 9, 22, 10),
+            tags=["elderly_alone", "dibao"]),
+    ]  # fmt: skip
+    return {
+        "ga_rkxx": _frame(ga, ga_schema, "population", "ga_rkxx"),
+        "grid_rkcj": _frame(grid, grid_schema, "population", "grid_rkcj"),
+    }
+
+
+def _entities(clean: bool) -> dict[str, pl.DataFrame]:
+    s = pl.String
+    schema = {
+        "tyshxydm": s, "mc": s, "ztlx": s, "fddbr": s, "fddbrzjhm": s, "zcdz": s, "jycsfwbm": s,
+        "hydm": s, "djzt": s, "clrq": pl.Date, "zxrq": pl.Date, "zczb": pl.Float64,
+        "cyrs": pl.Int64, "gxsj": pl.Datetime("us"),
+    }  # fmt: skip
+    ts = datetime(2026, 9, 30, 8)
+
+    def ent(n: int, rep: str, rm: str, status: str = "存续", **kw: object) -> dict:
+        return {
+            "tyshxydm": uscc(n), "mc": f"公司{n}", "ztlx": "企业", "fddbr": "某某",
+            "fddbrzjhm": rep, "zcdz": "宝安区", "jycsfwbm": rm, "hydm": "C3911", "djzt": status,
+            "clrq": date(2018, 1, 1), "zxrq": None, "zczb": 100.0, "cyrs": 10, "gxsj": ts, **kw,
+        }  # fmt: skip
+
+    rep_other = citizen_id("19700101", 90)
+    rows = [
+        ent(1, P["F"] if not clean else rep_other, room(B1, 1, 3)),
+        ent(2, rep_other, room(B1, 1, 4)),
+        ent(6, rep_other, room(B2, 1, 3)),
+        ent(6, rep_other, room(B2, 1, 3), "注销", zxrq=date(2026, 10, 1),
+            gxsj=ts + timedelta(days=1), _d=D2),
+    ]  # fmt: skip
+    if not clean:
+        rows += [ent(n, rep_other, room(B3, 1, 1 + n % 2)) for n in (3, 4, 5)]
+        rows.append(ent(7, rep_other, room(GHOST_BUILDING, 1, 1)))
+    mz_schema = {
+        "tyshxydm": s, "mc": s, "lb": s, "ywfw": s, "fddbr": s, "zsfwbm": s, "djrq": pl.Date,
+        "zt": s, "pgdj": s, "zzgzrys": pl.Int64, "czsgs": pl.Int64,
+    }  # fmt: skip
+    mz = [
+        {"tyshxydm": "51440306MJ0000001A", "mc": "社工服务中心", "lb": "民办非企业单位",
+         "ywfw": "社会工作服务", "fddbr": "某某", "zsfwbm": room(B2, 1, 2),
+         "djrq": date(2019, 5, 1), "zt": "正常", "pgdj": "4A", "zzgzrys": 12, "czsgs": 8},
+        {"tyshxydm": "51440306MJ0000001A", "mc": "社工服务中心", "lb": "民办非企业单位",
+         "ywfw": "社会工作服务", "fddbr": "某某", "zsfwbm": room(B2, 1, 2),
+         "djrq": date(2019, 5, 1), "zt": "正常", "pgdj": "4A", "zzgzrys": 12, "czsgs": 9,
+         "_d": D2},
+    ]  # fmt: skip
+    return {
+        "scjg_frxx": _frame(rows, schema, "entities", "scjg_frxx"),
+        "mz_shzz": _frame(mz, mz_schema, "entities", "mz_shzz"),
+    }
+
+
+def _housing() -> dict[str, pl.DataFrame]:
+    s = pl.String
+    ld_schema = {
+        "building_code": s, "address": s, "community_code": s, "grid_code": s, "lon": pl.Float64,
+        "lat": pl.Float64, "building_type": s, "floors": pl.Int64, "year_built": pl.Int64,
+        "hazard_grade": s, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+    ts = datetime(2026, 9, 28, 12)
+    blds = [
+        (B1, C1, G1, 113.881, 22.551, "urban_village", 8, "A"),
+        (B2, C1, G2, 113.884, 22.553, "commercial", 20, "B"),
+        (B3, C2, G3, 113.870, 22.575, "factory", 3, "C"),
+    ]
+    ld = [
+        {"building_code": b, "address": f"地址{b[-2:]}", "community_code": c, "grid_code": g,
+         "lon": lon, "lat": lat, "building_type": t, "floors": f, "year_built": 2000,
+         "hazard_grade": h if d == D1 or b != B2 else "D", "updated_at": ts, "_d": d}
+        for d in (D1, D2) for b, c, g, lon, lat, t, f, h in blds
+    ]  # fmt: skip
+    fw_schema = {
+        "room_code": s, "building_code": s, "floor": pl.Int64, "area_m2": pl.Float64, "use": s,
+        "is_rental": pl.Boolean, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+    layout = {B1: [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1)], B2: [(1, 1), (1, 2), (1, 3),
+              (2, 1), (3, 1)], B3: [(1, 1), (1, 2)]}  # fmt: skip
+    fw = [
+        {"room_code": room(b, f, n), "building_code": b, "floor": f, "area_m2": 30.0 + n,
+         "use": "residential", "is_rental": b == B1, "updated_at": ts}
+        for b, rooms in layout.items() for f, n in rooms
+    ]  # fmt: skip
+    zl_schema = {
+        "filing_id": s, "room_code": s, "landlord_id_number": s, "tenant_id_number": s,
+        "start_date": pl.Date, "end_date": pl.Date, "monthly_rent": pl.Float64, "status": s,
+        "op": s, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+    zl = [
+        {"filing_id": "F1", "room_code": room(B1, 2, 1), "landlord_id_number": P["A"],
+         "tenant_id_number": P["C"], "start_date": date(2026, 1, 1),
+         "end_date": date(2026, 12, 31), "monthly_rent": 1800.0, "status": "active", "op": "I",
+         "updated_at": datetime(2026, 1, 2, 9)},
+        {"filing_id": "F1", "room_code": room(B1, 2, 1), "landlord_id_number": P["A"],
+         "tenant_id_number": P["C"], "start_date": date(2026, 1, 1),
+         "end_date": date(2026, 12, 31), "monthly_rent": 1900.0, "status": "active", "op": "U",
+         "updated_at": datetime(2026, 9, 2, 9), "_d": D2},
+        {"filing_id": "F2", "room_code": room(B1, 1, 1), "landlord_id_number": P["A"],
+         "tenant_id_number": P["B"], "start_date": date(2026, 3, 1), "end_date": None,
+         "monthly_rent": 1500.0, "status": "active", "op": "I",
+         "updated_at": datetime(2026, 3, 2, 9)},
+        {"filing_id": "F2", "room_code": room(B1, 1, 1), "landlord_id_number": P["A"],
+         "tenant_id_number": P["B"], "start_date": date(2026, 3, 1), "end_date": None,
+         "monthly_rent": 1500.0, "status": "active", "op": "D",
+         "updated_at": datetime(2026, 9, 30, 9), "_d": D2},
+    ]  # fmt: skip
+    return {
+        "ld": _frame(ld, ld_schema, "housing", "ld"),
+        "fw": _frame(fw, fw_schema, "housing", "fw"),
+        "zlba": _frame(zl, zl_schema, "housing", "zlba"),
+    }
+
+
+def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
+    s = pl.String
+    cb_schema = {
+        "id_number": s, "name": s, "employer_uscc": s, "insurance_types": pl.List(s), "status": s,
+        "start_month": pl.Date, "op": s, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+    insured = ["A", "E"] + ([] if clean else ["B"])
+    cb = [
+        {"id_number": P[k], "name": "某", "employer_uscc": uscc(2),
+         "insurance_types": ["pension", "medical"], "status": "active",
+         "start_month": date(2020, 1, 1), "op": "I", "updated_at": datetime(2026, 9, 30, 10)}
+        for k in insured
+    ]  # fmt: skip
+    jf_schema = {
+        "id_number": s, "employer_uscc": s, "period": pl.Date, "insurance_type": s,
+        "base_yuan": pl.Float64, "amount_yuan": pl.Float64, "paid": pl.Boolean,
+        "paid_date": pl.Date,
+    }  # fmt: skip
+    sep = date(2026, 9, 1)
+    jf = [
+        {"id_number": P[k], "employer_uscc": uscc(2), "period": sep, "insurance_type": t,
+         "base_yuan": base, "amount_yuan": base * 0.08, "paid": True,
+         "paid_date": date(2026, 9, 15), "_d": D1}
+        for k, base in [("A", 8000.0), ("E", 5000.0)] + ([] if clean else [("B", 15000.0)])
+        for t in ("pension", "medical")
+    ]  # fmt: skip
+    # a corrected August: the later delivery's row replaces the earlier one
+    aug = date(2026, 8, 1)
+    for amount, delivered in ((100.0, D1), (640.0, D2)):
+        jf.append(
+            {"id_number": P["A"], "employer_uscc": uscc(2), "period": aug,
+             "insurance_type": "pension", "base_yuan": 8000.0, "amount_yuan": amount,
+             "paid": amount > 200, "paid_date": None, "_d": delivered}
+        )  # fmt: skip
+    jz_schema = {
+        "payment_id": s, "id_number": s, "household_id": s, "program": s, "period": pl.Date,
+        "amount_yuan": pl.Float64, "community_code": s, "approved_at": pl.Datetime("us"),
+    }  # fmt: skip
+    recipients = ["G"] + ([] if clean else ["F", "B"])
+    jz = [
+        {"payment_id": f"PAY{i}", "id_number": P[k], "household_id": f"H{i}", "program": "dibao",
+         "period": sep, "amount_yuan": 1250.0, "community_code": C1,
+         "approved_at": datetime(2026, 9, 5, 10)}
+        for i, k in enumerate(recipients)
+    ]  # fmt: skip
+    return {
+        "cbry": _frame(cb, cb_schema, "social_security", "cbry"),
+        "jfmx": _frame(jf, jf_schema, "social_security", "jfmx"),
+        "jzff": _frame(jz, jz_schema, "social_security", "jzff"),
+    }
+
+
+def _events() -> dict[str, pl.DataFrame]:
+    s = pl.String
+    schema = {
+        "event_id": s, "seq": pl.Int64, "state": s, "at": pl.Datetime("us"),
+        "category_code": s, "category_name": s, "channel": s, "grid_code": s,
+        "building_code": s, "lon": pl.Float64, "lat": pl.Float64, "department": s,
+        "deadline": pl.Datetime("us"), "merged_into": s, "description": s,
+    }  # fmt: skip
+    t0 = datetime(2026, 9, 28, 8)
+    h = timedelta(hours=1)
+
+    def ev(eid: str, seq: int, state: str, at: datetime, **kw: object) -> dict:
+        base = {"event_id": eid, "seq": seq, "state": state, "at": at,
+                "category_code": "0101", "category_name": "暴露垃圾", "channel": "patrol",
+                "grid_code": G1, "building_code": B1, "lon": 113.881, "lat": 22.551,
+                "department": None, "deadline": None, "merged_into": None,
+                "description": "x"}  # fmt: skip
+        return {**base, **kw}
+
+    dept = {"department": "新安街道城管办"}
+    rows = [
+        # E1: on time; states 3-4 arrive in the next day's file and out of order
+        ev("E1", 1, "reported", t0), ev("E1", 2, "registered", t0 + h),
+        ev("E1", 4, "handled", t0 + 5 * h, _d=D2, **dept),
+        ev("E1", 3, "dispatched", t0 + 2 * h, deadline=t0 + 48 * h, _d=D2, **dept),
+        ev("E1", 5, "verified", t0 + 6 * h, _d=D2), ev("E1", 6, "closed", t0 + 7 * h, _d=D2),
+        # E2: rework (handled twice), closed late, reopened and closed again
+        ev("E2", 1, "reported", t0, grid_code=G2, building_code=B2, channel="hotline"),
+        ev("E2", 2, "registered", t0 + h, grid_code=G2),
+        ev("E2", 3, "dispatched", t0 + 2 * h, deadline=t0 + 24 * h, grid_code=G2, **dept),
+        ev("E2", 4, "handled", t0 + 20 * h, grid_code=G2, **dept),
+        ev("E2", 5, "handled", t0 + 30 * h, grid_code=G2, **dept),
+        ev("E2", 6, "verified", t0 + 31 * h, grid_code=G2),
+        ev("E2", 7, "closed", t0 + 32 * h, grid_code=G2),
+        ev("E2", 8, "reopened", t0 + 40 * h, grid_code=G2),
+        ev("E2", 9, "closed", t0 + 45 * h, grid_code=G2, _d=D2),
+        # E3: a duplicate report of E1's incident, merged into it
+        ev("E3", 1, "reported", t0 + 0.1 * h), ev("E3", 2, "merged", t0 + h, merged_into="E1"),
+        # E4: dispatched, never closed, deadline passed: overdue backlog
+        ev("E4", 1, "reported", t0, grid_code=G3, building_code=B3, category_code="0201",
+           category_name="违规广告"),
+        ev("E4", 2, "registered", t0 + h, grid_code=G3, category_code="0201"),
+        ev("E4", 3, "dispatched", t0 + 3 * h, deadline=t0 + 10 * h, grid_code=G3,
+           category_code="0201", department="西乡街道城管办"),
+        # E5: closed before it was reported (a defect the model must flag, not drop)
+        ev("E5", 1, "reported", t0 + 10 * h), ev("E5", 2, "closed", t0 + 9 * h),
+    ]  # fmt: skip
+    rx_schema = {
+        "ticket_id": s, "received_at": pl.Datetime("us"), "caller_phone": s, "content": s,
+        "category": s, "address_text": s, "event_id": s, "satisfaction": s,
+    }  # fmt: skip
+    rx = [
+        {"ticket_id": "T1", "received_at": t0 - h, "caller_phone": "13800000001",
+         "content": "垃圾", "category": "市容环境", "address_text": "宝民路", "event_id": "E2",
+         "satisfaction": "4"},
+        {"ticket_id": "T2", "received_at": t0, "caller_phone": "13800000002",
+         "content": "咨询", "category": "咨询", "address_text": None, "event_id": None,
+         "satisfaction": None},
+    ]  # fmt: skip
+    return {
+        "sjlz": _frame(rows, schema, "events", "sjlz"),
+        "rx12345": _frame(rx, rx_schema, "events", "rx12345"),
+    }
+
+
+def build_raw_tables(clean: bool = False) -> dict[str, pl.DataFrame]:
+    """Every `raw.<kind>` table of the fixture."""
+    return {
+        **_population(clean),
+        **_entities(clean),
+        **_housing(),
+        **_social_security(clean),
+        **_events(),
+    }
+
+
+def expected(clean: bool = False) -> Expected:
+    """Cross-check findings (rule → plain keys) the models must report."""
+    if clean:
+        return Expected({})
+    return Expected(
+        {
+            "xc_assistance_legal_rep": {P["F"]},
+            "xc_assistance_high_base": {P["B"]},
+            "xc_insured_no_residence": {P["E"]},
+            "xc_entity_no_building": {uscc(7)},
+            "xc_building_over_capacity": {B3},
+        }
+    )
+
+
+def write_warehouse(path: Path, clean: bool = False, up_to: date | None = None) -> None:
+    """Write the fixture's `raw` schema into a fresh DuckDB file at ``path``.
+
+    ``up_to`` keeps only deliveries up to that date (see ``deliver``).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    tables = build_raw_tables(clean)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        for kind, frame in tables.items():
+            if up_to is not None:
+                frame = frame.filter(pl.col("_delivery_date") <= up_to)
+            con.register("_frame", frame.to_arrow())
+            con.execute(f"create table raw.{kind} as select * from _frame")
+            con.unregister("_frame")
+
+
+def deliver(path: Path, after: date, clean: bool = False) -> None:
+    """Append the deliveries later than ``after``: a daily load, as the ingest does."""
+    with duckdb.connect(str(path)) as con:
+        for kind, frame in build_raw_tables(clean).items():
+            con.register("_frame", frame.filter(pl.col("_delivery_date") > after).to_arrow())
+            con.execute(f"insert into raw.{kind} select * from _frame")
+            con.unregister("_frame")
+
+
+if __name__ == "__main__":
+    write_warehouse(Path(sys.argv[1]), clean="--clean" in sys.argv)

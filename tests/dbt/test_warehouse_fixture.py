@@ -1,0 +1,128 @@
+"""dbt models on the hand-made raw layer: findings, pseudonyms, event loop, docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.dbt.dbt_helpers import findings, query, run_dbt
+from tests.dbt.pseudonym import pseudonym
+from tests.dbt.raw_fixture import P, expected
+
+PERSON_RULES = {"xc_assistance_legal_rep", "xc_assistance_high_base", "xc_insured_no_residence"}
+
+
+def _as_reported(rule: str, key: str) -> str:
+    return pseudonym(key) if rule in PERSON_RULES else key
+
+
+def test_every_planted_cross_check_is_found_and_nothing_else(fixture_warehouse: Path) -> None:
+    want = {
+        rule: {_as_reported(rule, key) for key in keys}
+        for rule, keys in expected().cross_checks.items()
+    }
+    assert findings(fixture_warehouse) == want
+
+
+def test_clean_data_yield_no_findings(clean_fixture_warehouse: Path) -> None:
+    assert findings(clean_fixture_warehouse) == {}
+
+
+def test_python_pseudonym_equals_the_sql_one(fixture_warehouse: Path) -> None:
+    keys = {row[0] for row in query(fixture_warehouse, "select person_key from marts.dim_person")}
+    assert {pseudonym(P[k]) for k in "ABCDFG"} <= keys
+
+
+def test_no_plain_personal_data_outside_raw_and_staging(fixture_warehouse: Path) -> None:
+    plain = """
+        select citizen_id as v from staging.stg_population__register_records
+        union select person_name from staging.stg_population__register_records
+        union select phone from staging.stg_population__register_records
+        union select citizen_id from staging.stg_population__grid_collections
+        union select person_name from staging.stg_population__grid_collections
+        union select legal_rep_citizen_id from staging.stg_entities__market_entity_changes
+        union select tenant_citizen_id from staging.stg_housing__rental_filing_changes
+        union select landlord_citizen_id from staging.stg_housing__rental_filing_changes
+        union select citizen_id from staging.stg_social_security__contributions
+        union select caller_phone from staging.stg_events__hotline_tickets
+    """
+    columns = query(
+        fixture_warehouse,
+        """select table_schema, table_name, column_name from information_schema.columns
+           where table_schema in ('intermediate', 'marts') and data_type = 'VARCHAR'""",
+    )
+    assert columns
+    leaks = []
+    for schema, table, column in columns:
+        sql = f'select count(*) from {schema}."{table}" where "{column}" in ({plain})'
+        if query(fixture_warehouse, sql)[0][0]:
+            leaks.append(f"{schema}.{table}.{column}")
+    assert leaks == []
+
+
+def test_late_out_of_order_states_land_in_seq_order(fixture_warehouse: Path) -> None:
+    rows = query(
+        fixture_warehouse,
+        """select from_state, to_state from marts.fct_event_transitions
+           where event_id = 'E1' order by state_seq""",
+    )
+    assert [r[1] for r in rows] == [
+        "reported", "registered", "dispatched", "handled", "verified", "closed",
+    ]  # fmt: skip
+    assert rows[3] == ("dispatched", "handled")
+
+
+def test_event_snapshot_flags_rework_reopen_duplicate_and_defects(fixture_warehouse: Path) -> None:
+    got = {
+        row[0]: row[1:]
+        for row in query(
+            fixture_warehouse,
+            """select event_id, rework_count, reopen_count, is_closed_on_time,
+                      merged_into_event_id, is_closed_before_reported
+               from marts.fct_event""",
+        )
+    }
+    assert got["E2"][:3] == (1, 1, False)
+    assert got["E3"][3] == "E1"
+    assert got["E5"][4] is True
+    overdue = query(
+        fixture_warehouse,
+        """select overdue_backlog from marts.rpt_event_performance
+           where period_type = 'month' and unit_level = 'grid' and unit_code = '440306018001001'""",
+    )
+    assert overdue == [(1,)]  # E4: dispatched, deadline passed, never closed
+
+
+def test_corrected_contribution_month_replaces_the_earlier_delivery(
+    fixture_warehouse: Path,
+) -> None:
+    rows = query(
+        fixture_warehouse,
+        """select contribution_amount_yuan from marts.fct_contributions
+           where contribution_month = date '2026-08-01'""",
+    )
+    assert rows == [(640.0,)]
+
+
+def test_entity_status_history_is_scd2(fixture_warehouse: Path) -> None:
+    rows = query(
+        fixture_warehouse,
+        """select registration_status, is_current from marts.dim_legal_entity
+           where uscc = '91440306MA5F00006X' order by valid_from""",
+    )
+    assert rows == [("active", False), ("cancelled", True)]
+
+
+def test_residence_history_follows_the_grid_channel(fixture_warehouse: Path) -> None:
+    rows = query(
+        fixture_warehouse,
+        f"""select room_code, valid_to is null from marts.fct_residence_spells
+            where person_key = '{pseudonym(P["B"])}' order by valid_from""",
+    )
+    assert [r[1] for r in rows] == [False, True]
+    assert rows[-1][0].startswith("44030601700100002")
+
+
+def test_docs_generate_works(fixture_warehouse: Path, tmp_path: Path) -> None:
+    done = run_dbt(["docs", "generate"], fixture_warehouse, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert (tmp_path / "target" / "catalog.json").exists()
