@@ -1,0 +1,119 @@
+"""What a suite needs to know about one delivery, read from DuckDB before GX runs.
+
+Everything here is one small aggregate query (audit tables, previous
+delivery's measures) so the suites can be plain code with concrete bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from ingest.contract import Feed, FileKind
+
+# delivery counts of a kind: live and superseded batches both describe what arrived
+_COUNTS_SQL = """
+select delivery_date,
+       sum(received)::bigint, sum(loaded)::bigint, sum(quarantined)::bigint,
+       count(*) filter (where status = 'loaded')
+from audit.batches
+where feed = ? and kind = ? and status in ('loaded', 'superseded')
+group by delivery_date
+order by delivery_date
+"""
+
+
+@dataclass(frozen=True)
+class KindDelivery:
+    """One file kind of one feed's delivery, with its predecessor for comparisons."""
+
+    feed: str
+    kind: FileKind
+    delivery_date: date
+    received: int
+    loaded: int
+    quarantined: int
+    previous_date: date | None
+    previous_loaded: int | None
+    live_rows: int
+
+
+@dataclass
+class DeliveryContext:
+    """Inputs of the raw suites for one (feed, delivery date)."""
+
+    feed: Feed
+    delivery_date: date
+    kinds: list[KindDelivery]
+    communities_sql: str  # a subquery of current NBS community codes
+    baselines: dict[str, dict[str, object]] = field(default_factory=dict)
+    known_tables: set[str] = field(default_factory=set)
+
+
+def reference_communities_sql(reference_dir: Path) -> str:
+    """Subquery of Shenzhen's current NBS community codes (the membership reference).
+
+    Kept as SQL so DuckDB does the membership test: a 788-value set inside a GX
+    expectation is copied on every metric and dominated the run time.
+    """
+    path = str((reference_dir / "admin_divisions_shenzhen.csv").resolve()).replace("'", "''")
+    return (
+        f"select code12 from read_csv('{path}', all_varchar = true, header = true) "
+        "where level = 'community'"
+    )
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def delivery_dates(con: duckdb.DuckDBPyConnection, feed: str) -> list[date]:
+    rows = con.execute(
+        "select distinct delivery_date from audit.batches where feed = ? and status = 'loaded' "
+        "order by 1",
+        [feed],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def kind_deliveries(
+    con: duckdb.DuckDBPyConnection, feed: Feed, delivery_date: date
+) -> list[KindDelivery]:
+    """Kinds with live rows in this delivery, each with its previous delivery's volume."""
+    out: list[KindDelivery] = []
+    tables = existing_tables(con)
+    for kind in feed.files:
+        if f"raw.{kind.kind}" not in tables:
+            continue
+        counts = con.execute(_COUNTS_SQL, [feed.feed, kind.kind]).fetchall()
+        # a delivery whose files were all superseded later has nothing live to judge
+        now = [c for c in counts if c[0] == delivery_date and c[4]]
+        if not now:
+            continue
+        before = [c for c in counts if c[0] < delivery_date]
+        if kind.delivery in ("changes", "append") and before and before[0] == counts[0]:
+            # a change feed's first delivery is the initial full load: no volume reference
+            before = before[1:]
+        live = con.execute(
+            f"select count(*) from raw.{kind.kind} where _delivery_date = ?", [delivery_date]
+        ).fetchone()
+        out.append(
+            KindDelivery(
+                feed=feed.feed,
+                kind=kind,
+                delivery_date=delivery_date,
+                received=int(now[0][1] or 0),
+                loaded=int(now[0][2] or 0),
+                quarantined=int(now[0][3] or 0),
+                previous_date=before[-1][0] if before else None,
+                previous_loaded=int(before[-1][2] or 0) if before else None,
+                live_rows=int(live[0]) if live else 0,
+            )
+        )
+    return out

@@ -1,0 +1,125 @@
+"""Suites for the key marts (``zhiwang validate marts``): few and telling.
+
+A mart is validated whole after a transform. Failing here means the published
+numbers would be wrong (broken keys, orphans, impossible values); warnings
+describe the data (closed-before-reported share, unknown employers).
+A suite is only built for marts that exist, and an expectation only for
+columns the mart has, so the suites follow the dbt project as it grows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import great_expectations.expectations as gxe
+
+from expectations.checks import expect, tiered
+
+
+def _unique_key(column: str) -> list[Any]:
+    return [
+        expect(gxe.ExpectColumnValuesToNotBeNull, "fail", "key_not_null", column=column),
+        expect(gxe.ExpectColumnValuesToBeUnique, "fail", "key_unique", column=column),
+    ]
+
+
+def _orphans(check: str, column: str, parent: str, parent_column: str, severity: str) -> Any:
+    return expect(
+        gxe.UnexpectedRowsExpectation,
+        severity,  # type: ignore[arg-type]
+        check,
+        unexpected_rows_query=f"""
+            select {column}, count(*) as row_count from {{batch}}
+            where {column} is not null
+              and {column} not in (select {parent_column} from {parent})
+            group by {column}
+        """,
+        description=f"every {column} exists in {parent}",
+    )
+
+
+def fct_event(columns: set[str], tables: set[str]) -> list[Any]:
+    out = [
+        *_unique_key("event_id"),
+        expect(gxe.ExpectTableRowCountToBeBetween, "fail", "not_empty", min_value=1),
+    ]
+    if "grid_code" in columns and "marts.dim_grid" in tables:
+        out.append(_orphans("grid_exists", "grid_code", "marts.dim_grid", "grid_code", "fail"))
+    if "is_closed_before_reported" in columns:
+        out += tiered(
+            gxe.ExpectColumnValuesToBeInSet,
+            "closed_after_reported",
+            warn={"mostly": 0.995},
+            fail={"mostly": 0.9},
+            column="is_closed_before_reported",
+            value_set=[False],
+        )
+    return out
+
+
+def fct_population_snapshot(columns: set[str], tables: set[str]) -> list[Any]:
+    out = [*_unique_key("snapshot_key")]
+    for col in ("resident_count", "hukou_count", "elderly_60_plus_count"):
+        if col in columns:
+            out.append(
+                expect(
+                    gxe.ExpectColumnValuesToBeBetween,
+                    "fail",
+                    "non_negative",
+                    column=col,
+                    min_value=0,
+                )
+            )
+    if {"resident_count", "hukou_count"} <= columns:
+        out.append(
+            expect(
+                gxe.UnexpectedRowsExpectation,
+                "warn",
+                "hukou_share_plausible",
+                # Bao'an 2020: 13.86% hukou; a share far outside says a join broke
+                unexpected_rows_query="""
+                    select sum(hukou_count) / nullif(sum(resident_count), 0) as hukou_share
+                    from {batch}
+                    having sum(resident_count) > 0
+                       and (sum(hukou_count) / sum(resident_count) not between 0.02 and 0.6)
+                """,
+            )
+        )
+    return out
+
+
+def fct_contributions(columns: set[str], tables: set[str]) -> list[Any]:
+    out = [*_unique_key("contribution_key")] if "contribution_key" in columns else []
+    if "employer_uscc" in columns and "marts.dim_legal_entity" in tables:
+        out.append(
+            _orphans(
+                "employer_is_known_entity",
+                "employer_uscc",
+                "marts.dim_legal_entity",
+                "uscc",
+                "warn",
+            )
+        )
+    return out
+
+
+def dim_grid(columns: set[str], tables: set[str]) -> list[Any]:
+    out = [*_unique_key("grid_code")]
+    if "is_known_community" in columns:
+        out += tiered(
+            gxe.ExpectColumnValuesToBeInSet,
+            "grid_in_known_community",
+            warn={"mostly": 0.99},
+            fail={"mostly": 0.8},
+            column="is_known_community",
+            value_set=[True],
+        )
+    return out
+
+
+SUITES = {
+    "fct_event": fct_event,
+    "fct_population_snapshot": fct_population_snapshot,
+    "fct_contributions": fct_contributions,
+    "dim_grid": dim_grid,
+}

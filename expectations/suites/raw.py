@@ -1,0 +1,529 @@
+"""Suites for the raw layer: one per file kind, validated per delivery date.
+
+Built from the feed contract (``ingest/feeds/*.yaml``) plus what each kind
+needs beyond its shape. Severities follow the rule in ``expectations/checks.py``.
+Identifier values themselves are never the subject of a value expectation:
+their validity is read from the ingest's ``_flags`` and quarantine counts, so
+no citizen ID reaches a result, the ``dq`` tables or the Data Docs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import great_expectations.expectations as gxe
+
+from expectations.checks import expect, flag_like, ratio_bounds, sql_literal, tiered
+from expectations.context import DeliveryContext, KindDelivery
+from ingest.contract import FileKind
+
+# DESIGN.md "Raw layer": logical type -> DuckDB type of the raw view
+DUCK_TYPES = {
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "timestamptz": "TIMESTAMP",
+    "yyyymm": "DATE",
+    "int": "BIGINT",
+    "decimal": "DOUBLE",
+    "bool": "BOOLEAN",
+    "list": "VARCHAR[]",
+}
+LINEAGE_TYPES = {
+    "_feed": "VARCHAR",
+    "_delivery_date": "DATE",
+    "_file": "VARCHAR",
+    "_file_sha256": "VARCHAR",
+    "_row_number": "BIGINT",
+    "_batch_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+    "_flags": "VARCHAR",
+}
+CODE_TYPES = ("community_code", "grid_code", "building_code", "room_code")
+ID_TYPES = {"citizen_id": "invalid_citizen_id", "uscc": "invalid_uscc"}
+# GCJ-02 bounding box of Shenzhen, generous by ~5 km
+SHENZHEN_LON = (113.70, 114.70)
+SHENZHEN_LAT = (22.40, 22.90)
+# rows below which a volume ratio or a mean says more about chance than the feed
+MIN_ROWS_FOR_RATIO = 50
+MIN_ROWS_FOR_DRIFT = 30
+RESERVED = {"at"}  # DuckDB keywords among the contracts' column names
+
+
+@dataclass
+class KindSpec:
+    """What a file kind needs beyond its contract."""
+
+    freshness: str | None = None  # update-time column of change/append kinds
+    derived: dict[str, str] = field(default_factory=dict)  # extra columns in the asset query
+    extra: Callable[[KindDelivery, DeliveryContext], list[Any]] | None = None
+
+
+def raw_quoted(column: str) -> str:
+    return f'"{column}"'
+
+
+def gx_column(column: str) -> str:
+    """The name GX may use for a column (keywords go through an alias)."""
+    return f"_{column}" if column in RESERVED else column
+
+
+def asset_query(kind: FileKind, day: date, communities_sql: str) -> str:
+    """The batch of one delivery: the raw view's rows of that day plus derived columns."""
+    spec = SPECS.get(kind.kind, KindSpec())
+    derived = {
+        f"_known_community_{c.name}": (f"left({raw_quoted(c.name)}, 12) in ({communities_sql})")
+        for c in kind.columns
+        if c.type in CODE_TYPES
+    }
+    # GX does not quote column names for DuckDB: give keyword-named columns an alias
+    derived.update(
+        {gx_column(c.name): raw_quoted(c.name) for c in kind.columns if c.name in RESERVED}
+    )
+    # GX has no LIKE/regex operator for the duckdb dialect: DuckDB computes the test
+    derived.update(
+        {
+            f"_valid_{c.name}": (
+                f"case when {raw_quoted(c.name)} is null then null "
+                f"else not coalesce(_flags like {sql_literal(flag_like(code, c.name))}, false) end"
+            )
+            for c in kind.columns
+            if (code := _flag_code(c))
+        }
+    )
+    derived.update(spec.derived)
+    extra = "".join(f", {expr} as {name}" for name, expr in derived.items())
+    # the date filter sits in the query (not a GX partitioner) so DuckDB prunes on it
+    return f"select *{extra} from raw.{kind.kind} where _delivery_date = date '{day.isoformat()}'"
+
+
+def build(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    """All expectations of one kind for one delivery."""
+    kind = kd.kind
+    out: list[Any] = []
+    out += _shape(kind)
+    out += _volume(kd)
+    out += _quarantine_share(kd)
+    out += _identifier_validity(kind)
+    out += _code_membership(kind)
+    spec = SPECS.get(kind.kind, KindSpec())
+    # an empty change file is a quiet day, not a stale feed (volume checks judge it)
+    if spec.freshness and kind.delivery in ("changes", "append") and kd.live_rows:
+        out += _freshness(spec.freshness, kd.delivery_date)
+    if spec.extra:
+        out += spec.extra(kd, ctx)
+    return out
+
+
+# --- generic checks -----------------------------------------------------------
+
+
+def _shape(kind: FileKind) -> list[Any]:
+    expected = {c.name: DUCK_TYPES.get(c.type, "VARCHAR") for c in kind.columns}
+    expected.update(LINEAGE_TYPES)
+    values = ", ".join(f"({sql_literal(k)}, {sql_literal(v)})" for k, v in expected.items())
+    # full join: a missing, an extra and a retyped column each return one row
+    types_query = f"""
+        with _batch as (select * from {{batch}} limit 0),
+        expected(column_name, expected_type) as (values {values}),
+        actual as (
+            select column_name, data_type as actual_type
+            from information_schema.columns
+            where table_schema = 'raw' and table_name = {sql_literal(kind.kind)}
+        )
+        select coalesce(expected.column_name, actual.column_name) as column_name,
+               expected.expected_type, actual.actual_type
+        from expected full join actual on expected.column_name = actual.column_name
+        where expected.expected_type is distinct from actual.actual_type
+    """
+    out = [
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "fail",
+            "schema_types",
+            unexpected_rows_query=types_query,
+            description=f"raw.{kind.kind} has exactly the contract's columns and types",
+        ),
+    ]
+    for col in kind.columns:
+        if col.required:
+            out.append(
+                expect(
+                    gxe.ExpectColumnValuesToNotBeNull,
+                    "fail",
+                    "required_not_null",
+                    column=gx_column(col.name),
+                )
+            )
+    if kind.delivery in ("snapshot", "monthly"):
+        out.append(expect(gxe.ExpectTableRowCountToBeBetween, "fail", "not_empty", min_value=1))
+    return out
+
+
+def _volume(kd: KindDelivery) -> list[Any]:
+    prev = kd.previous_loaded
+    if prev is None or prev < MIN_ROWS_FOR_RATIO:
+        return []
+    snapshot = kd.kind.delivery in ("snapshot", "monthly")
+    warn = (0.9, 1.1) if snapshot else (1 / 3, 3.0)
+    fail = (0.5, 2.0) if snapshot else (1 / 20, 20.0)
+    wmin, wmax = ratio_bounds(prev, *warn)
+    fmin, fmax = ratio_bounds(prev, *fail)
+    return tiered(
+        gxe.ExpectTableRowCountToBeBetween,
+        "volume_vs_previous",
+        warn={"min_value": wmin, "max_value": wmax},
+        fail={"min_value": fmin, "max_value": fmax},
+        description=f"rows against the previous delivery ({kd.previous_date}: {prev:,} rows)",
+    )
+
+
+def _quarantine_share(kd: KindDelivery) -> list[Any]:
+    kind, day = sql_literal(kd.kind.kind), kd.delivery_date.isoformat()
+
+    def query(limit: float) -> str:
+        return f"""
+            with _batch as (select * from {{batch}} limit 0)
+            select kind, delivery_date, sum(received) as received,
+                   sum(quarantined) as quarantined,
+                   sum(quarantined) / sum(received) as share
+            from audit.batches
+            where kind = {kind} and delivery_date = date '{day}'
+              and status = 'loaded' and received > 0
+            group by all
+            having sum(quarantined) > {limit} * sum(received)
+        """
+
+    return [
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "quarantine_share",
+            unexpected_rows_query=query(0.02),
+            description="at most 2% of the delivered rows quarantined",
+        ),
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "fail",
+            "quarantine_share",
+            unexpected_rows_query=query(0.20),
+            description="more than 20% quarantined: a broken export, not dirty rows",
+        ),
+    ]
+
+
+def _flag_code(col: Any) -> str | None:
+    """The ingest's flag for an invalid value of a flagged identifier/code column."""
+    code = ID_TYPES.get(col.type) or ("invalid_code" if col.type in CODE_TYPES else None)
+    return code if code and col.on_invalid == "flag" else None
+
+
+def _identifier_validity(kind: FileKind) -> list[Any]:
+    out: list[Any] = []
+    for col in kind.columns:
+        code = _flag_code(col)
+        if code is None:
+            continue
+        out += tiered(
+            gxe.ExpectColumnValuesToBeInSet,
+            "identifier_validity",
+            warn={"mostly": 0.99},
+            fail={"mostly": 0.80},
+            column=f"_valid_{col.name}",
+            value_set=[True],
+            description=f"share of valid {col.name} ({code} flags from the ingest)",
+        )
+    return out
+
+
+def _code_membership(kind: FileKind) -> list[Any]:
+    out: list[Any] = []
+    for col in kind.columns:
+        if col.type not in CODE_TYPES:
+            continue
+        out += tiered(
+            gxe.ExpectColumnValuesToBeInSet,
+            "code_in_reference",
+            warn={"mostly": 0.99},
+            fail={"mostly": 0.80},
+            column=f"_known_community_{col.name}",
+            value_set=[True],
+            description=f"{col.name}: community prefix is a current NBS community",
+        )
+    return out
+
+
+def _freshness(column: str, day: date) -> list[Any]:
+    start = datetime.combine(day, datetime.min.time())
+    return [
+        expect(
+            gxe.ExpectColumnMaxToBeBetween,
+            "warn",
+            "freshness",
+            column=column,
+            min_value=(start - timedelta(days=2)).isoformat(sep=" "),
+            description="the newest change is at most two days older than the delivery",
+        ),
+        expect(
+            gxe.ExpectColumnMaxToBeBetween,
+            "fail",
+            "no_future_timestamps",
+            column=column,
+            max_value=(start + timedelta(days=1)).isoformat(sep=" "),
+            description="no change stamped after the delivery day: a clock or time-zone fault",
+        ),
+    ]
+
+
+def _date_order(check: str, later: str, earlier: str) -> list[Any]:
+    # warn only: the share is over rows carrying both dates, often a handful
+    return [
+        expect(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            "warn",
+            check,
+            column_A=later,
+            column_B=earlier,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        )
+    ]
+
+
+def _in_shenzhen(lon: str = "lon", lat: str = "lat") -> list[Any]:
+    return [
+        expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            "warn",
+            "coordinates_in_shenzhen",
+            column=col,
+            min_value=lo,
+            max_value=hi,
+            mostly=0.99,
+        )
+        for col, (lo, hi) in ((lon, SHENZHEN_LON), (lat, SHENZHEN_LAT))
+    ]
+
+
+# --- kind-specific checks -----------------------------------------------------
+
+
+def _population_register(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    out = _date_order("move_out_after_move_in", "lkrq", "rzrq")
+    base = ctx.baselines.get("ga_rkxx") or {}
+    n = kd.live_rows
+    if base and n >= MIN_ROWS_FOR_DRIFT:
+        share = float(base["hukou_share"])  # type: ignore[arg-type]
+        # three standard errors of a share of n rows: a daily change file is small
+        tol = max(0.02, 3 * math.sqrt(max(share * (1 - share), 1e-4) / n))
+        out.append(
+            expect(
+                gxe.ExpectColumnMeanToBeBetween,
+                "warn",
+                "drift_hukou_share",
+                column="_is_hukou",
+                min_value=max(0.0, share - tol),
+                max_value=min(1.0, share + tol),
+                description=f"hukou share near the register so far ({share:.3f})",
+            )
+        )
+        age, sd = float(base["mean_age"]), float(base["sd_age"])  # type: ignore[arg-type]
+        tol = max(1.0, 3 * sd / math.sqrt(n))
+        out.append(
+            expect(
+                gxe.ExpectColumnMeanToBeBetween,
+                "warn",
+                "drift_mean_age",
+                column="_age",
+                min_value=age - tol,
+                max_value=age + tol,
+                description=f"mean age near the register so far ({age:.1f})",
+            )
+        )
+    return out
+
+
+def _grid_collection(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return _in_shenzhen()
+
+
+def _entities(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return [
+        *_date_order("cancelled_after_established", "zxrq", "clrq"),
+        expect(
+            gxe.ExpectColumnValuesToBeInSet,
+            "warn",
+            "industry_code_format",
+            column="_hydm_format_ok",
+            value_set=[True],
+            mostly=0.99,
+            description="industry code is a GB/T 4754 section letter and up to 4 digits",
+        ),
+    ]
+
+
+def _buildings(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return _in_shenzhen()
+
+
+def _rental(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return _date_order("rental_end_after_start", "end_date", "start_date")
+
+
+def _period_not_after_delivery(kd: KindDelivery) -> list[Any]:
+    return tiered(
+        gxe.ExpectColumnValuesToBeBetween,
+        "period_not_after_delivery",
+        warn={"mostly": 1.0},
+        fail={"mostly": 0.80},
+        column="period",
+        max_value=kd.delivery_date.isoformat(),
+        description="a contribution or payment period cannot lie after its delivery",
+    )
+
+
+def _contributions(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    out = _period_not_after_delivery(kd)
+    entity_tables = [t for t in ("raw.scjg_frxx", "raw.mz_shzz") if t in ctx.known_tables]
+    if entity_tables:
+        known = " union all ".join(f"select tyshxydm from {t}" for t in entity_tables)
+        out.append(
+            expect(
+                gxe.UnexpectedRowsExpectation,
+                "warn",
+                "employer_is_known_entity",
+                unexpected_rows_query=f"""
+                    select employer_uscc, count(*) as contributions
+                    from {{batch}}
+                    where employer_uscc is not null
+                      and employer_uscc not in ({known})
+                    group by employer_uscc
+                """,
+                description="every contribution's employer is a registered legal entity",
+            )
+        )
+    return out
+
+
+def _assistance(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return _period_not_after_delivery(kd)
+
+
+def _event_lifecycle(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    out = [
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "closed_after_reported",
+            # states of one event arrive over several deliveries: read them all
+            unexpected_rows_query="""
+                select event_id,
+                       min("at") filter (where state = 'reported') as reported_at,
+                       max("at") filter (where state = 'closed') as closed_at
+                from raw.sjlz
+                where event_id in (select event_id from {batch})
+                group by event_id
+                having max("at") filter (where state = 'closed')
+                     < min("at") filter (where state = 'reported')
+            """,
+            description="an event is closed no earlier than it was reported",
+        ),
+        *_in_shenzhen(),
+    ]
+    if "raw.ld" in ctx.known_tables:
+        out.append(
+            expect(
+                gxe.UnexpectedRowsExpectation,
+                "warn",
+                "event_grid_exists",
+                unexpected_rows_query="""
+                    select grid_code, count(*) as state_changes
+                    from {batch}
+                    where grid_code is not null
+                      and grid_code not in (
+                          select grid_code from raw.ld where grid_code is not null)
+                    group by grid_code
+                """,
+                description="every event's grid is a grid of the buildings register",
+            )
+        )
+    mix = ctx.baselines.get("sjlz")
+    if mix and kd.live_rows >= MIN_ROWS_FOR_DRIFT:
+        values, weights = mix["values"], mix["weights"]  # type: ignore[index]
+        # KL of a sample of n rows over k categories has expectation ~(k-1)/2n
+        threshold = max(0.1, 3 * (len(values) - 1) / (2 * kd.live_rows))
+        out.append(
+            expect(
+                gxe.ExpectColumnKLDivergenceToBeLessThan,
+                "warn",
+                "drift_event_category_mix",
+                column="category_code",
+                partition_object={"values": values, "weights": weights},
+                threshold=round(threshold, 4),
+                description="event category mix close to the deliveries so far",
+            )
+        )
+    return out
+
+
+SPECS: dict[str, KindSpec] = {
+    "ga_rkxx": KindSpec(
+        freshness="gxsj",
+        derived={
+            "_is_hukou": "(hjlb = '1')::int",
+            "_age": "date_diff('year', csrq, _delivery_date)",
+        },
+        extra=_population_register,
+    ),
+    "grid_rkcj": KindSpec(freshness="collected_at", extra=_grid_collection),
+    "scjg_frxx": KindSpec(
+        freshness="gxsj",
+        # GX has no regex operator for DuckDB: DuckDB evaluates it as a derived column
+        derived={"_hydm_format_ok": r"regexp_full_match(hydm, '[A-T]([0-9]{2}([0-9]{1,2})?)?')"},
+        extra=_entities,
+    ),
+    "ld": KindSpec(extra=_buildings),
+    "zlba": KindSpec(freshness="updated_at", extra=_rental),
+    "cbry": KindSpec(freshness="updated_at"),
+    "jfmx": KindSpec(extra=_contributions),
+    "jzff": KindSpec(extra=_assistance),
+    "sjlz": KindSpec(freshness="_at", extra=_event_lifecycle),
+    "rx12345": KindSpec(freshness="received_at"),
+}
+
+
+def baselines(con: Any, day: date, kinds: list[str]) -> dict[str, dict[str, object]]:
+    """Measures of the deliveries before ``day``: the drift references."""
+    out: dict[str, dict[str, object]] = {}
+    if "ga_rkxx" in kinds:
+        row = con.execute(
+            """
+            select avg((hjlb = '1')::int), avg(date_diff('year', csrq, _delivery_date)),
+                   stddev_samp(date_diff('year', csrq, _delivery_date)), count(*)
+            from raw.ga_rkxx where _delivery_date < ?
+            """,
+            [day],
+        ).fetchone()
+        if row and row[3] and row[3] >= MIN_ROWS_FOR_DRIFT:
+            out["ga_rkxx"] = {"hukou_share": row[0], "mean_age": row[1], "sd_age": row[2] or 0.0}
+    if "sjlz" in kinds:
+        rows = con.execute(
+            """
+            select category_code, count(*) from raw.sjlz
+            where _delivery_date < ? and category_code is not null
+            group by 1 order by 1
+            """,
+            [day],
+        ).fetchall()
+        total = sum(r[1] for r in rows)
+        if total >= MIN_ROWS_FOR_DRIFT:
+            # add-one smoothing: a category rare so far must not make the KL infinite
+            smoothed = total + len(rows)
+            out["sjlz"] = {
+                "values": [r[0] for r in rows],
+                "weights": [(r[1] + 1) / smoothed for r in rows],
+            }
+    return out
