@@ -1,0 +1,172 @@
+"""Read the brief's figures from the serving copy (never the warehouse being built).
+
+Only aggregates, rule names and indicator values are read: no person-level
+rows, keys or pseudonyms reach the brief. A section whose mart is missing
+says so instead of failing the whole brief.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+@dataclass
+class Section:
+    title: str
+    question: str
+    table: str
+    frame: pl.DataFrame | None = None
+    label: str | None = None
+    values: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.frame is not None and self.frame.height > 0
+
+
+@dataclass
+class BriefData:
+    streets: list[tuple[str, str]]
+    sections_by_street: dict[str | None, list[Section]]
+    published_at: str
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
+    return con.sql(query, params=params).pl()
+
+
+def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
+    s = Section("Population 人口", "How many people are managed where, and how old are they?",
+                "rpt_population_structure", label="area",
+                values=["managed_count", "hukou_share", "elderly_60_plus_share"])  # fmt: skip
+    level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
+    s.frame = _frame(
+        con,
+        f"""
+        with latest as (select max(month_start) as m from marts.rpt_population_structure)
+        select coalesce(any_value(n.name), p.unit_code) as area,
+               sum(p.managed_count) as managed_count,
+               round(avg(p.hukou_share), 3) as hukou_share,
+               round(avg(p.elderly_60_plus_share), 3) as elderly_60_plus_share
+        from marts.rpt_population_structure as p
+        join latest on p.month_start = latest.m
+        left join (select community_code as code, community_name as name, street_code
+                   from marts.dim_community where is_current
+                   union all
+                   select street_code, street_name, street_code from marts.dim_street
+                   where is_current) as n on n.code = p.unit_code
+        left join marts.dim_community as c on c.community_code = p.unit_code and c.is_current
+        where p.unit_level = ? {where}
+        group by p.unit_code order by managed_count desc limit 15
+        """,
+        [level] + ([street] if street else []),
+    )
+    return s
+
+
+def _events(con: duckdb.DuckDBPyConnection, street: str | None, week_end: date) -> Section:
+    s = Section("Events closed loop 事件闭环",
+                "Were last week's grid events closed on time, and who lags?",
+                "rpt_event_performance", label="unit_code",
+                values=["events_reported", "events_closed", "closed_on_time_rate",
+                        "assessment_score"])  # fmt: skip
+    level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
+    week_start = week_end - timedelta(days=week_end.weekday())
+    s.frame = _frame(
+        con,
+        f"""
+        select e.unit_code, e.events_reported, e.events_closed,
+               round(e.closed_on_time_rate, 3) as closed_on_time_rate,
+               round(e.assessment_score, 1) as assessment_score, e.assessment_rank
+        from marts.rpt_event_performance as e
+        left join marts.dim_community as c on c.community_code = e.unit_code and c.is_current
+        where e.period_type = 'week' and e.unit_level = ? and e.period_start = ? {where}
+        order by e.events_reported desc limit 15
+        """,
+        [level, week_start] + ([street] if street else []),
+    )
+    if s.frame.height == 0:
+        s.note = f"no events in the week starting {week_start}"
+    return s
+
+
+def _indicators(con: duckdb.DuckDBPyConnection) -> Section:
+    s = Section("Indicators vs targets 指标对标", "Where do plan indicators stand against targets?",
+                "rpt_plan_indicators", label="indicator",
+                values=["measured_value", "target_value"])  # fmt: skip
+    s.frame = _frame(
+        con,
+        """
+        select indicator_name_zh || ' ' || indicator_name_en as indicator, unit, comparator,
+               round(measured_value, 2) as measured_value, target_value, is_target_met
+        from marts.rpt_plan_indicators where is_measured order by indicator_code
+        """,
+    )
+    return s
+
+
+def _cross_checks(con: duckdb.DuckDBPyConnection) -> Section:
+    s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
+                "rpt_cross_checks", label="rule_code", values=["findings"])  # fmt: skip
+    s.frame = _frame(
+        con,
+        """
+        select rule_code, severity, count(*) as findings from marts.rpt_cross_checks
+        group by all order by findings desc limit 10
+        """,
+    )
+    if s.frame.height == 0:
+        s.note = "no findings"
+    return s
+
+
+def _guard(section_fn: Callable[..., Section], *args: object) -> Section:
+    """One section; a missing mart empties that section, not the whole brief."""
+    try:
+        return section_fn(*args)
+    except duckdb.CatalogException as err:
+        return Section(section_fn.__name__.strip("_"), "", "", note=f"mart missing: {err}"[:200])
+
+
+def read_brief_data(serving: Path, week_end: date) -> BriefData:
+    """The district's sections (key None) and each street's, from the serving copy."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}  # fmt: skip
+        streets = [
+            (code, name or code)
+            for code, name in con.execute(
+                """
+                select distinct p.unit_code, s.street_name
+                from marts.rpt_population_structure as p
+                left join marts.dim_street as s on s.street_code = p.unit_code and s.is_current
+                where p.unit_level = 'street' order by 1
+                """
+            ).fetchall()
+        ] if "rpt_population_structure" in tables and "dim_street" in tables else []  # fmt: skip
+        published = (
+            str(con.execute("select max(published_at) from marts._published").fetchall()[0][0])
+            if "_published" in tables
+            else "unknown"
+        )
+        district = [
+            _guard(_population, con, None),
+            _guard(_events, con, None, week_end),
+            _guard(_indicators, con),
+            _guard(_cross_checks, con),
+        ]
+        by_street: dict[str | None, list[Section]] = {None: district}
+        for code, _name in streets:
+            by_street[code] = [
+                _guard(_population, con, code),
+                _guard(_events, con, code, week_end),
+            ]
+    return BriefData(streets=streets, sections_by_street=by_street, published_at=published)

@@ -1,0 +1,99 @@
+"""The serving copy Superset reads: the marts, copied out and swapped in atomically.
+
+A DuckDB writer locks the whole file, readers included, so dashboards must
+never read the warehouse or a half-built copy. The copy is built beside the
+serving path under a temporary name and renamed over it (``os.replace`` is
+atomic on POSIX): a reader opens either the previous complete copy or the new
+one; one that already has the old file open keeps reading that inode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.locking import warehouse_lock
+from zhiwang.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Only these schemas leave the warehouse: the marts carry pseudonyms, never the
+# plain personal data that raw and staging hold.
+SERVED_SCHEMAS = ("marts",)
+BUILDING_SUFFIX = ".building"
+
+
+def publish_serving(settings: Settings, run_label: str = "") -> dict[str, object]:
+    """Copy the served schemas into a fresh file and swap it in; return table row counts."""
+    target = settings.serving
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(target)
+    building = target.with_name(f"{target.name}{BUILDING_SUFFIX}-{os.getpid()}")
+    with warehouse_lock(settings.warehouse):
+        counts = _copy_marts(settings.warehouse, building, run_label)
+    if not counts:
+        building.unlink(missing_ok=True)
+        raise RuntimeError(f"no tables in schemas {SERVED_SCHEMAS} of {settings.warehouse}")
+    _fsync(building)
+    os.replace(building, target)
+    _fsync(target.parent)
+    log.info("published %d tables to %s", len(counts), target)
+    return {"serving": str(target), "tables": counts}
+
+
+def _copy_marts(warehouse: Path, building: Path, run_label: str) -> dict[str, int]:
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building))
+    try:
+        con.execute(f"attach '{_sql_str(warehouse)}' as wh (read_only)")
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'wh' and table_schema in "
+            f"({', '.join(_literal(s) for s in SERVED_SCHEMAS)}) order by 1, 2"
+        ).fetchall()
+        counts: dict[str, int] = {}
+        for schema in sorted({"marts", *(schema for schema, _ in relations)}):
+            con.execute(f'create schema if not exists "{schema}"')
+        for schema, name in relations:
+            # Views become tables: the serving file must not depend on the warehouse.
+            con.execute(f'create table "{schema}"."{name}" as select * from wh."{schema}"."{name}"')
+            counts[f"{schema}.{name}"] = con.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchone()[0]
+        con.execute("detach wh")
+        con.execute(
+            "create table marts._published as select ? as run_label, ? as published_at, "
+            "? as tables",
+            [run_label, datetime.now(UTC).replace(tzinfo=None), len(counts)],
+        )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return counts
+
+
+def _remove_stale_builds(target: Path) -> None:
+    # A build killed half-way leaves its temporary file; nobody reads those.
+    for stale in target.parent.glob(f"{target.name}{BUILDING_SUFFIX}-*"):
+        stale.unlink(missing_ok=True)
+        stale.with_name(stale.name + ".wal").unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

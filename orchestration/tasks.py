@@ -1,0 +1,153 @@
+"""The work of the feed and transform DAGs' tasks, callable without Airflow.
+
+Each function takes the typed settings and plain dates and returns a small
+JSON-able summary (counts only: no personal data reaches XCom or the logs).
+Airflow-specific decisions (skip, fail without retry) are signalled with the
+exceptions below and translated in the DAG files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.locking import warehouse_lock
+from zhiwang.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class DeliveryBlockedError(RuntimeError):
+    """A quality gate failed: the delivery must not flow downstream (no retry)."""
+
+
+def complete_deliveries(
+    settings: Settings, feed: str, dates: list[date], file_prefix: str | None = None
+) -> list[date]:
+    """Dates among ``dates`` whose delivery folder is complete (``_SUCCESS`` written last)."""
+    done = []
+    for day in dates:
+        folder = settings.landing / feed / day.isoformat()
+        if not (folder / "_SUCCESS").is_file():
+            continue
+        if file_prefix and not any(p.name.startswith(file_prefix) for p in folder.iterdir()):
+            continue
+        done.append(day)
+    return done
+
+
+def ingest_deliveries(settings: Settings, feed: str, dates: list[date]) -> dict[str, object]:
+    """Load the feed's complete deliveries for these dates; idempotent (identical files no-op)."""
+    from ingest.api import ingest
+
+    per_date: dict[str, dict[str, int]] = {}
+    with warehouse_lock(settings.warehouse):
+        for day in dates:
+            report = ingest(settings, feeds=[feed], delivery_date=day)
+            per_date[day.isoformat()] = _report_counts(report)
+    log.info("ingested %s: %s", feed, per_date)
+    return {"feed": feed, "dates": [d.isoformat() for d in dates], "files": per_date}
+
+
+def _report_counts(report: object) -> dict[str, int]:
+    """Counts from an IngestReport, whatever list attributes it carries."""
+    counts = {}
+    for name in ("loaded", "skipped", "superseded", "rejected", "incomplete"):
+        value = getattr(report, name, None)
+        if isinstance(value, list | tuple | set | dict):
+            counts[name] = len(value)
+    return counts
+
+
+def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dict[str, object]:
+    """Run the feed's quality gates for each date; raise if any delivery is blocked."""
+    from expectations.api import validate
+
+    results = {}
+    blocked = []
+    with warehouse_lock(settings.warehouse):
+        for day in dates:
+            summary = validate(settings, target=feed, delivery_date=day)
+            results[day.isoformat()] = "blocked" if summary.blocked else "passed"
+            log.info("quality gates %s %s:\n%s", feed, day, summary.summary())
+            if summary.blocked:
+                blocked.append(day.isoformat())
+    if blocked:
+        raise DeliveryBlockedError(f"{feed} deliveries blocked by quality gates: {blocked}")
+    return {"feed": feed, "gates": results}
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """Environment for a dbt subprocess: the profile reads only ``env_var()``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "ZHIWANG_VAR_DIR": str(settings.var_dir),
+            "ZHIWANG_WAREHOUSE_PATH": str(settings.warehouse),
+            "ZHIWANG_RAW_DIR": str(settings.raw),
+            "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return env
+
+
+def _dbt_executable() -> str:
+    # The dbt next to this interpreter: the Airflow env and the root env each have one.
+    local = Path(sys.executable).with_name("dbt")
+    return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt_build(settings: Settings) -> dict[str, object]:
+    """``dbt build`` of the whole project (models, seeds, tests) as one warehouse writer."""
+    # target/ and logs/ under var_dir: several checkouts or runs never share them.
+    work = settings.var_dir / "dbt"
+    cmd = [
+        _dbt_executable(),
+        "--no-use-colors",
+        "build",
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(work / "target"),
+        "--log-path", str(work / "logs"),
+    ]  # fmt: skip
+    started = time.monotonic()
+    with warehouse_lock(settings.warehouse):
+        proc = subprocess.run(
+            cmd, env=dbt_env(settings), cwd=DBT_PROJECT_DIR, capture_output=True, text=True
+        )
+    seconds = round(time.monotonic() - started, 1)
+    lines = proc.stdout.splitlines()
+    # dbt prints model and test names and counts, never row values: safe to log.
+    log.info("dbt build exit %s in %ss:\n%s", proc.returncode, seconds, "\n".join(lines[-40:]))
+    done = [line for line in lines if "Done. PASS=" in line]
+    if proc.returncode != 0:
+        errors = [line for line in lines if " ERROR " in line or "Error in " in line]
+        raise RuntimeError(
+            f"dbt build failed (exit {proc.returncode}): {'; '.join(done)}\n"
+            + "\n".join(errors[:20])
+            + (f"\n{proc.stderr[-1500:]}" if proc.stderr.strip() else "")
+            + f"\nfull log: {work / 'logs' / 'dbt.log'}"
+        )
+    return {"seconds": seconds, "summary": done[-1:] if done else lines[-1:]}
+
+
+def validate_marts(settings: Settings) -> dict[str, object]:
+    """The marts' quality gates; a blocked result stops the publish."""
+    from expectations.api import validate
+
+    with warehouse_lock(settings.warehouse):
+        summary = validate(settings, target="marts", delivery_date=None)
+    log.info("quality gates marts:\n%s", summary.summary())
+    if summary.blocked:
+        raise DeliveryBlockedError("marts blocked by quality gates: not published")
+    return {"marts": "passed"}

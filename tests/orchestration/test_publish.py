@@ -1,0 +1,106 @@
+"""The serving copy holds only the marts and is swapped in atomically."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import duckdb
+import pytest
+
+from orchestration.locking import warehouse_lock
+from orchestration.publish import publish_serving
+from zhiwang.settings import Settings
+
+
+def _warehouse(settings: Settings, persons: int) -> None:
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema if not exists staging; create schema if not exists marts")
+        con.execute(
+            "create or replace table staging.stg_person as "
+            "select '110101199003074514' as citizen_id, '张三' as name"
+        )
+        con.execute(
+            "create or replace table marts.rpt_population as "
+            f"select 'S' || i as street_code, {persons} as persons from range(3) t(i)"
+        )
+        con.execute("create or replace view marts.v_total as select sum(persons) as persons "
+                    "from marts.rpt_population")  # fmt: skip
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(var_dir=tmp_path)
+
+
+def test_serving_copy_holds_the_marts_and_no_staging(settings: Settings) -> None:
+    _warehouse(settings, persons=5)
+    result = publish_serving(settings, run_label="t1")
+    assert set(result["tables"]) == {"marts.rpt_population", "marts.v_total"}
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        schemas = {
+            r[0]
+            for r in con.execute("select schema_name from information_schema.schemata").fetchall()
+        }
+        assert "staging" not in schemas
+        assert con.execute("select persons from marts.v_total").fetchone()[0] == 15
+        assert con.execute("select run_label from marts._published").fetchone()[0] == "t1"
+    assert not list(settings.serving.parent.glob("*.building-*"))
+
+
+def test_a_reader_of_the_old_copy_is_not_disturbed_by_a_publish(settings: Settings) -> None:
+    _warehouse(settings, persons=1)
+    publish_serving(settings)
+    # A dashboard query holds the old file open (read-only) during the publish.
+    reader = duckdb.connect(str(settings.serving), read_only=True)
+    try:
+        _warehouse(settings, persons=2)
+        publish_serving(settings)
+        old = reader.execute("select sum(persons) from marts.rpt_population").fetchone()[0]
+        assert old == 3
+    finally:
+        reader.close()
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        assert con.execute("select sum(persons) from marts.rpt_population").fetchone()[0] == 6
+
+
+def test_a_stale_half_built_copy_is_removed_and_never_served(settings: Settings) -> None:
+    _warehouse(settings, persons=1)
+    settings.serving.parent.mkdir(parents=True, exist_ok=True)
+    stale = settings.serving.with_name(settings.serving.name + ".building-99999")
+    stale.write_bytes(b"half written")
+    publish_serving(settings)
+    assert not stale.exists()
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        assert con.execute("select count(*) from marts.rpt_population").fetchone()[0] == 3
+
+
+def test_publish_without_marts_fails_and_keeps_the_previous_copy(settings: Settings) -> None:
+    _warehouse(settings, persons=1)
+    publish_serving(settings)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("drop view marts.v_total; drop table marts.rpt_population")
+    with pytest.raises(RuntimeError, match="no tables"):
+        publish_serving(settings)
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        assert con.execute("select count(*) from marts.rpt_population").fetchone()[0] == 3
+
+
+def test_warehouse_lock_serialises_writers(tmp_path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    inside = []
+
+    def writer(name: str) -> None:
+        with warehouse_lock(warehouse):
+            inside.append(("in", name))
+            time.sleep(0.3)
+            inside.append(("out", name))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Never two "in" in a row: the second writer waited for the first to leave.
+    assert [kind for kind, _ in inside] == ["in", "out", "in", "out"]
