@@ -1,0 +1,58 @@
+"""Superset configuration for zhiwang's decision-analysis views.
+
+Loaded through ``SUPERSET_CONFIG_PATH`` (set by ``envs/superset/bootstrap.sh``).
+Everything machine-specific comes from the environment; the defaults suit one
+developer machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parents[2]
+
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", _REPO / "var" / "superset"))
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+# SQLite metadata by default: a single-node install needs no database server.
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
+)
+DATA_DIR = str(SUPERSET_HOME)
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "zhiwang-superset-dev-only-change-me")
+
+# duckdb:// URIs point at a local file, which Superset calls "unsafe"; the
+# serving copy is a file by design and its connection disables external access.
+PREVENT_UNSAFE_DB_CONNECTIONS = False
+
+# Chinese labels by default, English one click away.
+BABEL_DEFAULT_LOCALE = os.environ.get("SUPERSET_LOCALE", "zh")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "us", "name": "English"},
+}
+
+FEATURE_FLAGS = {
+    # A leader sees the dashboards whose datasets one of their roles can read.
+    "DASHBOARD_RBAC": False,
+    "ALERT_REPORTS": False,
+}
+
+# Served on localhost behind nothing: the strict CSP would block the app's own
+# inline bootstrap data in some browsers; re-enable behind a real proxy.
+TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
+WTF_CSRF_ENABLED = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Dashboards answer from the small marts table; a 60 s cache keeps a leader's
+# clicks cheap without hiding a fresh publish for long.
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 60,
+    "CACHE_KEY_PREFIX": "zhiwang_data_",
+}
+
+ROW_LIMIT = 50_000
+SQL_MAX_ROW = 100_000
+SUPERSET_WEBSERVER_TIMEOUT = 120

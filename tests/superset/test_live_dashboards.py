@@ -1,0 +1,147 @@
+"""Leaders open every dashboard in Debian's chromium; every chart renders, RLS holds.
+
+Screenshots land in ``test-output/superset/<user>/<dashboard>.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.superset.api import SupersetClient
+from tests.superset.conftest import DEMO_PASSWORD, OUTPUT_DIR, REPO, SupersetServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+ASSETS = REPO / "superset" / "assets"
+STREET_LEADER, STREET_CODE, STREET_NAME = "street_leader_xinan", "440306017000", "新安街道"
+# District-only dashboards: their datasets have no street to filter on.
+DISTRICT_ONLY = {"data-quality"}
+
+
+def dashboards() -> dict[str, int]:
+    """Slug → number of charts, from the committed assets."""
+    out = {}
+    for path in sorted((ASSETS / "dashboards").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        nodes = spec["position"].values()
+        out[spec["slug"]] = sum(isinstance(n, dict) and n.get("type") == "CHART" for n in nodes)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/ensure_chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def logged_in_page(browser: Browser, url: str, username: str) -> Page:
+    page = browser.new_page(viewport={"width": 1600, "height": 1200}, locale="zh-CN")
+    page.goto(f"{url}/login/")
+    page.wait_for_selector("input[type=password]")
+    page.locator("input:not([type=hidden]):not([type=password])").first.fill(username)
+    page.locator("input[type=password]").fill(DEMO_PASSWORD)
+    page.locator(
+        "button[type=submit], button:has-text('Sign in'), button:has-text('登录')"
+    ).first.click()
+    page.wait_for_url(lambda target: "/login" not in target, timeout=30_000)
+    return page
+
+
+def render_dashboard(page: Page, url: str, slug: str, shot: Path) -> list[dict]:
+    """Open one dashboard, wait until no chart is loading, return each chart's state."""
+    page.goto(f"{url}/superset/dashboard/{slug}/")
+    page.wait_for_selector('[data-test="chart-container"]', timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-test=\"loading-indicator\"], .loading')",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1000)  # let echarts/deck.gl paint after their data arrives
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    return page.eval_on_selector_all(
+        '[data-test="dashboard-component-chart-holder"]:has([data-test="chart-container"])',
+        """holders => holders.map(h => ({
+            title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
+            error: !!h.querySelector(
+                '.ant-alert-error, [role="alert"], [data-test="error-message"]'),
+            drawn: !!h.querySelector('canvas, svg, table, .header-line'),
+            text: h.innerText,
+        }))""",
+    )
+
+
+@pytest.mark.parametrize("username", ["district_leader", STREET_LEADER])
+def test_every_dashboard_renders_every_chart_without_error(
+    superset_server: SupersetServer, browser: Browser, username: str
+) -> None:
+    page = logged_in_page(browser, superset_server.url, username)
+    expected = dashboards()
+    if username == STREET_LEADER:
+        expected = {slug: n for slug, n in expected.items() if slug not in DISTRICT_ONLY}
+    for slug, n_charts in expected.items():
+        charts = render_dashboard(
+            page, superset_server.url, slug, OUTPUT_DIR / username / f"{slug}.png"
+        )
+        assert len(charts) == n_charts, f"{slug}: {len(charts)} of {n_charts} charts shown"
+        broken = [c["title"] for c in charts if c["error"] or not c["drawn"]]
+        assert not broken, f"{username} on {slug}: charts not rendered: {broken}"
+        if username == STREET_LEADER:
+            other_streets = {"西乡街道", "航城街道"}
+            leaked = [c["title"] for c in charts if any(s in c["text"] for s in other_streets)]
+            assert not leaked, f"{slug}: other streets' rows visible in {leaked}"
+    page.close()
+
+
+def test_street_leader_cannot_open_district_only_dashboards(
+    superset_server: SupersetServer,
+) -> None:
+    client = SupersetClient(superset_server.url, STREET_LEADER, DEMO_PASSWORD)
+    visible = {d["slug"] for d in client.list_all("dashboard")}
+    assert visible == set(dashboards()) - DISTRICT_ONLY
+
+
+def test_street_leader_numbers_cover_only_their_street(superset_server: SupersetServer) -> None:
+    leader = SupersetClient(superset_server.url, STREET_LEADER, DEMO_PASSWORD)
+    district = SupersetClient(superset_server.url, "district_leader", DEMO_PASSWORD)
+    charts = {c["slice_name"]: c for c in leader.list_all("chart")}
+    assert charts, "street leader sees no chart"
+    for chart in charts.values():
+        for row in leader.chart_data(chart):
+            if "street_name" in row:
+                assert row["street_name"] == STREET_NAME, chart["slice_name"]
+            if "grid_code" in row:
+                assert row["grid_code"].startswith(STREET_CODE[:9]), chart["slice_name"]
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        street_total, district_total = con.execute(
+            "select sum(managed_population) filter (where street_code = ?), "
+            "sum(managed_population) from marts.rpt_population_by_grid",
+            [STREET_CODE],
+        ).fetchone()
+    total_chart = charts["实际管理人口"]
+    assert leader.chart_data(total_chart)[0]["managed_population"] == street_total
+    district_chart = next(
+        c for c in district.list_all("chart") if c["slice_name"] == "实际管理人口"
+    )
+    assert district.chart_data(district_chart)[0]["managed_population"] == district_total
+    assert street_total < district_total
+
+
+def test_community_leader_sees_only_their_community(superset_server: SupersetServer) -> None:
+    client = SupersetClient(superset_server.url, "community_leader_baomin", DEMO_PASSWORD)
+    chart = next(c for c in client.list_all("chart") if c["slice_name"] == "社区排名")
+    rows = client.chart_data(chart)
+    assert [row["community_name"] for row in rows] == ["宝民社区居委会"]
