@@ -198,9 +198,11 @@ def write_xlsx(rows: pl.DataFrame, path: Path, *, sheet: str) -> None:
     wb.set_properties({"created": _XLSX_CREATED})
     ws = wb.add_worksheet(sheet)
     ws.write_row(0, 0, rows.columns)
-    for c, col in enumerate(rows.columns):
-        values = rows[col].cast(pl.String).fill_null("").to_list()
-        ws.write_column(1, c, values)
+    # constant_memory flushes each row as soon as a later row is written: cells must be
+    # written row by row (writing column by column silently kept only the first column).
+    text = rows.select(pl.all().cast(pl.String).fill_null(""))
+    for r, values in enumerate(text.iter_rows(), start=1):
+        ws.write_row(r, 0, values)
     wb.close()
 
 
