@@ -69,10 +69,12 @@ def generate(
         progress=progress,
     )
     cases = plan_cases(ctx)
-    population.write(ctx, cases)
-    entities.write(ctx, cases)
-    housing.write(ctx, cases, sc.rental_filings)
-    social_security.write(ctx, cases, sc.insured_persons)
+    # insured persons are chosen first: the population feed must keep them findable
+    insured = social_security.plan_insured(ctx, cases, sc.insured_persons)
+    population.write(ctx, cases, linked=insured["id_number"])
+    premises = entities.write(ctx, cases)
+    housing.write(ctx, cases, sc.rental_filings, premises)
+    social_security.write(ctx, cases, insured)
     events.write(ctx, sc.events_per_day)
     rows = sum(int(f["rows"]) for f in ctx.files)
     summary = {

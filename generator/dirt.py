@@ -231,11 +231,11 @@ class FilePlan:
         self.planted.append(_Planted(rids, defect, column, detail))
         return rids
 
-    def truncate(self, last_column: str) -> None:
+    def truncate(self, last_column: str, eligible: np.ndarray | None = None) -> None:
         """CSV records written with their last field missing (``field_count``)."""
         if self.rates.clean:
             return
-        rids = self.pick("truncated_row")
+        rids = self.pick("truncated_row", eligible)
         self.truncated[rids] = True
         self.planted.append(_Planted(rids, "field_count", last_column, "last field missing"))
 

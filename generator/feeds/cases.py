@@ -137,10 +137,19 @@ def plan_cases(ctx: FeedContext) -> Cases:
     )
 
     # 5. one residential room registered as premises of ~200 companies
-    n_shared = rates.count("shared_room_companies", (len(pool) - taken) // 2)
-    res_rooms = world.rooms.filter(pl.col("use") == "residential")
+    shared = take(rates.count("shared_room_companies", (len(pool) - taken) // 2))
+    rooms_per_b = world.rooms.group_by("building_code").len("rooms")
+    # in a building with fewer rooms than the companies, so it is over capacity
+    # whatever happens to its other entities
+    res_rooms = world.rooms.filter(
+        (pl.col("use") == "residential")
+        & pl.col("building_code").is_in(
+            rooms_per_b.filter(pl.col("rooms") < len(shared))["building_code"].implode()
+        )
+    ).sort("room_code")
+    if res_rooms.height == 0:
+        res_rooms = world.rooms.filter(pl.col("use") == "residential").sort("room_code")
     shared_room = res_rooms["room_code"][int(rng.integers(res_rooms.height))]
-    shared = take(n_shared)
     entities = _update(
         entities,
         pl.DataFrame(
@@ -157,7 +166,6 @@ def plan_cases(ctx: FeedContext) -> Cases:
     )
 
     # 6. a small building with more registered entities than rooms
-    rooms_per_b = world.rooms.group_by("building_code").len("rooms")
     small = rooms_per_b.filter(pl.col("rooms") <= 12).sort("building_code")
     if small.height == 0:
         small = rooms_per_b.sort("rooms", "building_code").head(1)
@@ -174,30 +182,7 @@ def plan_cases(ctx: FeedContext) -> Cases:
         ),
     )
 
-    # every building now over capacity (planted, or as a side effect of the shared room)
-    room_building = world.rooms.select("room_code", "building_code")
-    loaded = (
-        entities.filter(pl.col("status").is_in(ACTIVE))
-        .join(room_building, on="room_code", how="inner")
-        .group_by("building_code")
-        .len("entities")
-        .join(rooms_per_b, on="building_code")
-        .filter(pl.col("entities") > pl.col("rooms"))
-        .sort("building_code")
-    )
-    man.add(
-        "xc_building_over_capacity",
-        "model",
-        "housing",
-        keys=loaded["building_code"].to_list(),
-        detail=pl.Series(
-            [
-                f"{e} entities, {r} rooms"
-                for e, r in zip(loaded["entities"], loaded["rooms"], strict=True)
-            ],
-            dtype=pl.String,
-        ),
-    )
+    # xc_building_over_capacity is recorded by the entities feed, at the end state
 
     case_entities = np.concatenate([rep_entities, nb, shared, over]).astype(object)
     case_persons = np.concatenate([rep_ids, hb_ids]).astype(object)

@@ -44,38 +44,70 @@ MZ_COLUMNS = [
 ]
 MZ_SHEET = "社会组织"
 _NEW_RATE, _CANCEL_RATE, _MOVE_RATE, _UPDATE_RATE = 0.0003, 0.0002, 0.0002, 0.0003
+ACTIVE = ["存续", "在业"]
 _MZ_STATUS = {"存续": "正常", "在业": "正常", "注销": "注销", "吊销": "撤销", "迁出": "迁出"}
 
 
-def write(ctx: FeedContext, cases: Cases) -> None:
+def write(ctx: FeedContext, cases: Cases) -> set[str]:
+    """Write both registries for every date; return the premises building codes in use.
+
+    The returned set is every building that holds an active entity at some point
+    of the range (the housing feed keeps those buildings loadable).
+    """
     ents = cases.entities
     scjg = ents.filter(pl.col("registry") == "scjg").sort("uscc")
     mz = ents.filter(pl.col("registry") == "mz").sort("uscc")
+    changes, final = _timeline(ctx, cases, scjg)
+    _record_over_capacity(ctx, pl.concat([final, mz], how="vertical"))
+
+    for i, d in enumerate(ctx.dates):
+        _write_scjg(ctx, d, i, changes[i], cases)
+        _write_mz(ctx, d, i, mz)
+        ctx.tick("entities", i + 1, ctx.days)
+    write_success(ctx, FEED)
+    active_rooms = pl.concat(
+        [c.filter(pl.col("status").is_in(ACTIVE))["room_code"] for c in changes]
+        + [mz.filter(pl.col("status").is_in(ACTIVE))["room_code"]]
+    )
+    return set(active_rooms.str.slice(0, 17).unique().to_list())
+
+
+def _timeline(
+    ctx: FeedContext, cases: Cases, scjg: pl.DataFrame
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """Per delivery date the market-regulation change rows, and the state after the last.
+
+    Keeps the world's invariant that an active entity never shares its room
+    with another active one (only the planted cases break it): entities born
+    during the range are active ones of the world (their rooms are their own),
+    and a moving entity goes to a non-residential room no active entity uses,
+    each such room taken at most once.
+    """
     rng = ctx.rng(FEED, "timeline")
     employers = set(ctx.world.persons["employer_uscc"].drop_nulls().to_list())
     usccs = scjg["uscc"].to_numpy()
     # entities nobody depends on may be born, cancelled or moved during the range
     mutable = ~member(usccs, cases.case_entities) & ~member(usccs, employers)
+    active0 = scjg["status"].is_in(ACTIVE).to_numpy()
     n = scjg.height
     born = np.zeros(n, dtype=np.int64)
     if ctx.days > 1:
-        late = mutable & (rng.random(n) < _NEW_RATE * (ctx.days - 1))
+        late = mutable & active0 & (rng.random(n) < _NEW_RATE * (ctx.days - 1))
         born[late] = rng.integers(1, ctx.days, late.sum())
     changes: list[pl.DataFrame] = [scjg.filter(pl.Series(born == 0))]
     state = scjg
-    commercial = ctx.world.rooms.filter(pl.col("use") != "residential")["room_code"]
+    occupied = cases.entities.filter(pl.col("status").is_in(ACTIVE))["room_code"]
+    free_rooms = ctx.world.rooms.filter(
+        (pl.col("use") != "residential") & ~pl.col("room_code").is_in(occupied.implode())
+    )["room_code"].sort()
+    free_rooms = free_rooms.gather(rng.permutation(free_rooms.len()))
+    next_free = 0
     for i in range(1, ctx.days):
         day_rng = ctx.rng(FEED, "day", i)
         on = ctx.dates[i] - timedelta(days=1)
         newborn = np.flatnonzero(born == i)
-        parts = [
-            state[newborn].with_columns(
-                pl.lit(on).alias("established"), pl.lit("存续").alias("status")
-            )
-        ]
-        live = np.flatnonzero(
-            mutable & (born < i) & state["status"].is_in(["存续", "在业"]).to_numpy()
-        )
+        parts = [state[newborn].with_columns(pl.lit(on).alias("established"))]
+        live = np.flatnonzero(mutable & (born < i) & state["status"].is_in(ACTIVE).to_numpy())
         cancel = dirt.binomial_pick(day_rng, live, _CANCEL_RATE)
         parts.append(
             state[cancel].with_columns(
@@ -90,13 +122,10 @@ def write(ctx: FeedContext, cases: Cases) -> None:
         )
         rest = np.setdiff1d(live, cancel)
         move = dirt.binomial_pick(day_rng, rest, _MOVE_RATE)
-        parts.append(
-            state[move].with_columns(
-                commercial.gather(day_rng.integers(0, len(commercial), len(move))).alias(
-                    "room_code"
-                )
-            )
-        )
+        move = move[: max(0, free_rooms.len() - next_free)]
+        targets = free_rooms.slice(next_free, len(move))
+        next_free += len(move)
+        parts.append(state[move].with_columns(targets.alias("room_code")))
         upd = dirt.binomial_pick(day_rng, np.setdiff1d(rest, move), _UPDATE_RATE)
         parts.append(
             state[upd].with_columns(
@@ -106,16 +135,50 @@ def write(ctx: FeedContext, cases: Cases) -> None:
             )
         )
         day_changes = pl.concat(parts, how="vertical")
-        for idx, part in ((cancel, parts[1]), (move, parts[2]), (upd, parts[3])):
+        for idx, part in (
+            (newborn, parts[0]),
+            (cancel, parts[1]),
+            (move, parts[2]),
+            (upd, parts[3]),
+        ):
             if len(idx):
                 state = state.with_columns([state[c].scatter(idx, part[c]) for c in part.columns])
         changes.append(day_changes)
+    return changes, state
 
-    for i, d in enumerate(ctx.dates):
-        _write_scjg(ctx, d, i, changes[i], cases)
-        _write_mz(ctx, d, i, mz)
-        ctx.tick("entities", i + 1, ctx.days)
-    write_success(ctx, FEED)
+
+def _record_over_capacity(ctx: FeedContext, final: pl.DataFrame) -> None:
+    """Every building with more active entities than rooms at the end of the range.
+
+    Only the planted cases (the shared room, the crowded small building) can
+    cause one; they are recorded here, against the final state the warehouse sees.
+    """
+    if ctx.rates.clean:
+        return
+    rooms = ctx.world.rooms
+    per_building = rooms.group_by("building_code").len("rooms")
+    over = (
+        final.filter(pl.col("status").is_in(ACTIVE))
+        .join(rooms.select("room_code", "building_code"), on="room_code", how="inner")
+        .group_by("building_code")
+        .len("entities")
+        .join(per_building, on="building_code")
+        .filter(pl.col("entities") > pl.col("rooms"))
+        .sort("building_code")
+    )
+    ctx.manifest.add(
+        "xc_building_over_capacity",
+        "model",
+        "housing",
+        keys=over["building_code"].to_list(),
+        detail=pl.Series(
+            [
+                f"{e} entities, {r} rooms"
+                for e, r in zip(over["entities"], over["rooms"], strict=True)
+            ],
+            dtype=pl.String,
+        ),
+    )
 
 
 def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Cases) -> None:
@@ -178,6 +241,8 @@ def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Ca
         "经营场所房屋编码",
         "unknown_community",
         lambda s, r: dirt.orphan_community(s["经营场所房屋编码"]),
+        # an active entity at an unknown address is a cross-check finding, not a row defect
+        eligible=~rows["登记状态"].is_in(ACTIVE).to_numpy(),
         detail="pre-2017 street code",
     )
     plan.corrupt(

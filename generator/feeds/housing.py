@@ -9,7 +9,7 @@ import polars as pl
 
 from generator import dirt
 from generator.dirt import FilePlan
-from generator.feeds._common import FeedContext, random_times, stamp, write_success
+from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
 from generator.feeds.cases import Cases
 
 FEED = "housing"
@@ -47,7 +47,10 @@ def snapshot_days(ctx: FeedContext) -> list[int]:
     return [i for i, d in enumerate(ctx.dates) if i == 0 or d.weekday() == 0]
 
 
-def write(ctx: FeedContext, cases: Cases, scale_filings: int) -> None:
+def write(
+    ctx: FeedContext, cases: Cases, scale_filings: int, premises: set[str] | None = None
+) -> None:
+    """``premises``: buildings holding active entities; no row defect may lose them."""
     snaps = snapshot_days(ctx)
     filings = _initial_filings(ctx, cases, scale_filings)
     changes = _filing_changes(ctx, cases, filings)
@@ -55,7 +58,7 @@ def write(ctx: FeedContext, cases: Cases, scale_filings: int) -> None:
     done = 0
     for i, d in enumerate(ctx.dates):
         if i in snaps:
-            _write_ld(ctx, d, i)
+            _write_ld(ctx, d, i, premises or set())
             _write_fw(ctx, d, i)
             done += 1
         rows, defects = _write_zlba(ctx, d, i, changes[i])
@@ -69,7 +72,7 @@ def write(ctx: FeedContext, cases: Cases, scale_filings: int) -> None:
 # ---- buildings and rooms -----------------------------------------------------
 
 
-def _write_ld(ctx: FeedContext, d: date, i: int) -> None:
+def _write_ld(ctx: FeedContext, d: date, i: int, premises: set[str]) -> None:
     rng = ctx.rng(FEED, "ld", i)
     b = ctx.world.buildings.sort("building_code")
     rows = b.select(
@@ -114,7 +117,8 @@ def _write_ld(ctx: FeedContext, d: date, i: int) -> None:
         lambda s, r: dirt.bad_enum_values(s.height, r, ["城中村", "villa", "shop"]),
         detail="type outside the code list",
     )
-    plan.truncate("updated_at")
+    # a lost building would turn its entities into "premises without a building" findings
+    plan.truncate("updated_at", eligible=~member(rows["building_code"], premises))
     plan.duplicate_exact()
     plan.duplicate_key(
         "hazard_grade",

@@ -66,8 +66,16 @@ class _Day:
     grid: list[pl.DataFrame]
 
 
-def write(ctx: FeedContext, cases: Cases) -> None:
+def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> None:
+    """Write both channels for every date.
+
+    ``linked``: citizen IDs other feeds rely on finding here (the insured); no
+    row defect that makes a record unreadable (bad check character, truncated
+    record) hits them, or they would look like insured persons without a
+    residence record, a cross-check case that only ``plan_cases`` plants.
+    """
     rng = ctx.rng(FEED, "timeline")
+    linked = pl.Series("id", [], pl.String) if linked is None else linked
     persons = cases.persons.with_columns(pl.lit(None, pl.Date).alias("move_out"))
     n = persons.height
     res = _residential_rooms(ctx)
@@ -90,7 +98,7 @@ def write(ctx: FeedContext, cases: Cases) -> None:
     )
     days[0].grid.append(_initial_collections(ctx, persons.filter(pl.Series(present)), rng, protect))
     # the initial load is the bulk of the feed: write it before simulating later days
-    _write_day(ctx, 0, days, name_conf, phone_conf, protect)
+    _write_day(ctx, 0, days, name_conf, phone_conf, protect, linked)
 
     state = persons  # current register view
     for i in range(1, ctx.days):
@@ -170,7 +178,9 @@ def write(ctx: FeedContext, cases: Cases) -> None:
         days[i].grid.append(state[revisit])
 
     for i in range(1, ctx.days):
-        _write_day(ctx, i, days, name_conf, phone_conf, np.concatenate([protect, missed_ids[i]]))
+        _write_day(
+            ctx, i, days, name_conf, phone_conf, np.concatenate([protect, missed_ids[i]]), linked
+        )
     write_success(ctx, FEED)
 
 
@@ -181,14 +191,16 @@ def _write_day(
     name_conf: np.ndarray,
     phone_conf: np.ndarray,
     protect: np.ndarray,
+    linked: pl.Series,
 ) -> None:
     """Write one day's register and grid files, then drop that day's frames (memory)."""
     d, total = ctx.dates[i], ctx.days * 2
-    _write_register(ctx, d, i, pl.concat(days[i].register, how="diagonal_relaxed"), protect)
+    register = pl.concat(days[i].register, how="diagonal_relaxed")
+    _write_register(ctx, d, i, register, protect, linked)
     ctx.tick("population", 2 * i + 1, total)
     grid = pl.concat(days[i].grid, how="diagonal_relaxed")
     days[i] = _Day([], [])
-    _write_grid(ctx, d, i, grid, name_conf, phone_conf, protect)
+    _write_grid(ctx, d, i, grid, name_conf, phone_conf, protect, linked)
     ctx.tick("population", 2 * i + 2, total)
 
 
@@ -253,7 +265,12 @@ def _register_rows(frame: pl.DataFrame, rng: np.random.Generator, changed_on: da
 
 
 def _write_register(
-    ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, protect: np.ndarray
+    ctx: FeedContext,
+    d: date,
+    i: int,
+    changes: pl.DataFrame,
+    protect: np.ndarray,
+    linked: pl.Series,
 ) -> None:
     rng = ctx.rng(FEED, "ga_rkxx", i)
     name = f"ga_rkxx_{stamp(d)}.csv"
@@ -263,11 +280,13 @@ def _write_register(
     plan.reserve(np.flatnonzero(member(gm, protect)))
     plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
     born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
+    unlinked = ~member(gm, linked)
     plan.corrupt(
         "bad_check_digit",
         "GMSFHM",
         "invalid_citizen_id",
         lambda s, r: dirt.corrupt_citizen_id(s["GMSFHM"], r),
+        eligible=unlinked,
         detail="wrong check char",
     )
     plan.corrupt(
@@ -336,7 +355,7 @@ def _write_register(
         lambda s, r: dirt.bad_enum_values(s.height, r, ["3", "男", "M"]),
         detail="sex code outside GB/T 2261.1",
     )
-    plan.truncate("GXSJ")
+    plan.truncate("GXSJ", eligible=unlinked)
     plan.duplicate_exact()
     plan.duplicate_key("LXDH", lambda s, r: _phones(r, s.height))
     ctx.deliver(plan, feed=FEED, kind="ga_rkxx", day=d, name=name, fmt="csv", encoding="gbk")
@@ -390,6 +409,7 @@ def _write_grid(
     name_conf: np.ndarray,
     phone_conf: np.ndarray,
     protect: np.ndarray,
+    linked: pl.Series,
 ) -> None:
     rng = ctx.rng(FEED, "grid_rkcj", i)
     name = f"grid_rkcj_{stamp(d)}.jsonl"
@@ -470,6 +490,7 @@ def _write_grid(
         "id_number",
         "invalid_citizen_id",
         lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
+        eligible=~member(rows["id_number"], linked),
         detail="wrong check char",
     )
     plan.corrupt(

@@ -63,8 +63,8 @@ _NEW_RATE, _SUSPEND_RATE, _END_RATE = 0.0005, 0.0002, 0.0003
 _ARREARS_EMPLOYERS = 0.04
 
 
-def write(ctx: FeedContext, cases: Cases, target_insured: int) -> None:
-    insured = _insured(ctx, cases, target_insured)
+def write(ctx: FeedContext, cases: Cases, insured: pl.DataFrame) -> None:
+    """Write the feed for every date; ``insured`` comes from :func:`plan_insured`."""
     changes = _cbry_changes(ctx, insured)
     contrib_days = [i for i, d in enumerate(ctx.dates) if d.day == 5] or [0]
     assist_days = [i for i, d in enumerate(ctx.dates) if d.day == 10] or [0]
@@ -94,7 +94,7 @@ def write(ctx: FeedContext, cases: Cases, target_insured: int) -> None:
     write_success(ctx, FEED)
 
 
-def _insured(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFrame:
+def plan_insured(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFrame:
     """Most employed persons (and the planted ghosts and high-base recipients)."""
     rng = ctx.rng(FEED, "insured")
     employed = cases.persons.filter(
