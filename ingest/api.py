@@ -26,7 +26,14 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class FileStatus:
-    """Row accounting of one delivered file version that is still live."""
+    """Row accounting of one delivered file.
+
+    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``superseded``
+    for an earlier version replaced by a corrected re-delivery (its counts are what it
+    loaded before it was replaced), and ``duplicate`` for a byte-identical re-delivery:
+    its rows are the rows of the identical version named in ``duplicate_of``, so its
+    counts are that version's. ``received = loaded + quarantined`` holds for every row.
+    """
 
     feed: str
     delivery_date: date
@@ -37,6 +44,7 @@ class FileStatus:
     status: str
     batch_id: str
     message: str
+    duplicate_of: str | None = None
 
 
 @dataclass
@@ -326,7 +334,7 @@ def _finish(
 
 
 def status(settings: Settings) -> list[FileStatus]:
-    """One row per delivered file version that is still live (loaded or rejected)."""
+    """One row per delivered file (every version, see ``FileStatus``)."""
     if not settings.warehouse.exists():
         return []
     with landing.connect(settings, read_only=True) as con:
@@ -337,8 +345,25 @@ def status(settings: Settings) -> list[FileStatus]:
         if not has or not has[0]:
             return []
         rows = con.execute(
-            "select feed, delivery_date, file, received, loaded, quarantined, status, batch_id, "
-            "coalesce(message, '') from audit.batches where status in ('loaded', 'rejected') "
-            "order by feed, delivery_date, file"
+            """
+            with counted as (
+                select * from audit.batches where status <> 'duplicate'
+            ), first_of as (
+                select feed, file, file_sha256, arg_min(batch_id, started_at) as batch_id
+                from counted group by all
+            )
+            select d.feed, d.delivery_date, d.file,
+                   coalesce(c.received, d.received), coalesce(c.loaded, d.loaded),
+                   coalesce(c.quarantined, d.quarantined), d.status, d.batch_id,
+                   coalesce(d.message, ''),
+                   case when d.status = 'duplicate'
+                        then c.delivery_date::varchar || '/' || c.file end
+            from audit.batches d
+            left join first_of f
+              on d.status = 'duplicate' and f.feed = d.feed and f.file = d.file
+             and f.file_sha256 = d.file_sha256
+            left join counted c on c.batch_id = f.batch_id
+            order by d.feed, d.delivery_date, d.file, d.started_at
+            """
         ).fetchall()
     return [FileStatus(*r) for r in rows]

@@ -53,23 +53,25 @@ def test_every_complete_delivered_file_is_accounted_for(tiny_pipeline: TinyPipel
     landing = tiny_pipeline.settings.landing
     delivered = _complete_delivered_files(landing)
     assert delivered, "the generator delivered nothing"
-    missing = []
     for path in delivered:
         feed, day = path.parent.parent.name, path.parent.name
         r = by_key.get((feed, day, path.name))
-        if r is None:
-            # A byte-identical re-delivery is recorded against the first delivery.
-            missing.append(path)
-            continue
+        assert r is not None, f"delivered file not in the accounting: {path}"
         assert r.received == _count_data_rows(path), path
         assert r.received == r.loaded + r.quarantined, path
-    identical = {
-        (m["feed"], m["file"])
-        for m in _manifest(tiny_pipeline)
-        .filter(pl.col("defect").str.contains("identical"))
-        .iter_rows(named=True)
-    }
-    assert {(p.parent.parent.name, p.name) for p in missing} <= identical
+        if r.status == "duplicate":
+            assert r.duplicate_of, path
+    assert len(by_key) == len(delivered), "accounting lists files that were not delivered"
+    # Every planted identical / corrected re-delivery shows as such.
+    manifest = _manifest(tiny_pipeline)
+    statuses = {(r.feed, r.file): set() for r in rows}
+    for r in rows:
+        statuses[(r.feed, r.file)].add(r.status)
+    for m in manifest.filter(pl.col("level") == "file").iter_rows(named=True):
+        if "identical" in m["defect"]:
+            assert "duplicate" in statuses[(m["feed"], m["file"])], m
+        elif "correct" in m["defect"]:
+            assert "superseded" in statuses[(m["feed"], m["file"])], m
 
 
 def test_incomplete_deliveries_are_not_loaded(tiny_pipeline: TinyPipeline) -> None:
@@ -155,6 +157,9 @@ def test_status_json_prints_the_accounting_per_file(
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert rows
-    assert set(rows[0]) == {"feed", "delivery_date", "file", "received", "loaded", "quarantined"}
+    required = {"feed", "delivery_date", "file", "received", "loaded", "quarantined", "status"}
+    assert all(required <= set(r) <= required | {"duplicate_of"} for r in rows)
     assert all(r["received"] == r["loaded"] + r["quarantined"] for r in rows)
+    assert {r["status"] for r in rows} <= {"loaded", "rejected", "superseded", "duplicate"}
+    assert all(("duplicate_of" in r) == (r["status"] == "duplicate") for r in rows)
     del settings_module

@@ -110,7 +110,11 @@ def status(
         _fail(err)
     keys = ("feed", "delivery_date", "file", "received", "loaded", "quarantined")
     if as_json:
-        out = [{k: _jsonable(getattr(r, k)) for k in keys} for r in rows]
+        out = [
+            {k: _jsonable(getattr(r, k)) for k in (*keys, "status")}
+            | ({"duplicate_of": r.duplicate_of} if r.duplicate_of else {})
+            for r in rows
+        ]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
         return
     table = Table(title="zhiwang: row accounting per delivered file")
@@ -130,9 +134,12 @@ def status(
             r.status if ok else f"[red]{r.status} (MISMATCH)[/]",
         )
     Console().print(table)
-    totals = [sum(getattr(r, k) for r in rows) for k in keys[3:]]
+    # A duplicate re-delivery repeats rows already counted for its identical version.
+    counted = [r for r in rows if r.status != "duplicate"]
+    totals = [sum(getattr(r, k) for r in counted) for k in keys[3:]]
     Console().print(
-        f"{len(rows)} files: received {totals[0]:,} = loaded {totals[1]:,} "
+        f"{len(rows)} files ({len(rows) - len(counted)} identical re-deliveries): "
+        f"received {totals[0]:,} = loaded {totals[1]:,} "
         f"+ quarantined {totals[2]:,}"
         + ("" if bad == 0 else f"  [red]{bad} files do not add up[/]")
     )
@@ -147,23 +154,134 @@ def _jsonable(value: object) -> object:
 @app.command()
 def run(
     scale: Annotated[str, typer.Option(help="tiny | district | city")] = "tiny",
-    days: Annotated[int, typer.Option(help="Number of daily deliveries.")] = 7,
+    start: Annotated[str, typer.Option(help="First delivery date, YYYY-MM-DD.")] = "2026-10-01",
+    days: Annotated[int, typer.Option(help="Number of daily deliveries.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    dirt: Annotated[float, typer.Option(help="Defect-rate multiplier; 0 = clean.")] = 1.0,
+    generate_data: Annotated[
+        bool,
+        typer.Option(
+            "--generate/--no-generate",
+            help="Generate the deliveries first (default), or run on the landing folder as is.",
+        ),
+    ] = True,
+    superset: Annotated[
+        bool,
+        typer.Option(help="Bootstrap Superset on the serving copy afterwards (envs/superset)."),
+    ] = True,
 ) -> None:
-    """The main job on the embedded default: generate deliveries, ingest, print the accounting."""
-    generate(scale=scale, seed=seed, days=days)
-    try:
-        ingest()
-    except typer.Exit as ex:
-        if ex.exit_code not in (0, 1):
-            raise
-    status(as_json=False)
+    """The main job on the embedded default, through Airflow: deliveries -> DAG runs -> brief.
+
+    Generates the deliveries, then runs real Airflow DAG runs (SQLite metadata,
+    AIRFLOW_HOME under var/airflow): one ingest DAG per feed on its cadence
+    (ingest, quality gates, asset), the transform (dbt build, marts gates,
+    atomic publish of the serving copy) and the weekly brief; then prints where
+    the warehouse, serving copy, Data Docs and brief are.
+    """
+    from orchestration.runner import run_pipeline
+
     settings = _settings()
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        _fail(ZhiwangError(f"--start {start!r} is not a date; use YYYY-MM-DD, e.g. 2026-10-01"))
+    if days < 1:
+        _fail(ZhiwangError("--days must be at least 1"))
+    if not generate_data and not settings.landing.is_dir():
+        _fail(ZhiwangError(f"--no-generate: no landing folder at {settings.landing}"))
     console.print(
-        f"[bold green]done.[/] warehouse: {settings.warehouse}\n"
-        f"  raw layer: schema `raw` (views over {settings.raw}); audit: `audit.batches`, "
-        "`audit.quarantine`"
+        f"[bold]zhiwang run[/]: {scale}, {days} delivery dates from {first}, through Airflow "
+        f"(AIRFLOW_HOME {settings.var_dir / 'airflow'})"
+        + ("" if generate_data else f", deliveries from {settings.landing}")
     )
+    try:
+        result = run_pipeline(
+            settings, first, days, scale, seed=seed, dirt=dirt, generate=generate_data,
+            on_run=_print_dag_run,
+        )  # fmt: skip
+    except (ZhiwangError, ValueError, RuntimeError) as err:
+        _fail(err)
+    superset_note = _bootstrap_superset(settings) if superset and result.ok else None
+    _print_run_result(result, superset_note)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+def _print_dag_run(record: dict) -> None:
+    """One line per finished DAG run, as the Airflow driver reports it."""
+    if "error" in record:
+        console.print(f"[red]Airflow could not load the DAGs[/]: {record}")
+        return
+    state = record["state"]
+    colour = {"success": "green", "not_triggered": "yellow"}.get(state, "red")
+    not_ok = {t: s for t, s in (record.get("tasks") or {}).items() if s != "success"}
+    detail = f"  {not_ok}" if not_ok and state != "not_triggered" else ""
+    seconds = f" {record['seconds']:>5.1f}s" if "seconds" in record else ""
+    console.print(
+        f"  {record['step']}  {record['dag_id']:<38} [{colour}]{state}[/]{seconds}{detail}"
+    )
+
+
+def _bootstrap_superset(settings: Settings) -> str:
+    """Hook for Superset: its own environment's idempotent bootstrap on the serving copy.
+
+    Runs ``envs/superset/bootstrap.sh`` (owned by the Superset work) with this
+    run's serving copy and ``SUPERSET_HOME=<var_dir>/superset``; its output goes
+    to a log. A failure here does not undo the pipeline: it is reported.
+    """
+    import os
+    import subprocess
+
+    from zhiwang.settings import PROJECT_ROOT
+
+    script = PROJECT_ROOT / "envs" / "superset" / "bootstrap.sh"
+    if not script.is_file():
+        return "Superset: not bootstrapped (envs/superset/bootstrap.sh not found)"
+    home = settings.var_dir / "superset"
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "bootstrap.log"
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env.update({"ZHIWANG_SERVING_PATH": str(settings.serving), "SUPERSET_HOME": str(home)})
+    console.print("  bootstrapping Superset on the serving copy …")
+    with log_path.open("w") as out:
+        proc = subprocess.run(
+            ["bash", str(script)], env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT, check=False,
+        )  # fmt: skip
+    if proc.returncode != 0:
+        return f"[red]Superset bootstrap failed (exit {proc.returncode})[/]: see {log_path}"
+    return f"Superset:       metadata in {home} (log {log_path}); see superset/README.md"
+
+
+def _print_run_result(result: object, superset_note: str | None) -> None:
+    from orchestration.runner import RunResult
+
+    assert isinstance(result, RunResult)
+    counts: dict[str, int] = {}
+    for record in result.runs:
+        counts[record.get("state", "error")] = counts.get(record.get("state", "error"), 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    head = "[bold green]done[/]" if result.ok else "[bold red]failed[/]"
+    lines = [
+        f"{head} in {result.seconds:.0f}s: {len(result.runs)} DAG runs ({summary})",
+        f"  warehouse:      {result.warehouse}",
+        f"  serving copy:   {result.serving}"
+        + ("" if result.serving.exists() else "  [red](not published)[/]"),
+        f"  Data Docs:      {result.data_docs or '(none written)'}",
+        f"  weekly brief:   {result.brief_dir or '(not written)'}"
+        + (f"  ({len(result.briefs)} files)" if result.briefs else ""),
+        f"  Airflow:        AIRFLOW_HOME={result.airflow_home}  log {result.log_path}",
+        f"  failures:       {result.failures_path}"
+        + ("" if result.failures_path.exists() else " (none recorded)"),
+    ]
+    if superset_note:
+        lines.append(f"  {superset_note}")
+    for record in result.failed_runs:
+        lines.append(
+            f"  [red]failed[/]: {record.get('dag_id')} {record.get('step')} "
+            f"{record.get('tasks') or record}"
+        )
+    console.print("\n".join(lines))
 
 
 # --- quality gate (expectations/; owner: the GX engineer) -------------------
@@ -175,6 +293,9 @@ def validate(
     delivery: Annotated[
         str | None, typer.Option(help="Delivery date YYYY-MM-DD (default: the latest).")
     ] = None,
+    docs: Annotated[
+        bool, typer.Option(help="Update the Data Docs site (<var>/data_docs) too.")
+    ] = True,
 ) -> None:
     """Run the Great Expectations gate; exit 1 when a fail-level check blocks the delivery."""
     from expectations.api import validate as run_validate
@@ -184,13 +305,24 @@ def validate(
     except ValueError:
         _fail(ZhiwangError(f"--delivery {delivery!r} is not a date; use YYYY-MM-DD"))
     try:
-        summary = run_validate(_settings(), target, when)
+        summary = run_validate(_settings(), target, when, docs=docs)
     except ZhiwangError as err:
         _fail(err)
     typer.echo(summary.summary())
     if summary.blocked:
         raise typer.Exit(code=1)
 
+
+@app.command("data-docs")
+def data_docs() -> None:
+    """Rebuild the quality gate's Data Docs site from every stored validation result."""
+    from expectations.api import build_docs
+
+    try:
+        index = build_docs(_settings())
+    except ZhiwangError as err:
+        _fail(err)
+    typer.echo(f"Data Docs: {index}")
 
 if __name__ == "__main__":
     app()
