@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+EMBEDDED_RETRY_DELAY = timedelta(seconds=3)
+EMBEDDED_MAX_RETRY_DELAY = timedelta(seconds=10)
 
 
 def _ensure_pool() -> None:
@@ -73,6 +76,11 @@ def main(plan_path: str, results_path: str) -> int:
         # Deadlines are the scheduler's business and cannot fire in an in-process
         # run anyway, so this run goes without; the scheduler keeps them.
         dag.deadline = None
+        # Retries stay (count and backoff), but an in-process catch-up does not sit
+        # 30 s, 60 s … between them: production keeps DEFAULT_ARGS' delays.
+        for task in dag.tasks:
+            task.retry_delay = EMBEDDED_RETRY_DELAY
+            task.max_retry_delay = EMBEDDED_MAX_RETRY_DELAY
         started = datetime.now()
         dag_run = dag.test(
             logical_date=datetime.fromisoformat(run["logical_date"]), run_conf=run["conf"] or None

@@ -87,16 +87,27 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
 
 
 def ensure_airflow_env() -> Path:
-    """Install (or check) the Airflow environment; return its Python.
+    """Install (or check) the Airflow environment from its committed lock; return its Python.
 
-    Not ``--frozen``: the root project is an editable dependency, so its own
-    dependencies (changed by other work) must re-resolve into this lock.
+    ``--frozen``: exactly ``envs/airflow/uv.lock``, never re-resolved at run
+    time. The lock also pins the root project's own dependencies (installed
+    editable), so a change to the root ``pyproject.toml`` needs
+    ``uv lock --project envs/airflow``; ``tests/orchestration/test_airflow_env.py``
+    fails until that is done.
     """
     uv = shutil.which("uv")
     if uv is None:
         raise RuntimeError("uv not found: `pip install uv` first")
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    subprocess.run([uv, "sync", "--quiet", "--project", str(AIRFLOW_PROJECT)], check=True, env=env)
+    proc = subprocess.run(
+        [uv, "sync", "--frozen", "--quiet", "--project", str(AIRFLOW_PROJECT)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"could not install the Airflow environment ({AIRFLOW_PROJECT}, "
+            f"`uv sync --frozen`, exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+        )
     return AIRFLOW_PROJECT / ".venv" / "bin" / "python"
 
 

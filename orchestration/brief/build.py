@@ -2,14 +2,17 @@
 
 HTML embeds its charts (base64 PNG) so the file can be mailed as is; the PDF
 uses fpdf2 (pure Python, no system libraries). Chinese names need a CJK font:
-the first of ``CJK_FONTS`` found is used (docker/ installs one; locally
-``apt-get install fonts-droid-fallback``), else names fall back to codes.
+a system one if installed (``CJK_FONTS``), else Noto Sans CJK SC as shipped in
+the ``mplfonts`` wheel (a dependency of ``envs/airflow``, so no apt package is
+needed); with neither, the brief stops with a clear error saying what to install.
+Latin text uses DejaVu Sans, from the system or as bundled with matplotlib.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import importlib.util
 import io
 import logging
 from dataclasses import dataclass
@@ -20,12 +23,19 @@ from orchestration.brief.data import BriefData, Section, read_brief_data
 
 log = logging.getLogger(__name__)
 
-LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+SYSTEM_LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CJK_FONTS = (
     Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
 )
+# Noto Sans CJK SC (SIL OFL) inside the mplfonts wheel: found by path, the
+# package itself is never imported (its import touches matplotlib's config).
+PIP_CJK_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+
+
+class MissingFontError(RuntimeError):
+    """No font with Chinese glyphs: the brief would print empty boxes for every name."""
 
 
 @dataclass
@@ -35,22 +45,46 @@ class BriefFiles:
     pdf: Path
 
 
-def _font() -> Path | None:
-    return next((p for p in CJK_FONTS if p.exists()), None)
+def _package_file(package: str, relative: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    return path if path.is_file() else None
 
 
-def _chart(section: Section, font: Path | None) -> bytes:
+def cjk_font() -> Path:
+    """A font with Chinese glyphs: a system one, else the one shipped in the mplfonts wheel."""
+    found = next((p for p in CJK_FONTS if p.exists()), None) or _package_file(*PIP_CJK_FONT)
+    if found is None:
+        raise MissingFontError(
+            "the weekly brief needs a font with Chinese glyphs and found none: install the "
+            "Airflow environment (`uv sync --frozen --project envs/airflow`, which brings the "
+            "`mplfonts` wheel with Noto Sans CJK SC), or `pip install mplfonts==0.0.11` into "
+            "the environment that builds the brief, or the system package "
+            "`apt-get install fonts-noto-cjk` (or fonts-droid-fallback)"
+        )
+    return found
+
+
+def latin_font() -> Path | None:
+    """DejaVu Sans: the system copy, else the one bundled with matplotlib."""
+    if SYSTEM_LATIN_FONT.exists():
+        return SYSTEM_LATIN_FONT
+    return _package_file("matplotlib", "mpl-data/fonts/ttf/DejaVuSans.ttf")
+
+
+def _chart(section: Section, font: Path) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
-    if font is not None:
-        # Latin glyphs from DejaVu, Chinese from the CJK font (matplotlib falls back per glyph).
-        font_manager.fontManager.addfont(str(font))
-        cjk = font_manager.FontProperties(fname=str(font)).get_name()
-        plt.rcParams["font.family"] = ["DejaVu Sans", cjk]
+    # Latin glyphs from DejaVu, Chinese from the CJK font (matplotlib falls back per glyph).
+    font_manager.fontManager.addfont(str(font))
+    cjk = font_manager.FontProperties(fname=str(font)).get_name()
+    plt.rcParams["font.family"] = ["DejaVu Sans", cjk]
     frame = section.frame
     assert frame is not None and section.label is not None
     labels = [str(v) for v in frame[section.label].to_list()]
@@ -105,29 +139,24 @@ def _fmt(value: object) -> str:
 
 
 def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts: dict[str, bytes],
-         font: Path | None) -> None:  # fmt: skip
+         font: Path) -> None:  # fmt: skip
     from fpdf import FPDF, FontFace
 
     pdf = FPDF(format="A4")
-    family = "Helvetica"
-    if LATIN_FONT.exists():
-        pdf.add_font("latin", fname=str(LATIN_FONT))
-        family = "latin"
-    if font is not None:
+    pdf.add_font("cjk", fname=str(font))
+    family = "cjk"
+    latin = latin_font()
+    if latin is not None:
         # CJK fallback fonts often lack Latin glyphs: Latin text first, CJK as fallback.
-        pdf.add_font("cjk", fname=str(font))
-        if family == "latin":
-            pdf.set_fallback_fonts(["cjk"])
-        else:
-            family = "cjk"
+        pdf.add_font("latin", fname=str(latin))
+        pdf.set_fallback_fonts(["cjk"])
+        family = "latin"
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
 
     def text(size: int, body: str) -> None:
         pdf.set_font(family, size=size)
-        unicode_ok = family != "Helvetica"
-        safe = body if unicode_ok else body.encode("latin-1", "replace").decode("latin-1")
-        pdf.multi_cell(0, size * 0.5, safe, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.5, body, new_x="LMARGIN", new_y="NEXT")
 
     text(16, title)
     text(10, subtitle)
@@ -151,8 +180,8 @@ def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts:
 
 def build_briefs(serving: Path, out_dir: Path, week_end: date) -> list[BriefFiles]:
     """One brief for the district and one per street, as HTML and PDF, under ``out_dir``."""
+    font = cjk_font()  # before any work: a missing font is an install problem
     data: BriefData = read_brief_data(serving, week_end)
-    font = _font()
     out_dir.mkdir(parents=True, exist_ok=True)
     names = dict(data.streets)
     subtitle = f"Week ending {week_end.isoformat()} · serving copy published {data.published_at}"
