@@ -1,29 +1,42 @@
-"""Fixtures: the dbt project built on the hand-made raw layer (dirty and clean)."""
+"""Fixtures: the dbt project built on the hand-made raw layer (dirty and clean).
+
+The dirty warehouse is built the way production builds it, one delivery at a
+time: day 1, then day 2 incrementally. Its day-1 state is kept beside it
+(``day1.duckdb``) for the incremental tests.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.dbt.dbt_helpers import build
-from tests.dbt.raw_fixture import write_warehouse
+from tests.dbt.raw_fixture import D1, deliver, write_warehouse
+
+# day 1 only needs the models: the tests run once, after the day-2 build
+MODELS_ONLY = ["--resource-type", "model", "--resource-type", "seed"]
 
 
-def _built(tmp: Path, clean: bool) -> Path:
+@pytest.fixture(scope="session")
+def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture's raw layer with every planted case, built day by day."""
+    tmp = tmp_path_factory.mktemp("dbt-dirty")
     warehouse = tmp / "warehouse.duckdb"
-    write_warehouse(warehouse, clean=clean)
+    write_warehouse(warehouse, up_to=D1)
+    build(warehouse, tmp, *MODELS_ONLY)
+    shutil.copy(warehouse, tmp / "day1.duckdb")
+    deliver(warehouse, after=D1)
     build(warehouse, tmp)
     return warehouse
 
 
 @pytest.fixture(scope="session")
-def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture's raw layer with every planted case, after `dbt build`."""
-    return _built(tmp_path_factory.mktemp("dbt-dirty"), clean=False)
-
-
-@pytest.fixture(scope="session")
 def clean_fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture without cross-check cases, after `dbt build`."""
-    return _built(tmp_path_factory.mktemp("dbt-clean"), clean=True)
+    tmp = tmp_path_factory.mktemp("dbt-clean")
+    warehouse = tmp / "warehouse.duckdb"
+    write_warehouse(warehouse, clean=True)
+    build(warehouse, tmp)
+    return warehouse

@@ -1,10 +1,20 @@
-"""Run the dbt project against one warehouse file, isolated from other runs."""
+"""Run the dbt project against one warehouse file, isolated from other runs.
+
+Every run of a test session goes through one fixed *slot* path with one shared
+target folder: dbt's partial parsing survives only when the profile (which
+holds the warehouse path) is unchanged, and a full parse costs 8-25 s. The
+warehouse file is moved into the slot for the run and back afterwards.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -12,22 +22,47 @@ import duckdb
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
+SESSION = Path(tempfile.gettempdir()) / f"zhiwang-dbt-tests-{os.getpid()}"
+SLOT = SESSION / "slot.duckdb"
+
+
+def _move(src: Path, dst: Path) -> None:
+    for suffix in ("", ".wal"):
+        source = src.with_name(src.name + suffix)
+        if source.exists():
+            shutil.move(source, dst.with_name(dst.name + suffix))
+
+
+@contextmanager
+def in_slot(warehouse: Path) -> Iterator[Path]:
+    """``warehouse`` moved to the session's slot path for the duration."""
+    SESSION.mkdir(parents=True, exist_ok=True)
+    for stale in (SLOT, SLOT.with_name(SLOT.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    _move(warehouse, SLOT)
+    try:
+        yield SLOT
+    finally:
+        _move(SLOT, warehouse)
 
 
 def run_dbt(
     args: list[str], warehouse: Path, work: Path, **env: str
 ) -> subprocess.CompletedProcess:
-    """``dbt <args>`` on ``warehouse``; target/ and logs/ go under ``work``."""
+    """``dbt <args>`` on ``warehouse``; logs go under ``work``, target/ is shared."""
     environ = {
         **os.environ,
-        "ZHIWANG_WAREHOUSE_PATH": str(warehouse),
-        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_TARGET_PATH": str(SESSION / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DO_NOT_TRACK": "1",
         **env,
     }
     cmd = [str(DBT), *args, "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT)]
-    return subprocess.run(cmd, cwd=REPO, env=environ, capture_output=True, text=True, check=False)
+    with in_slot(warehouse) as slot:
+        environ["ZHIWANG_WAREHOUSE_PATH"] = str(slot)
+        return subprocess.run(
+            cmd, cwd=REPO, env=environ, capture_output=True, text=True, check=False
+        )
 
 
 # the data-quality models (staging/dq, marts/quality) read the GX gate's `dq`
@@ -35,10 +70,15 @@ def run_dbt(
 NOT_OURS = ["--exclude", "source:dq+"]
 
 
+def dbt_ok(args: list[str], warehouse: Path, work: Path) -> None:
+    """``dbt <args>``; fails the test with dbt's output when anything errors."""
+    done = run_dbt(args, warehouse, work)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
 def build(warehouse: Path, work: Path, *extra: str) -> None:
     """``dbt build``; fails the test with dbt's output when anything errors."""
-    done = run_dbt(["build", *NOT_OURS, *extra], warehouse, work)
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    dbt_ok(["build", *NOT_OURS, *extra], warehouse, work)
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -51,4 +91,32 @@ def findings(warehouse: Path) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for rule, key in query(warehouse, "select rule_code, subject_key from marts.rpt_cross_checks"):
         out.setdefault(rule, set()).add(key)
+    return out
+
+
+# the incremental facts and their unique keys
+INCREMENTAL = {
+    "fct_event": "event_id",
+    "fct_event_transitions": "transition_id",
+    "fct_contributions": "contribution_key",
+    "fct_residence_spells": "spell_key",
+}
+
+
+def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[int, int]]:
+    """Per marts table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL)."""
+    out = {}
+    with duckdb.connect(":memory:") as con:
+        con.execute(f"attach '{left}' as l (read_only)")
+        con.execute(f"attach '{right}' as r (read_only)")
+        for table in tables:
+            only_left = con.execute(
+                f"select count(*) from (select * from l.marts.{table}"
+                f" except all select * from r.marts.{table})"
+            ).fetchone()[0]
+            only_right = con.execute(
+                f"select count(*) from (select * from r.marts.{table}"
+                f" except all select * from l.marts.{table})"
+            ).fetchone()[0]
+            out[table] = (only_left, only_right)
     return out

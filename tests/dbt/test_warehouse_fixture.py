@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.dbt.dbt_helpers import findings, query, run_dbt
+from tests.dbt.dbt_helpers import SESSION, findings, query, run_dbt
 from tests.dbt.pseudonym import pseudonym
 from tests.dbt.raw_fixture import P, expected
 
@@ -125,4 +125,4 @@ def test_residence_history_follows_the_grid_channel(fixture_warehouse: Path) -> 
 def test_docs_generate_works(fixture_warehouse: Path, tmp_path: Path) -> None:
     done = run_dbt(["docs", "generate"], fixture_warehouse, tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert (tmp_path / "target" / "catalog.json").exists()
+    assert (SESSION / "target" / "catalog.json").exists()

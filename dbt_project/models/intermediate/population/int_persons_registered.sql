@@ -23,6 +23,7 @@ latest as (
         moved_out_on,
         change_type = 'delete' as is_deleted_upstream,
         changed_at,
+        loaded_at,
         quality_flags
     from register_records
     qualify row_number() over (

@@ -18,7 +18,8 @@ from_register as (
         changed_at as observed_at,
         moved_out_on,
         'register' as residence_source,
-        2 as source_rank
+        2 as source_rank,
+        loaded_at
     from register_records
     where change_type <> 'delete' and room_code is not null
 ),
@@ -31,7 +32,8 @@ from_grid as (
         collected_at as observed_at,
         cast(null as date) as moved_out_on,
         collection_channel as residence_source,
-        1 as source_rank
+        1 as source_rank,
+        loaded_at
     from collections
     where room_code is not null
 ),
@@ -51,7 +53,8 @@ final as (
         observed_at,
         moved_out_on,
         residence_source,
-        source_rank
+        source_rank,
+        loaded_at
     from unioned
     -- one statement per person and day: the highest-ranked, then the latest
     qualify row_number() over (

@@ -1,4 +1,7 @@
--- 楼栋 buildings as of the latest weekly snapshot that contains them.
+-- 楼栋 buildings as of the latest weekly snapshot that contains them, plus
+-- inferred members: a building that rooms point at but no snapshot row carries
+-- (e.g. its row was quarantined) gets a row with only what its code tells, so
+-- no room is orphaned and the gap stays visible (is_inferred).
 with
 
 buildings as (
@@ -30,7 +33,7 @@ room_counts as (
     group by building_code
 ),
 
-final as (
+snapshot_buildings as (
     select
         latest_row.building_code,
         latest_row.address,
@@ -48,10 +51,42 @@ final as (
         coalesce(room_counts.rental_room_count, 0) as rental_room_count,
         room_counts.floor_area_m2,
         latest_row.delivery_date as last_seen_on,
-        latest_row.delivery_date = latest_snapshot.delivery_date as is_in_latest_snapshot
+        latest_row.delivery_date = latest_snapshot.delivery_date as is_in_latest_snapshot,
+        false as is_inferred
     from latest_row
     cross join latest_snapshot
     left join room_counts on latest_row.building_code = room_counts.building_code
+),
+
+inferred_buildings as (
+    select
+        room_counts.building_code,
+        cast(null as {{ dbt.type_string() }}) as address,
+        substr(room_counts.building_code, 1, 12) as community_code,
+        cast(null as {{ dbt.type_string() }}) as grid_code,
+        cast(null as double) as longitude,
+        cast(null as double) as latitude,
+        cast(null as {{ dbt.type_string() }}) as building_type,
+        cast(null as boolean) as is_urban_village,
+        cast(null as bigint) as floor_count,
+        cast(null as bigint) as year_built,
+        cast(null as {{ dbt.type_string() }}) as hazard_grade,
+        cast(null as boolean) as is_hazardous,
+        room_counts.room_count,
+        room_counts.rental_room_count,
+        room_counts.floor_area_m2,
+        cast(null as date) as last_seen_on,
+        false as is_in_latest_snapshot,
+        true as is_inferred
+    from room_counts
+    left join latest_row on room_counts.building_code = latest_row.building_code
+    where latest_row.building_code is null
+),
+
+final as (
+    select * from snapshot_buildings
+    union all
+    select * from inferred_buildings
 )
 
 select * from final

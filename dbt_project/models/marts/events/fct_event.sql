@@ -4,7 +4,8 @@
 -- changes ordered by seq, so late and out-of-order deliveries land correctly.
 {{ config(materialized='incremental', unique_key='event_id', incremental_strategy=large_fact_strategy(), on_schema_change='fail') }}
 
--- Incremental: a delivery re-derives exactly the events it touched. Overdue is
+-- Incremental: a delivery re-derives exactly the events it touched (watermark:
+-- the ingest's loaded_at, so a same-day corrected re-delivery counts too). Overdue is
 -- relative to "now", so it lives in rpt_event_performance, not here: an
 -- untouched row must stay identical to a full rebuild.
 with
@@ -14,7 +15,7 @@ state_changes as (
     {% if is_incremental() %}
     where event_id in (
         select event_id from {{ ref('int_event_state_changes') }}
-        where delivery_date > (select max(last_delivery_date) from {{ this }})
+        where loaded_at > (select max(last_loaded_at) from {{ this }})
     )
     {% endif %}
 ),
@@ -48,7 +49,8 @@ milestones as (
         count(*) filter (where is_late_arrival) as late_state_count,
         count(*) as state_count,
         max(state_seq) as last_seq,
-        max(delivery_date) as last_delivery_date
+        max(delivery_date) as last_delivery_date,
+        max(loaded_at) as last_loaded_at
     from state_changes
     group by event_id
 ),
@@ -120,7 +122,8 @@ final as (
         closing.late_state_count,
         closing.state_count,
         closing.last_seq,
-        closing.last_delivery_date
+        closing.last_delivery_date,
+        closing.last_loaded_at
     from closing
     left join previous_to_close on closing.event_id = previous_to_close.event_id
 )

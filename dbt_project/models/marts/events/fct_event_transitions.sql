@@ -10,7 +10,7 @@ state_changes as (
     -- every state of each event a new delivery touched: lag() needs them all
     where event_id in (
         select event_id from {{ ref('int_event_state_changes') }}
-        where delivery_date > (select max(delivery_date) from {{ this }})
+        where loaded_at > (select max(loaded_at) from {{ this }})
     )
     {% endif %}
 ),
@@ -35,7 +35,8 @@ final as (
         coalesce(
             state_at < lag(state_at) over (partition by event_id order by state_seq), false
         ) as is_time_before_previous,
-        delivery_date
+        delivery_date,
+        loaded_at
     from state_changes
 )
 

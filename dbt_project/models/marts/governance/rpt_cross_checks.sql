@@ -89,7 +89,10 @@ no_building_findings as (
         {{ dbt.concat(["'premises building '", 'entities.premises_building_code', "' is not in the building register'"]) }} as evidence,
         'medium' as severity
     from entities
-    left join buildings on entities.premises_building_code = buildings.building_code
+    -- an inferred building (known only from room codes) is not in the register either
+    left join buildings
+        on entities.premises_building_code = buildings.building_code
+        and not buildings.is_inferred
     where entities.is_active
         and entities.premises_building_code is not null
         and buildings.building_code is null

@@ -2,9 +2,17 @@
 -- per uninterrupted stay in one room; valid_to is exclusive and null while
 -- the person still lives there. Consecutive statements of the same room from
 -- either channel extend one spell.
+{{ config(materialized='incremental', unique_key='person_key', incremental_strategy=large_fact_strategy(), on_schema_change='fail') }}
+
+-- Incremental per person: a delivery re-derives every spell of each person it
+-- touched (a new statement from either channel, or a new register record such
+-- as a delete), plus persons whose stored grid no longer matches their
+-- building's (a building moved grid in a newer housing snapshot). The
+-- watermark is the ingest's loaded_at, so a same-day corrected re-delivery
+-- is picked up too.
 with
 
-observations as (
+all_observations as (
     select * from {{ ref('int_residence_observations') }}
 ),
 
@@ -12,13 +20,42 @@ registered as (
     select * from {{ ref('int_persons_registered') }}
 ),
 
-rooms as (
-    select * from {{ ref('dim_room') }}
-),
-
 buildings as (
     select * from {{ ref('dim_building') }}
 ),
+
+{% if is_incremental() %}
+watermark as (
+    select max(last_loaded_at) as loaded_at from {{ this }}
+),
+
+touched as (
+    select all_observations.person_key
+    from all_observations
+    cross join watermark
+    where all_observations.loaded_at > watermark.loaded_at
+    union
+    select registered.person_key
+    from registered
+    cross join watermark
+    where registered.loaded_at > watermark.loaded_at
+    union
+    select spells_now.person_key
+    from {{ this }} as spells_now
+    left join buildings on spells_now.building_code = buildings.building_code
+    where coalesce(spells_now.grid_code, '') <> coalesce(buildings.grid_code, '')
+),
+
+observations as (
+    select all_observations.*
+    from all_observations
+    inner join touched on all_observations.person_key = touched.person_key
+),
+{% else %}
+observations as (
+    select * from all_observations
+),
+{% endif %}
 
 marked as (
     select
@@ -49,6 +86,7 @@ spells as (
         max(observed_on) as last_observed_on,
         max_by(residence_source, observed_on) as last_source,
         max(moved_out_on) as moved_out_on,
+        max(loaded_at) as last_loaded_at,
         count(*) as observation_count
     from numbered
     group by person_key, spell_number, room_code
@@ -57,7 +95,8 @@ spells as (
 bounded as (
     select
         spells.*,
-        lead(spells.valid_from) over (partition by spells.person_key order by spells.spell_number) as next_spell_from
+        lead(spells.valid_from) over (partition by spells.person_key order by spells.spell_number) as next_spell_from,
+        max(spells.last_loaded_at) over (partition by spells.person_key) as person_loaded_at
     from spells
 ),
 
@@ -67,7 +106,8 @@ final as (
         bounded.person_key,
         cast(bounded.spell_number as bigint) as spell_number,
         bounded.room_code,
-        coalesce(rooms.building_code, substr(bounded.room_code, 1, 17)) as building_code,
+        -- the room code starts with its building's code (FEEDS.md code scheme)
+        substr(bounded.room_code, 1, 17) as building_code,
         buildings.grid_code,
         substr(bounded.room_code, 1, 12) as community_code,
         bounded.valid_from,
@@ -81,11 +121,14 @@ final as (
                 then cast(registered.changed_at as date)
         end as valid_to,
         bounded.last_source as residence_source,
-        bounded.observation_count
+        bounded.observation_count,
+        case
+            when registered.loaded_at > bounded.person_loaded_at then registered.loaded_at
+            else bounded.person_loaded_at
+        end as last_loaded_at
     from bounded
     left join registered on bounded.person_key = registered.person_key
-    left join rooms on bounded.room_code = rooms.room_code
-    left join buildings on coalesce(rooms.building_code, substr(bounded.room_code, 1, 17)) = buildings.building_code
+    left join buildings on substr(bounded.room_code, 1, 17) = buildings.building_code
 ),
 
 flagged as (

@@ -11,7 +11,7 @@ contributions as (
     {% if is_incremental() %}
     where contribution_month in (
         select contribution_month from {{ ref('stg_social_security__contributions') }}
-        where delivery_date > (select max(delivery_date) from {{ this }})
+        where loaded_at > (select max(loaded_at) from {{ this }})
     )
     {% endif %}
 ),
@@ -46,7 +46,8 @@ final as (
         coalesce(is_paid, false) as is_paid,
         paid_on,
         not coalesce(is_paid, false) as is_in_arrears,
-        delivery_date
+        delivery_date,
+        loaded_at
     from current_rows
     qualify row_number() over (
         partition by citizen_id, employer_uscc, contribution_month, insurance_type
