@@ -1,15 +1,15 @@
 """Dashboard latency: each chart's data through Superset's API vs the same SQL on DuckDB.
 
-Run in the Superset environment, from the repository root:
+Run in the Superset environment, from the repository root, on a serving copy
+published by the pipeline (``orchestration/publish.py``), e.g. the district one:
 
-    uv run --project envs/superset python bench/dashboards.py            # district-scale fixture
-    uv run --project envs/superset python bench/dashboards.py \
-        --serving var/serving/zhiwang_serving.duckdb
+    uv run --frozen --project envs/superset python bench/dashboards.py \
+        --serving /work/data/district/var/serving/zhiwang_serving.duckdb
 
-Without ``--serving`` it builds a district-shaped fixture (all 141 Bao'an
-communities, ~3,900 H3 grids, ~1 M event-mart rows). Every request forces a
-cache miss, so the API time is Superset's overhead + DuckDB. Target: p95 < 1 s
-per chart. Both sides run in the same process run, on the same file.
+(default ``--serving``: ``$ZHIWANG_SERVING_PATH``, else ``var/serving/...``).
+Every request forces a cache miss, so the API time is Superset's overhead +
+DuckDB. Target: p95 < 1 s per chart. Both sides run in the same process run,
+on the same file.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from tests.superset.conftest import (  # noqa: E402
     run_bootstrap,
     superset_env,
 )
-from tests.superset.serving_fixture import build_serving_fixture  # noqa: E402
+
+sys.path.insert(0, str(REPO / "superset"))
+from zhiwang_superset.envfile import load_env_file, serving_path  # noqa: E402
 
 TARGET_P95_S = 1.0
 
@@ -74,21 +76,17 @@ def timed(action, repeats: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serving", type=Path, help="serving DuckDB file (default: fixture)")
+    parser.add_argument("--serving", type=Path, help="published serving copy (see above)")
     parser.add_argument("--home", type=Path, help="SUPERSET_HOME to reuse (default: temporary)")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--user", default="district_leader")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="zhiwang-bench-dash-"))
-    serving = args.serving
-    if serving is None:
-        start = time.perf_counter()
-        serving = build_serving_fixture(
-            work / "zhiwang_serving.duckdb",
-            streets=11, communities_per_street=50, grids_per_community=28, event_months=10,
-        )  # fmt: skip
-        print(f"fixture built in {time.perf_counter() - start:.1f}s: {serving}")
+    load_env_file()
+    serving = args.serving or serving_path()
+    if not serving.exists():
+        sys.exit(f"no serving copy at {serving}: run the pipeline (zhiwang run) or pass --serving")
     with duckdb.connect(str(serving), read_only=True) as con:
         rows = con.execute(
             "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"

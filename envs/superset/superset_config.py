@@ -8,11 +8,19 @@ developer machine.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parents[2]
+if str(_REPO / "superset") not in sys.path:
+    sys.path.insert(0, str(_REPO / "superset"))
 
-SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", _REPO / "var" / "superset"))
+from zhiwang_superset.envfile import load_env_file, var_dir  # noqa: E402
+
+# The repository's .env (see .env.example): secrets and passwords; the environment wins.
+load_env_file()
+
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or var_dir() / "superset")
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 
 # SQLite metadata by default: a single-node install needs no database server.
@@ -20,7 +28,7 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
     "SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
 )
 DATA_DIR = str(SUPERSET_HOME)
-SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "zhiwang-superset-dev-only-change-me")
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY") or "zhiwang-superset-dev-only-change-me"
 
 # duckdb:// URIs point at a local file, which Superset calls "unsafe"; the
 # serving copy is a file by design and its connection disables external access.
@@ -56,3 +64,31 @@ DATA_CACHE_CONFIG = {
 ROW_LIMIT = 50_000
 SQL_MAX_ROW = 100_000
 SUPERSET_WEBSERVER_TIMEOUT = 120
+
+
+# Great Expectations Data Docs (built by `zhiwang validate` under <var_dir>/data_docs),
+# served at /data_docs/ to logged-in users only: the data quality dashboard links
+# there. Validation samples may name keys, so the pages are not public.
+DATA_DOCS_DIR = Path(os.environ.get("ZHIWANG_DATA_DOCS_DIR") or var_dir() / "data_docs")
+
+
+def _data_docs_blueprint():
+    from flask import Blueprint, abort, redirect, request, send_from_directory
+    from flask_login import current_user
+
+    blueprint = Blueprint("zhiwang_data_docs", __name__)
+
+    @blueprint.route("/data_docs/", defaults={"path": "index.html"})
+    @blueprint.route("/data_docs/<path:path>")
+    def data_docs(path: str):
+        if not current_user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        if not (DATA_DOCS_DIR / "index.html").is_file():
+            abort(404, description=f"no Data Docs built under {DATA_DOCS_DIR}")
+        # send_from_directory refuses paths that leave DATA_DOCS_DIR.
+        return send_from_directory(DATA_DOCS_DIR, path)
+
+    return blueprint
+
+
+BLUEPRINTS = [_data_docs_blueprint()]

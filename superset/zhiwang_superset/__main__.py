@@ -7,26 +7,34 @@ import logging
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from zhiwang_superset.envfile import load_env_file, serving_path, var_dir
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="zhiwang_superset")
-    parser.add_argument("command", choices=["bootstrap"])
+    parser.add_argument("command", choices=["bootstrap", "exposures"])
     parser.add_argument(
         "--serving-path",
         type=Path,
-        default=Path(
-            os.environ.get(
-                "ZHIWANG_SERVING_PATH", REPO / "var" / "serving" / "zhiwang_serving.duckdb"
-            )
-        ),
+        default=None,
+        help="serving copy (default: $ZHIWANG_SERVING_PATH, else <var_dir>/serving/...)",
     )
     args = parser.parse_args()
+    load_env_file()
+    os.environ.setdefault("SUPERSET_HOME", str(var_dir() / "superset"))
+    Path(os.environ["SUPERSET_HOME"]).mkdir(parents=True, exist_ok=True)
+    if args.command == "exposures":
+        from zhiwang_superset.exposures import write_exposures
+
+        print(write_exposures())
+        return
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from zhiwang_superset.bootstrap import bootstrap
 
-    timings = bootstrap(args.serving_path.resolve())
+    serving = (args.serving_path or serving_path()).resolve()
+    # Rendered into the database URI of the assets (the running server reads it from there).
+    os.environ["ZHIWANG_SERVING_PATH"] = str(serving)
+    timings = bootstrap(serving)
     logging.getLogger("zhiwang_superset").info(
         "bootstrap done: %s", ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     )

@@ -1,12 +1,20 @@
-"""Superset fixtures: a fixture serving file, a bootstrapped SUPERSET_HOME, a live server.
+"""Superset fixtures: a real tiny serving copy, a bootstrapped SUPERSET_HOME, a live server.
 
-These tests run in the Superset environment (``envs/superset/test.sh``); in
-the warehouse environment only the static asset checks are collected.
+The serving copy is built once per session by the pipeline's own code
+(``tests/superset/build_serving.py``: generate → ingest → quality gates → dbt
+build → publish) in the warehouse's uv environment. These tests run in the
+Superset environment (``envs/superset/test.sh``); in the warehouse environment
+only the static asset checks are collected.
+
+``ZHIWANG_SUPERSET_TEST_VAR=<dir>`` keeps (and reuses, when its serving copy
+exists) the built var dir between local runs; ``ZHIWANG_SUPERSET_TEST_HOME``
+does the same for the migrated Superset home.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -35,11 +43,21 @@ if importlib.util.find_spec("flask_appbuilder") is None:
 
 
 @dataclass(frozen=True)
+class ServingBuild:
+    var_dir: Path
+    serving_path: Path
+    warehouse: Path
+    raw_dir: Path
+    data_docs: Path
+
+
+@dataclass(frozen=True)
 class SupersetServer:
     url: str
     home: Path
     serving_path: Path
     env: dict[str, str]
+    build: ServingBuild
 
 
 def _free_port() -> int:
@@ -48,8 +66,41 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def superset_env(home: Path, serving_path: Path) -> dict[str, str]:
+def build_real_serving(var_dir: Path) -> ServingBuild:
+    """The real tiny chain, run by the warehouse environment (Superset's cannot import it)."""
+    serving = var_dir / "serving" / "zhiwang_serving.duckdb"
+    if not serving.exists():
+        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        env = {k: v for k, v in env.items() if not k.startswith(("ZHIWANG_", "SUPERSET_"))}
+        proc = subprocess.run(
+            ["uv", "run", "--frozen", "--project", str(REPO), "python", "-m",
+             "tests.superset.build_serving", str(var_dir)],
+            cwd=REPO, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise RuntimeError(f"building the tiny serving copy failed:\n{proc.stderr[-4000:]}")
+        timings = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
+        print(f"real tiny serving copy built in {var_dir}: {timings}")
+    return ServingBuild(
+        var_dir=var_dir,
+        serving_path=serving,
+        warehouse=var_dir / "warehouse" / "zhiwang.duckdb",
+        raw_dir=var_dir / "warehouse" / "raw",
+        data_docs=var_dir / "data_docs",
+    )
+
+
+@pytest.fixture(scope="session")
+def serving_build(tmp_path_factory: pytest.TempPathFactory) -> ServingBuild:
+    kept = os.environ.get("ZHIWANG_SUPERSET_TEST_VAR")
+    var_dir = Path(kept) if kept else tmp_path_factory.mktemp("tiny-var")
+    return build_real_serving(var_dir.resolve())
+
+
+def superset_env(home: Path, serving_path: Path, data_docs: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if data_docs is not None:
+        env["ZHIWANG_DATA_DOCS_DIR"] = str(data_docs)
     env.update(
         SUPERSET_HOME=str(home),
         SUPERSET_CONFIG_PATH=str(ENV_DIR / "superset_config.py"),
@@ -65,14 +116,14 @@ def run_bootstrap(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetServer]:
-    """Bootstrap Superset on the fixture serving file and serve it on a free port."""
-    from tests.superset.serving_fixture import build_serving_fixture
-
+def superset_server(
+    tmp_path_factory: pytest.TempPathFactory, serving_build: ServingBuild
+) -> Iterator[SupersetServer]:
+    """Bootstrap Superset on the real tiny serving copy and serve it on a free port."""
     # ZHIWANG_SUPERSET_TEST_HOME reuses a migrated home between local runs (saves ~60 s).
     home = Path(os.environ.get("ZHIWANG_SUPERSET_TEST_HOME") or tmp_path_factory.mktemp("ss-home"))
-    serving = build_serving_fixture(tmp_path_factory.mktemp("serving") / "zhiwang_serving.duckdb")
-    env = superset_env(home, serving)
+    serving = serving_build.serving_path
+    env = superset_env(home, serving, serving_build.data_docs)
     run_bootstrap(env)
     port = _free_port()
     log = (home / "server.log").open("w")
@@ -84,7 +135,7 @@ def superset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supers
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server)
-        yield SupersetServer(url=url, home=home, serving_path=serving, env=env)
+        yield SupersetServer(url=url, home=home, serving_path=serving, env=env, build=serving_build)
     finally:
         server.terminate()
         try:

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import yaml
 
-ASSETS = Path(__file__).resolve().parents[2] / "superset" / "assets"
+REPO = Path(__file__).resolve().parents[2]
+ASSETS = REPO / "superset" / "assets"
 SECURITY = ASSETS.parent / "security.yaml"
+MARTS = REPO / "dbt_project" / "models" / "marts"
+sys.path.insert(0, str(REPO / "superset"))
+
+from zhiwang_superset.exposures import (  # noqa: E402
+    EXPOSURES_FILE,
+    chart_marts,
+    dashboard_charts,
+    dataset_marts,
+    render_exposures,
+)
 
 
 def _load(kind: str) -> list[dict]:
@@ -58,4 +70,41 @@ def test_every_geo_dataset_carries_street_and_community_codes() -> None:
 def test_datasets_read_only_the_marts_schema() -> None:
     for dataset in _load("datasets"):
         assert dataset["schema"] == "marts"
-        assert dataset["sql"] is None, "virtual datasets could reach below the marts"
+        sql = re.sub(r"--[^\n]*", "", dataset["sql"] or "")
+        # Every relation a virtual dataset reads is a marts.<model> (or its own CTE).
+        relations = re.findall(r"\b(?:from|join)\s+([\w.\"]+)", sql, flags=re.IGNORECASE)
+        ctes = set(re.findall(r"(\w+)\s+as\s*\(", sql, flags=re.IGNORECASE))
+        outside = [r for r in relations if not r.startswith("marts.") and r not in ctes]
+        assert not outside, f"{dataset['table_name']} reads {outside}"
+        assert not re.search(r"read_\w+\s*\(|attach|'[^']*\.(parquet|csv|duckdb)'", sql, re.I)
+
+
+def test_every_dataset_reads_existing_mart_models() -> None:
+    models = {p.stem for p in MARTS.rglob("*.sql")}
+    for dataset in _load("datasets"):
+        missing = dataset_marts(dataset) - models
+        assert not missing, f"{dataset['table_name']} reads unknown marts {missing}"
+
+
+def test_exposures_file_is_generated_from_the_assets() -> None:
+    assert EXPOSURES_FILE.read_text(encoding="utf-8") == render_exposures(), (
+        "run `envs/superset/.venv/bin/python -m zhiwang_superset exposures` "
+        "(PYTHONPATH=superset) and commit dbt_project/models/exposures.yml"
+    )
+
+
+def test_every_chart_dataset_is_declared_in_its_dashboards_exposure() -> None:
+    exposures = {
+        e["url"].strip("/").rsplit("/", 1)[-1]: e
+        for e in yaml.safe_load(EXPOSURES_FILE.read_text(encoding="utf-8"))["exposures"]
+    }
+    charts = chart_marts()
+    dashboards = _load("dashboards")
+    assert set(exposures) == {d["slug"] for d in dashboards}
+    for dashboard in dashboards:
+        exposure = exposures[dashboard["slug"]]
+        assert exposure["type"] == "dashboard"
+        refs = {re.fullmatch(r"ref\('(\w+)'\)", r).group(1) for r in exposure["depends_on"]}
+        for uuid in dashboard_charts(dashboard):
+            name, marts = charts[uuid]
+            assert marts <= refs, f"{dashboard['slug']}/{name}: {marts - refs} not in exposure"

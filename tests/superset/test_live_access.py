@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import duckdb
 import pytest
 
 from tests.superset.api import SupersetClient
@@ -19,26 +20,59 @@ def analyst(superset_server: SupersetServer) -> tuple[SupersetClient, int]:
 
 def test_analyst_can_query_the_marts(analyst: tuple[SupersetClient, int]) -> None:
     client, database_id = analyst
-    response = client.sql(database_id, "select count(*) as n from marts.rpt_event_closed_loop")
+    response = client.sql(database_id, "select count(*) as n from marts.rpt_event_performance")
     assert response.status_code == 200, response.text
     assert response.json()["data"][0]["n"] > 0
 
 
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "select * from raw.population",
-        "select * from staging.stg_population",
-        # Files and other databases: DuckDB's external access is off for this connection.
-        "select * from read_parquet('/tmp/anything.parquet')",
-        "attach '/tmp/zhiwang-warehouse.duckdb' as warehouse",
-    ],
-)
-def test_raw_and_staging_are_not_reachable(analyst: tuple[SupersetClient, int], sql: str) -> None:
+def test_serving_copy_holds_only_the_marts(superset_server: SupersetServer) -> None:
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        schemas = {
+            row[0]
+            for row in con.execute(
+                "select distinct table_schema from information_schema.tables "
+                "where table_catalog = current_database()"
+            ).fetchall()
+        }
+    assert schemas == {"marts"}
+
+
+def test_superset_lists_no_schema_below_the_marts(
+    analyst: tuple[SupersetClient, int],
+) -> None:
     client, database_id = analyst
-    response = client.sql(database_id, sql)
-    assert response.status_code >= 400, f"{sql!r} was allowed: {response.text[:200]}"
-    assert "secret" not in response.text
+    response = client.get(f"/api/v1/database/{database_id}/schemas/")
+    assert response.status_code == 200, response.text[:200]
+    listed = {s.rsplit(".", 1)[-1] for s in response.json()["result"]}
+    assert "marts" in listed
+    assert not listed & {"raw", "staging", "intermediate", "audit", "dq"}, listed
+
+
+def _below_the_marts(build) -> list[str]:
+    """Statements reaching the real warehouse's raw and staging layers from SQL Lab."""
+    parquet = next(build.raw_dir.rglob("*.parquet"))
+    return [
+        "select * from raw.ga_rkxx",
+        "select * from staging.stg_population__register_records",
+        # The warehouse file and the raw Parquet files exist on this machine: DuckDB's
+        # external access is off for Superset's connection, so neither can be opened.
+        f"select * from read_parquet('{parquet}')",
+        f"attach '{build.warehouse}' as warehouse (read_only)",
+        f"select * from '{parquet}'",
+    ]
+
+
+def test_raw_and_staging_are_not_reachable(
+    superset_server: SupersetServer, analyst: tuple[SupersetClient, int]
+) -> None:
+    client, database_id = analyst
+    build = superset_server.build
+    # The statements are real: the warehouse answers them outside Superset.
+    with duckdb.connect(str(build.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.ga_rkxx").fetchall()[0][0] > 0
+    for sql in _below_the_marts(build):
+        response = client.sql(database_id, sql)
+        assert response.status_code >= 400, f"{sql!r} was allowed: {response.text[:200]}"
 
 
 def test_leaders_have_no_sql_lab(superset_server: SupersetServer) -> None:

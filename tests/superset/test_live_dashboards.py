@@ -5,6 +5,7 @@ Screenshots land in ``test-output/superset/<user>/<dashboard>.png``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,34 +115,84 @@ def test_street_leader_cannot_open_district_only_dashboards(
     assert visible == set(dashboards()) - DISTRICT_ONLY
 
 
+def _chart(client: SupersetClient, name: str) -> dict:
+    return next(c for c in client.list_all("chart") if c["slice_name"] == name)
+
+
 def test_street_leader_numbers_cover_only_their_street(superset_server: SupersetServer) -> None:
     leader = SupersetClient(superset_server.url, STREET_LEADER, DEMO_PASSWORD)
     district = SupersetClient(superset_server.url, "district_leader", DEMO_PASSWORD)
     charts = {c["slice_name"]: c for c in leader.list_all("chart")}
     assert charts, "street leader sees no chart"
+    rows_seen = 0
     for chart in charts.values():
         for row in leader.chart_data(chart):
+            rows_seen += 1
             if "street_name" in row:
                 assert row["street_name"] == STREET_NAME, chart["slice_name"]
-            if "grid_code" in row:
-                assert row["grid_code"].startswith(STREET_CODE[:9]), chart["slice_name"]
+            for column in ("community_code", "grid_code"):
+                if row.get(column) is not None:
+                    assert row[column].startswith(STREET_CODE[:9]), chart["slice_name"]
+    assert rows_seen > 0
+    # Expected figures straight from the marts' own street rows, not the datasets' SQL.
     with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
-        street_total, district_total = con.execute(
-            "select sum(managed_population) filter (where street_code = ?), "
-            "sum(managed_population) from marts.rpt_population_by_grid",
+        street_population, district_population = con.execute(
+            "select sum(managed_count) filter (where unit_level = 'street' and unit_code = ?), "
+            "sum(managed_count) filter (where unit_level = 'grid') "
+            "from marts.rpt_population_structure where month_start = "
+            "(select max(month_start) from marts.rpt_population_structure)",
             [STREET_CODE],
-        ).fetchone()
-    total_chart = charts["实际管理人口"]
-    assert leader.chart_data(total_chart)[0]["managed_population"] == street_total
-    district_chart = next(
-        c for c in district.list_all("chart") if c["slice_name"] == "实际管理人口"
-    )
-    assert district.chart_data(district_chart)[0]["managed_population"] == district_total
-    assert street_total < district_total
+        ).fetchall()[0]
+        street_events, district_events = con.execute(
+            "select sum(events_reported) filter (where unit_level = 'street' and unit_code = ?), "
+            "sum(events_reported) filter (where unit_level = 'grid') "
+            "from marts.rpt_event_performance where period_type = 'month'",
+            [STREET_CODE],
+        ).fetchall()[0]
+    assert 0 < street_population < district_population
+    assert 0 < street_events < district_events
+    for name, metric, street_total, district_total in (
+        ("实际管理人口", "managed_population", street_population, district_population),
+        ("事件数", "events", street_events, district_events),
+    ):
+        assert leader.chart_data(charts[name])[0][metric] == street_total, name
+        assert district.chart_data(_chart(district, name))[0][metric] == district_total, name
 
 
 def test_community_leader_sees_only_their_community(superset_server: SupersetServer) -> None:
     client = SupersetClient(superset_server.url, "community_leader_baomin", DEMO_PASSWORD)
-    chart = next(c for c in client.list_all("chart") if c["slice_name"] == "社区排名")
-    rows = client.chart_data(chart)
+    rows = client.chart_data(_chart(client, "社区房屋、租赁与隐患"))
     assert [row["community_name"] for row in rows] == ["宝民社区居委会"]
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        (tenants,) = con.execute(
+            "select sum(filed_tenant_count) from marts.rpt_housing_rental "
+            "where community_code = '440306017001'"
+        ).fetchall()[0]
+    assert rows[0]["tenants"] == tenants
+
+
+def test_data_docs_link_resolves_for_logged_in_users(superset_server: SupersetServer) -> None:
+    import requests
+
+    dashboard = yaml.safe_load((ASSETS / "dashboards" / "data-quality.yaml").read_text("utf-8"))
+    links = {
+        link
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "MARKDOWN"
+        for link in re.findall(r"\]\((/[^)]+)\)", node["meta"]["code"])
+    }
+    assert links == {"/data_docs/index.html"}
+    client = SupersetClient(superset_server.url, "district_leader", DEMO_PASSWORD)
+    for link in links:
+        page = client.get(link)
+        assert page.status_code == 200, link
+        assert "Data Docs" in page.text or "Great Expectations" in page.text
+        assert (superset_server.build.data_docs / "index.html").read_text("utf-8") == page.text
+        anonymous = requests.get(superset_server.url + link, timeout=30, allow_redirects=False)
+        assert anonymous.status_code in (302, 401), "Data Docs must not be public"
+    # The quality table links there too, and its rows are the real feeds.
+    rows = client.chart_data(_chart(client, "各数据源最新交付与质量"))
+    assert {row["feed"] for row in rows} == {
+        "population", "entities", "housing", "social_security", "events"
+    }  # fmt: skip
+    assert all("/data_docs/index.html" in row["data_docs_url"] for row in rows)

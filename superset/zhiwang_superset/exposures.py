@@ -1,0 +1,97 @@
+"""dbt exposures derived from the dashboards as code.
+
+One exposure per dashboard, depending on every mart that the datasets of its
+charts read: a virtual dataset's SQL names its marts as ``marts.<model>``, a
+physical dataset is its table. The result is committed as
+``dbt_project/models/exposures.yml`` (``python -m zhiwang_superset exposures``)
+and a test checks it is current. Pure Python + PyYAML: runs in any environment.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zhiwang_superset.assets import ASSETS_DIR
+
+REPO = ASSETS_DIR.parents[1]
+EXPOSURES_FILE = REPO / "dbt_project" / "models" / "exposures.yml"
+MART_REF = re.compile(r"\bmarts\s*\.\s*\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
+HEADER = (
+    "# Generated from superset/assets by `python -m zhiwang_superset exposures`\n"
+    "# (envs/superset); do not edit: change the dashboards and regenerate.\n"
+    "# One exposure per Superset dashboard, on every mart its charts' datasets read.\n"
+)
+
+
+def _load(assets_dir: Path, kind: str) -> list[dict[str, Any]]:
+    return [
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((assets_dir / kind).rglob("*.yaml"))
+    ]
+
+
+def dataset_marts(dataset: dict[str, Any]) -> set[str]:
+    """The mart models a dataset reads (lower-case model names)."""
+    if dataset.get("sql"):
+        found = {name.lower() for name in MART_REF.findall(dataset["sql"])}
+        if not found:
+            raise ValueError(f"dataset {dataset['table_name']}: its SQL names no marts.<model>")
+        return found
+    return {dataset["table_name"].lower()}
+
+
+def chart_marts(assets_dir: Path = ASSETS_DIR) -> dict[str, tuple[str, set[str]]]:
+    """Chart uuid → (chart name, marts its dataset reads)."""
+    datasets = {d["uuid"]: d for d in _load(assets_dir, "datasets")}
+    return {
+        chart["uuid"]: (chart["slice_name"], dataset_marts(datasets[chart["dataset_uuid"]]))
+        for chart in _load(assets_dir, "charts")
+    }
+
+
+def dashboard_charts(dashboard: dict[str, Any]) -> list[str]:
+    return [
+        node["meta"]["uuid"]
+        for node in dashboard["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    ]
+
+
+def build_exposures(assets_dir: Path = ASSETS_DIR) -> dict[str, Any]:
+    charts = chart_marts(assets_dir)
+    exposures = []
+    for dashboard in sorted(_load(assets_dir, "dashboards"), key=lambda d: d["slug"]):
+        marts = sorted({m for uuid in dashboard_charts(dashboard) for m in charts[uuid][1]})
+        slug = dashboard["slug"]
+        exposures.append(
+            {
+                "name": "superset_" + slug.replace("-", "_"),
+                "label": dashboard["dashboard_title"],
+                "type": "dashboard",
+                "maturity": "medium",
+                "url": f"/superset/dashboard/{slug}/",
+                "description": (
+                    f"Superset dashboard {dashboard['dashboard_title']} "
+                    f"(superset/assets/dashboards/{slug}.yaml)."
+                ),
+                "depends_on": [f"ref('{m}')" for m in marts],
+                "owner": {"name": "zhiwang data team"},
+            }
+        )
+    return {"version": 2, "exposures": exposures}
+
+
+def render_exposures(assets_dir: Path = ASSETS_DIR) -> str:
+    body = yaml.safe_dump(
+        build_exposures(assets_dir), allow_unicode=True, sort_keys=False, width=100
+    )
+    return HEADER + body
+
+
+def write_exposures(path: Path = EXPOSURES_FILE) -> Path:
+    path.write_text(render_exposures(), encoding="utf-8")
+    return path
