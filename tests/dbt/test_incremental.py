@@ -56,4 +56,3 @@ def test_generated_deliveries_day_by_day_equal_a_full_refresh(tmp_path: Path) ->
     build(settings.warehouse, tmp_path)  # the data tests pass on the incremental result
     refreshed = _full_refresh_copy(settings.warehouse, tmp_path)
     assert differences(settings.warehouse, refreshed, TABLES) == dict.fromkeys(TABLES, (0, 0))
-

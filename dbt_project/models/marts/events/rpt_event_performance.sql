@@ -12,6 +12,10 @@ communities as (
     select * from {{ ref('dim_community') }}
 ),
 
+departments as (
+    select * from {{ ref('dim_department') }}
+),
+
 residents as (
     select * from {{ ref('fct_population_snapshot') }}
 ),
@@ -122,6 +126,15 @@ final as (
         period_start,
         unit_level,
         unit_code,
+        -- a department's street is the one it serves (null for district bureaus)
+        case
+            when unit_level = 'department' then departments.street_code
+            else {{ street_code_of('unit_code') }}
+        end as street_code,
+        case
+            when unit_level = 'community' then unit_code
+            when unit_level = 'grid' then {{ community_code_of('unit_code') }}
+        end as community_code,
         events_reported,
         events_worked,
         events_closed,
@@ -146,6 +159,9 @@ final as (
             order by assessment_score desc
         ) as assessment_rank
     from scored
+    left join departments
+        on scored.unit_level = 'department'
+        and scored.unit_code = departments.department_name
 )
 
 select * from final

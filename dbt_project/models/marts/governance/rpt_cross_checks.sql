@@ -148,6 +148,29 @@ findings as (
     select * from shared_room_findings
 ),
 
+located as (
+    -- where a finding is: the building or room itself, an entity's premises,
+    -- a person's residence, else the premises of the entity it points at
+    select
+        findings.*,
+        coalesce(
+            case when findings.subject_type in ('building', 'room') then {{ community_code_of('findings.subject_key') }} end,
+            {{ community_code_of('coalesce(subject_entities.premises_building_code, subject_entities.premises_room_code)') }},
+            persons.residence_community_code,
+            {{ community_code_of('coalesce(related_entities.premises_building_code, related_entities.premises_room_code)') }}
+        ) as community_code
+    from findings
+    left join entities as subject_entities
+        on findings.subject_type = 'entity'
+        and findings.subject_key = subject_entities.uscc
+    left join persons
+        on findings.subject_type = 'person'
+        and findings.subject_key = persons.person_key
+    left join entities as related_entities
+        on findings.subject_type = 'person'
+        and findings.related_key = related_entities.uscc
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat(['rule_code', "'|'", 'subject_key', "'|'", "coalesce(related_key, '')"])) }} as finding_key,
@@ -155,9 +178,11 @@ final as (
         subject_type,
         subject_key,
         related_key,
+        {{ street_code_of('community_code') }} as street_code,
+        community_code,
         evidence,
         severity
-    from findings
+    from located
 )
 
 select * from final

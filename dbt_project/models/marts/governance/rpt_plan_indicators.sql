@@ -54,6 +54,10 @@ measured as (
 final as (
     select
         targets.indicator_code,
+        -- district-level rows: no street or community (row-level security
+        -- scoped to a street or community does not show them)
+        cast(null as {{ dbt.type_string() }}) as street_code,
+        cast(null as {{ dbt.type_string() }}) as community_code,
         targets.indicator_name_zh,
         targets.indicator_name_en,
         targets.unit,

@@ -39,6 +39,8 @@ supply as (
 final as (
     select
         latest_population.unit_code as street_code,
+        -- street-level rows: no community
+        cast(null as {{ dbt.type_string() }}) as community_code,
         latest_population.month_start as population_month,
         latest_population.managed_count,
         latest_population.elderly_60_plus_count,

@@ -39,6 +39,7 @@ final as (
     select
         buildings.building_code,
         buildings.community_code,
+        {{ street_code_of('buildings.community_code') }} as street_code,
         buildings.grid_code,
         buildings.building_type,
         buildings.is_urban_village,

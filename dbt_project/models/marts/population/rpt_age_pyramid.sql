@@ -24,6 +24,7 @@ final as (
     select
         {{ dbt.hash(dbt.concat(['community_code', "'|'", 'sex', "'|'", dbt.cast('age_band_start', api.Column.translate_type('string'))])) }} as pyramid_key,
         community_code,
+        {{ street_code_of('community_code') }} as street_code,
         sex,
         age_band_start,
         count(*) as person_count

@@ -32,6 +32,11 @@ final as (
         {{ dbt.hash(dbt.concat(['unit_level', "'|'", 'unit_code', "'|'", dbt.cast('month_start', api.Column.translate_type('string'))])) }} as structure_key,
         unit_level,
         unit_code,
+        {{ street_code_of('unit_code') }} as street_code,
+        case
+            when unit_level = 'community' then unit_code
+            when unit_level = 'grid' then {{ community_code_of('unit_code') }}
+        end as community_code,
         month_start,
         cast(managed_count as bigint) as managed_count,
         cast(resident_6m_count as bigint) as resident_6m_count,

@@ -14,6 +14,7 @@ final as (
         payment_month,
         amount_yuan,
         community_code,
+        {{ street_code_of('community_code') }} as street_code,
         approved_at,
         delivery_date
     from payments

@@ -43,6 +43,7 @@ residents as (
 final as (
     select
         community_code,
+        {{ street_code_of('community_code') }} as street_code,
         count(*) as resident_count,
         count(*) filter (where is_working_age) as working_age_count,
         count(*) filter (where is_working_age and is_insured) as insured_working_age_count,
@@ -52,7 +53,7 @@ final as (
         count(*) filter (where has_employer_in_arrears) as residents_with_employer_in_arrears
     from residents
     where community_code is not null
-    group by community_code
+    group by community_code, {{ street_code_of('community_code') }}
 )
 
 select * from final
