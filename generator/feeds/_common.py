@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 import xlsxwriter
 
 from generator.dirt import TRUNCATE_SENTINEL, DirtRates, FilePlan
@@ -97,6 +98,77 @@ class FeedContext:
         self.record(feed, kind, day, name, rows.height)
         return rows, defects
 
+    def deliver_chunked(
+        self,
+        rows: pl.DataFrame | Callable[[int, int], pl.DataFrame],
+        plan_for: Callable[[pl.DataFrame, np.random.Generator], FilePlan],
+        rng: np.random.Generator,
+        *,
+        feed: str,
+        kind: str,
+        day: date,
+        name: str,
+        fmt: str,
+        encoding: str = "utf-8",
+        total: int | None = None,
+    ) -> int:
+        """Write a big file ``CHUNK_ROWS`` source rows at a time; return rows written.
+
+        ``rows`` is the file's rows, or a function ``(start, stop)`` building
+        rows ``start:stop`` of ``total`` (so the whole file never sits in memory).
+        ``plan_for(chunk, rng)`` plants one chunk's defects. The first chunk uses
+        ``rng`` (so a file of one chunk is what :meth:`deliver` would write), each
+        later chunk its own stream: same seed, same bytes, at bounded memory.
+        Copies planted as duplicates stay inside their chunk, after the original.
+        """
+        path = self.folder(feed, day) / name
+        sink = ChunkSink(path, fmt=fmt, encoding=encoding)
+        written = 0
+        try:
+            if isinstance(rows, pl.DataFrame):
+                frame = rows
+                total = frame.height
+
+                def rows(start: int, stop: int) -> pl.DataFrame:
+                    return frame.slice(start, stop - start)
+
+            elif total is None:
+                raise ValueError("total is required when rows is a function")
+            for k, start in enumerate(range(0, max(total, 1), CHUNK_ROWS)):
+                chunk_rng = rng if k == 0 else self.rng(feed, kind, day, "chunk", k)
+                plan = plan_for(rows(start, min(start + CHUNK_ROWS, total)), chunk_rng)
+                out, defects = plan.finalize()
+                sink.write(out)
+                self.manifest.add_file_rows(
+                    defects.with_columns(pl.col("row_number") + written),
+                    feed=feed,
+                    file_kind=kind,
+                    delivery_date=day,
+                    file=name,
+                )
+                written += out.height
+        finally:
+            sink.close()
+        self.record(feed, kind, day, name, written)
+        return written
+
+    def copy_delivery(
+        self, *, feed: str, kind: str, first: date, day: date, name: str, rows: int
+    ) -> None:
+        """Deliver the file of ``first`` again, byte for byte, in the folder of ``day``."""
+        src = self.landing / feed / first.isoformat() / name
+        shutil.copyfile(src, self.folder(feed, day) / name)
+        self.manifest.add(
+            "identical_redelivery",
+            "file",
+            feed,
+            file_kind=kind,
+            delivery_date=day,
+            file=name,
+            detail=f"same bytes as {first}",
+        )
+        self.record(feed, kind, day, name, rows)
+
     def redeliver(
         self,
         rows: pl.DataFrame,
@@ -117,33 +189,24 @@ class FeedContext:
         nothing new). Otherwise a correction of ``changed`` rows; its row defects
         stay where they were and are recorded again for the new delivery.
         """
-        src = self.landing / feed / first.isoformat() / name
-        dst = self.folder(feed, day) / name
         if changed == 0:
-            shutil.copyfile(src, dst)
-            self.manifest.add(
-                "identical_redelivery",
-                "file",
-                feed,
-                file_kind=kind,
-                delivery_date=day,
-                file=name,
-                detail=f"same bytes as {first}",
+            self.copy_delivery(
+                feed=feed, kind=kind, first=first, day=day, name=name, rows=rows.height
             )
-        else:
-            write_any(rows, dst, fmt=fmt, encoding=encoding)
-            self.manifest.add_file_rows(
-                defects, feed=feed, file_kind=kind, delivery_date=day, file=name
-            )
-            self.manifest.add(
-                "corrected_redelivery",
-                "file",
-                feed,
-                file_kind=kind,
-                delivery_date=day,
-                file=name,
-                detail=f"corrects the {first} delivery: {changed} rows changed",
-            )
+            return
+        write_any(rows, self.folder(feed, day) / name, fmt=fmt, encoding=encoding)
+        self.manifest.add_file_rows(
+            defects, feed=feed, file_kind=kind, delivery_date=day, file=name
+        )
+        self.manifest.add(
+            "corrected_redelivery",
+            "file",
+            feed,
+            file_kind=kind,
+            delivery_date=day,
+            file=name,
+            detail=f"corrects the {first} delivery: {changed} rows changed",
+        )
         self.record(feed, kind, day, name, rows.height)
 
 
@@ -165,25 +228,86 @@ def write_any(
         raise ValueError(f"unknown format {fmt!r}")
 
 
-def write_csv(
-    rows: pl.DataFrame, path: Path, *, encoding: str, truncated: pl.Series | None = None
-) -> None:
-    """CSV with header; truncated records lose their last field; GBK/BOM per contract."""
+# Big files are planted and written this many source rows at a time (bounded memory).
+CHUNK_ROWS = 500_000
+
+
+class ChunkSink:
+    """One delivered file written as a sequence of row chunks (CSV, JSON lines, Parquet)."""
+
+    def __init__(self, path: Path, *, fmt: str, encoding: str = "utf-8") -> None:
+        if fmt not in ("csv", "jsonl", "parquet"):
+            raise ValueError(f"format {fmt!r} cannot be written in chunks")
+        self.path, self.fmt, self.encoding = path, fmt, encoding
+        self._fh = path.open("wb")
+        self._parquet: pq.ParquetWriter | None = None
+        self._first = True
+
+    def write(self, rows: pl.DataFrame) -> None:
+        trunc = rows["_trunc"] if "_trunc" in rows.columns else None
+        data = rows.drop("_trunc") if trunc is not None else rows
+        if self.fmt == "csv":
+            self._fh.write(
+                csv_bytes(
+                    data,
+                    encoding=self.encoding,
+                    truncated=trunc,
+                    header=self._first,
+                    bom=self._first,
+                )
+            )
+        elif self.fmt == "jsonl":
+            data.write_ndjson(self._fh)
+        else:
+            # plain (large) strings, not string views: any Parquet reader can read them
+            table = data.to_arrow(compat_level=pl.CompatLevel.oldest())
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(
+                    self._fh, table.schema, compression="zstd", write_statistics=False
+                )
+            self._parquet.write_table(table)
+        self._first = False
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        self._fh.close()
+
+
+def csv_bytes(
+    rows: pl.DataFrame,
+    *,
+    encoding: str,
+    truncated: pl.Series | None = None,
+    header: bool = True,
+    bom: bool = True,
+) -> bytes:
+    """CSV bytes; truncated records lose their last field; GBK/BOM per contract."""
     last = rows.columns[-1]
     if truncated is not None and truncated.any():
         rows = rows.with_columns(
             pl.when(truncated).then(pl.lit(TRUNCATE_SENTINEL)).otherwise(pl.col(last)).alias(last)
         )
     buf = io.BytesIO()
-    rows.write_csv(buf, include_bom=False, null_value="", quote_style="necessary")
+    rows.write_csv(
+        buf, include_bom=False, include_header=header, null_value="", quote_style="necessary"
+    )
     data = buf.getvalue()
+    del buf
     if truncated is not None and truncated.any():
         data = data.replace(b"," + TRUNCATE_SENTINEL.encode(), b"")
     if encoding == "gbk":
         data = data.decode("utf-8").encode("gbk")
-    elif encoding == "utf-8-sig":
+    elif encoding == "utf-8-sig" and bom:
         data = b"\xef\xbb\xbf" + data
-    path.write_bytes(data)
+    return data
+
+
+def write_csv(
+    rows: pl.DataFrame, path: Path, *, encoding: str, truncated: pl.Series | None = None
+) -> None:
+    """CSV with header; truncated records lose their last field; GBK/BOM per contract."""
+    path.write_bytes(csv_bytes(rows, encoding=encoding, truncated=truncated))
 
 
 def write_jsonl(rows: pl.DataFrame, path: Path) -> None:
@@ -234,7 +358,15 @@ def random_times(
     rng: np.random.Generator, day: date, n: int, fmt: str = "%Y-%m-%d %H:%M:%S"
 ) -> pl.Series:
     """Times during ``day`` (mostly office hours), formatted."""
-    secs = np.clip(rng.normal(14 * 3600, 3.5 * 3600, n), 0, 86399).astype(np.int64)
+    return format_seconds(day, random_seconds(rng, n), fmt)
+
+
+def random_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds into a day (mostly office hours): what :func:`random_times` formats."""
+    return np.clip(rng.normal(14 * 3600, 3.5 * 3600, n), 0, 86399).astype(np.int64)
+
+
+def format_seconds(day: date, secs: np.ndarray, fmt: str = "%Y-%m-%d %H:%M:%S") -> pl.Series:
     base = (datetime.combine(day, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds()
     return epoch_series(base + secs).dt.strftime(fmt)
 

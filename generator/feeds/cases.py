@@ -46,9 +46,9 @@ def plan_cases(ctx: FeedContext) -> Cases:
         pl.col("tags").list.contains("dibao") | pl.col("tags").list.contains("tekun")
     )
     active_scjg = entities.filter((pl.col("registry") == "scjg") & pl.col("status").is_in(ACTIVE))
-    employers = set(persons["employer_uscc"].drop_nulls().to_list())
+    employers = persons["employer_uscc"].drop_nulls().unique()
     # entities nobody works for: re-pointing them cannot disturb employment facts
-    free_entities = active_scjg.filter(~pl.col("uscc").is_in(list(employers)))
+    free_entities = active_scjg.filter(~pl.col("uscc").is_in(employers.implode()))
     pool = free_entities["uscc"].to_numpy()[rng.permutation(free_entities.height)]
     taken = 0
 

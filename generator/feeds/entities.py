@@ -84,7 +84,11 @@ def _timeline(
     each such room taken at most once.
     """
     rng = ctx.rng(FEED, "timeline")
-    employers = set(ctx.world.persons["employer_uscc"].drop_nulls().to_list())
+    # (the insured persons without a residence record are gone from the world's
+    # persons by now, see ``api.generate``, but their employers exist all the same)
+    employers = pl.concat(
+        [ctx.world.persons["employer_uscc"], cases.ghosts["employer_uscc"]]
+    ).drop_nulls()
     usccs = scjg["uscc"].to_numpy()
     # entities nobody depends on may be born, cancelled or moved during the range
     mutable = ~member(usccs, cases.case_entities) & ~member(usccs, employers)
@@ -199,76 +203,82 @@ def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Ca
         pl.col("employees").cast(pl.String).alias("从业人数"),
         random_times(rng, d - timedelta(days=1), ents.height).alias("更新时间"),
     ).sort("更新时间", "统一社会信用代码")
-    plan = FilePlan(
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        plan = FilePlan(
+            rows,
+            rng,
+            ctx.rates,
+            key_column="统一社会信用代码",
+            key_columns=["统一社会信用代码", "更新时间"],
+        )
+        plan.reserve(np.flatnonzero(member(rows["统一社会信用代码"], cases.case_entities)))
+        code = "统一社会信用代码"
+        plan.corrupt(
+            "bad_check_digit",
+            code,
+            "invalid_uscc",
+            lambda s, r: dirt.corrupt_uscc(s[code], r),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "bad_check_digit",
+            "法定代表人证件号码",
+            "invalid_citizen_id",
+            lambda s, r: dirt.corrupt_citizen_id(s["法定代表人证件号码"], r),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "fullwidth",
+            code,
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s[code]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "whitespace",
+            code,
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s[code], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "orphan_code",
+            "经营场所房屋编码",
+            "unknown_community",
+            lambda s, r: dirt.orphan_community(s["经营场所房屋编码"]),
+            # an active entity at an unknown address is a cross-check finding, not a row defect
+            eligible=~rows["登记状态"].is_in(ACTIVE).to_numpy(),
+            detail="pre-2017 street code",
+        )
+        plan.corrupt(
+            "bad_date",
+            "成立日期",
+            "bad_date",
+            lambda s, r: dirt.bad_dates(s.height, r, compact=False),
+            detail="unparseable",
+        )
+        plan.corrupt(
+            "bad_enum",
+            "登记状态",
+            "bad_enum",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["开业", "正常", "unknown"]),
+            detail="status outside the code list",
+        )
+        plan.truncate("更新时间")
+        plan.duplicate_exact()
+        plan.duplicate_key(
+            "从业人数",
+            lambda s, r: (
+                s["从业人数"].cast(pl.Int64) + 1 + pl.Series(r.integers(0, 5, s.height))
+            ).cast(pl.String),
+        )
+        return plan
+
+    ctx.deliver_chunked(
         rows,
+        plan_for,
         rng,
-        ctx.rates,
-        key_column="统一社会信用代码",
-        key_columns=["统一社会信用代码", "更新时间"],
-    )
-    plan.reserve(np.flatnonzero(member(rows["统一社会信用代码"], cases.case_entities)))
-    code = "统一社会信用代码"
-    plan.corrupt(
-        "bad_check_digit",
-        code,
-        "invalid_uscc",
-        lambda s, r: dirt.corrupt_uscc(s[code], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "bad_check_digit",
-        "法定代表人证件号码",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["法定代表人证件号码"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "fullwidth",
-        code,
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s[code]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "whitespace",
-        code,
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s[code], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "经营场所房屋编码",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["经营场所房屋编码"]),
-        # an active entity at an unknown address is a cross-check finding, not a row defect
-        eligible=~rows["登记状态"].is_in(ACTIVE).to_numpy(),
-        detail="pre-2017 street code",
-    )
-    plan.corrupt(
-        "bad_date",
-        "成立日期",
-        "bad_date",
-        lambda s, r: dirt.bad_dates(s.height, r, compact=False),
-        detail="unparseable",
-    )
-    plan.corrupt(
-        "bad_enum",
-        "登记状态",
-        "bad_enum",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["开业", "正常", "unknown"]),
-        detail="status outside the code list",
-    )
-    plan.truncate("更新时间")
-    plan.duplicate_exact()
-    plan.duplicate_key(
-        "从业人数",
-        lambda s, r: (
-            s["从业人数"].cast(pl.Int64) + 1 + pl.Series(r.integers(0, 5, s.height))
-        ).cast(pl.String),
-    )
-    ctx.deliver(
-        plan,
         feed=FEED,
         kind="scjg_frxx",
         day=d,

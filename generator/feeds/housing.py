@@ -61,9 +61,9 @@ def write(
             _write_ld(ctx, d, i, premises or set())
             _write_fw(ctx, d, i)
             done += 1
-        rows, defects = _write_zlba(ctx, d, i, changes[i])
-        if i == 1 and ctx.days >= 3 and not ctx.rates.clean:
-            _correct_zlba(ctx, rows, defects, d, ctx.dates[2])
+        delivered = _write_zlba(ctx, d, i, changes[i])
+        if delivered is not None and ctx.days >= 3 and not ctx.rates.clean:
+            _correct_zlba(ctx, *delivered, d, ctx.dates[2])
         done += 1
         ctx.tick("housing", done, total)
     write_success(ctx, FEED)
@@ -141,23 +141,36 @@ def _write_fw(ctx: FeedContext, d: date, i: int) -> None:
         pl.col("is_rental").cast(pl.Boolean),
         random_times(rng, d - timedelta(days=1), r.height).alias("updated_at"),
     )
-    plan = FilePlan(rows, rng, ctx.rates, key_column="room_code")
-    plan.corrupt(
-        "whitespace",
-        "room_code",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["room_code"], r),
-        detail="padded with spaces",
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        plan = FilePlan(rows, rng, ctx.rates, key_column="room_code")
+        plan.corrupt(
+            "whitespace",
+            "room_code",
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s["room_code"], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "bad_enum",
+            "use",
+            "bad_enum",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["住宅", "office", "other"]),
+            detail="use outside the code list",
+        )
+        plan.duplicate_exact()
+        return plan
+
+    ctx.deliver_chunked(
+        rows,
+        plan_for,
+        rng,
+        feed=FEED,
+        kind="fw",
+        day=d,
+        name=f"fw_{stamp(d)}.parquet",
+        fmt="parquet",
     )
-    plan.corrupt(
-        "bad_enum",
-        "use",
-        "bad_enum",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["住宅", "office", "other"]),
-        detail="use outside the code list",
-    )
-    plan.duplicate_exact()
-    ctx.deliver(plan, feed=FEED, kind="fw", day=d, name=f"fw_{stamp(d)}.parquet", fmt="parquet")
 
 
 # ---- rental filings ----------------------------------------------------------
@@ -294,80 +307,97 @@ def _zlba_rows(changes: pl.DataFrame, rng: np.random.Generator, d: date) -> pl.D
 
 def _write_zlba(
     ctx: FeedContext, d: date, i: int, changes: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     rng = ctx.rng(FEED, "zlba", i)
     rows = _zlba_rows(changes, rng, d)
-    plan = FilePlan(
-        rows, rng, ctx.rates, key_column="filing_id", key_columns=["filing_id", "updated_at"]
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        plan = FilePlan(
+            rows, rng, ctx.rates, key_column="filing_id", key_columns=["filing_id", "updated_at"]
+        )
+        plan.reserve(np.flatnonzero((rows["op"] == "D").to_numpy()))
+        born_1900s = rows["tenant_id_number"].str.slice(6, 2).eq("19").to_numpy()
+        plan.corrupt(
+            "bad_check_digit",
+            "tenant_id_number",
+            "invalid_citizen_id",
+            lambda s, r: dirt.corrupt_citizen_id(s["tenant_id_number"], r),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "legacy_15",
+            "tenant_id_number",
+            "id_upgraded_15",
+            lambda s, r: dirt.legacy_15(s["tenant_id_number"]),
+            eligible=born_1900s,
+            detail="legacy 15-digit ID",
+        )
+        plan.corrupt(
+            "fullwidth",
+            "landlord_id_number",
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s["landlord_id_number"]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "whitespace",
+            "room_code",
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s["room_code"], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "orphan_code",
+            "room_code",
+            "unknown_community",
+            lambda s, r: dirt.orphan_community(s["room_code"]),
+            detail="pre-2017 street code",
+        )
+        plan.corrupt(
+            "end_before_start",
+            "end_date",
+            "end_before_start",
+            lambda s, r: _days_before(s["start_date"], r),
+            detail="end before start",
+        )
+        plan.corrupt(
+            "bad_date",
+            "start_date",
+            "bad_date",
+            lambda s, r: dirt.bad_dates(s.height, r, compact=False),
+            detail="unparseable",
+        )
+        plan.corrupt(
+            "bad_enum",
+            "status",
+            "bad_enum",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["valid", "有效", "expired"]),
+            detail="status outside the code list",
+        )
+        plan.truncate("updated_at")
+        plan.duplicate_exact()
+        plan.duplicate_key(
+            "monthly_rent",
+            lambda s, r: (
+                s["monthly_rent"].cast(pl.Int64) + 50 * (1 + pl.Series(r.integers(0, 10, s.height)))
+            ).cast(pl.String),
+        )
+        return plan
+
+    if i == 1:
+        # the day whose file is corrected later: keep its rows and defects (a small file)
+        return ctx.deliver(
+            plan_for(rows, rng),
+            feed=FEED,
+            kind="zlba",
+            day=d,
+            name=f"zlba_{stamp(d)}.csv",
+            fmt="csv",
+        )
+    ctx.deliver_chunked(
+        rows, plan_for, rng, feed=FEED, kind="zlba", day=d, name=f"zlba_{stamp(d)}.csv", fmt="csv"
     )
-    plan.reserve(np.flatnonzero((rows["op"] == "D").to_numpy()))
-    born_1900s = rows["tenant_id_number"].str.slice(6, 2).eq("19").to_numpy()
-    plan.corrupt(
-        "bad_check_digit",
-        "tenant_id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["tenant_id_number"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "legacy_15",
-        "tenant_id_number",
-        "id_upgraded_15",
-        lambda s, r: dirt.legacy_15(s["tenant_id_number"]),
-        eligible=born_1900s,
-        detail="legacy 15-digit ID",
-    )
-    plan.corrupt(
-        "fullwidth",
-        "landlord_id_number",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["landlord_id_number"]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "whitespace",
-        "room_code",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["room_code"], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "room_code",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["room_code"]),
-        detail="pre-2017 street code",
-    )
-    plan.corrupt(
-        "end_before_start",
-        "end_date",
-        "end_before_start",
-        lambda s, r: _days_before(s["start_date"], r),
-        detail="end before start",
-    )
-    plan.corrupt(
-        "bad_date",
-        "start_date",
-        "bad_date",
-        lambda s, r: dirt.bad_dates(s.height, r, compact=False),
-        detail="unparseable",
-    )
-    plan.corrupt(
-        "bad_enum",
-        "status",
-        "bad_enum",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["valid", "有效", "expired"]),
-        detail="status outside the code list",
-    )
-    plan.truncate("updated_at")
-    plan.duplicate_exact()
-    plan.duplicate_key(
-        "monthly_rent",
-        lambda s, r: (
-            s["monthly_rent"].cast(pl.Int64) + 50 * (1 + pl.Series(r.integers(0, 10, s.height)))
-        ).cast(pl.String),
-    )
-    return ctx.deliver(plan, feed=FEED, kind="zlba", day=d, name=f"zlba_{stamp(d)}.csv", fmt="csv")
+    return None
 
 
 def _days_before(dates: pl.Series, rng: np.random.Generator) -> pl.Series:

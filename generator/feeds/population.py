@@ -16,7 +16,16 @@ import polars as pl
 
 from generator import dirt
 from generator.dirt import FilePlan
-from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
+from generator.feeds._common import (
+    CHUNK_ROWS,
+    FeedContext,
+    format_seconds,
+    member,
+    random_seconds,
+    random_times,
+    stamp,
+    write_success,
+)
 from generator.feeds.cases import Cases
 
 FEED = "population"
@@ -93,12 +102,14 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
     protect = np.concatenate([cases.case_persons, name_conf, phone_conf]).astype(object)
     missed_ids: list[np.ndarray] = [np.array([], dtype=object)] * ctx.days
     days: list[_Day] = [_Day([], []) for _ in range(ctx.days)]
-    days[0].register.append(
-        persons.filter(pl.Series(present)).with_columns(pl.lit("I").alias("CZLX"))
-    )
-    days[0].grid.append(_initial_collections(ctx, persons.filter(pl.Series(present)), rng, protect))
-    # the initial load is the bulk of the feed: write it before simulating later days
-    _write_day(ctx, 0, days, name_conf, phone_conf, protect, linked)
+    # the initial load is the bulk of the feed: write it before simulating later days,
+    # one channel after the other (memory)
+    _write_register(ctx, ctx.start, 0, persons, protect, linked, sel=np.flatnonzero(present))
+    ctx.tick("population", 1, ctx.days * 2)
+    collected = _initial_collections(ctx, persons.filter(pl.Series(present)), rng, protect)
+    _write_grid(ctx, ctx.start, 0, collected, name_conf, phone_conf, protect, linked)
+    del collected
+    ctx.tick("population", 2, ctx.days * 2)
 
     state = persons  # current register view
     for i in range(1, ctx.days):
@@ -246,7 +257,9 @@ def _phones(rng: np.random.Generator, n: int) -> pl.Series:
     return pl.Series(np.char.add(prefix.astype("U2"), np.char.zfill(body.astype("U9"), 9)))
 
 
-def _register_rows(frame: pl.DataFrame, rng: np.random.Generator, changed_on: date) -> pl.DataFrame:
+def _register_rows(frame: pl.DataFrame, times: pl.Series) -> pl.DataFrame:
+    if "CZLX" not in frame.columns:
+        frame = frame.with_columns(pl.lit("I").alias("CZLX"))
     return frame.select(
         pl.col("id_number").alias("GMSFHM"),
         pl.col("name").alias("XM"),
@@ -260,8 +273,8 @@ def _register_rows(frame: pl.DataFrame, rng: np.random.Generator, changed_on: da
         pl.col("move_out").dt.strftime("%Y%m%d").alias("LKRQ"),
         pl.col("phone").alias("LXDH"),
         pl.col("CZLX"),
-        random_times(rng, changed_on, frame.height).alias("GXSJ"),
-    ).sort("GXSJ", "GMSFHM")
+        times.alias("GXSJ"),
+    )
 
 
 def _write_register(
@@ -271,94 +284,130 @@ def _write_register(
     changes: pl.DataFrame,
     protect: np.ndarray,
     linked: pl.Series,
+    sel: np.ndarray | None = None,
 ) -> None:
+    """The register's file of one date: rows ``sel`` of ``changes`` (all when None).
+
+    Rows are in change-time order; they are built and written ``CHUNK_ROWS`` at
+    a time (rows without a ``CZLX`` are inserts).
+    """
     rng = ctx.rng(FEED, "ga_rkxx", i)
     name = f"ga_rkxx_{stamp(d)}.csv"
-    rows = _register_rows(changes, rng, d - timedelta(days=1))
-    plan = FilePlan(rows, rng, ctx.rates, key_column="GMSFHM", key_columns=["GMSFHM", "GXSJ"])
-    gm = rows["GMSFHM"]
-    plan.reserve(np.flatnonzero(member(gm, protect)))
-    plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
-    born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
-    unlinked = ~member(gm, linked)
-    plan.corrupt(
-        "bad_check_digit",
-        "GMSFHM",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["GMSFHM"], r),
-        eligible=unlinked,
-        detail="wrong check char",
+    changed_on = d - timedelta(days=1)
+    n = changes.height if sel is None else len(sel)
+    secs = random_seconds(rng, n)
+    ids = changes["id_number"] if sel is None else changes["id_number"].gather(sel)
+    order = (
+        pl.DataFrame({"t": secs, "id": ids})
+        .with_row_index("i")
+        .sort("t", "id", "i")["i"]
+        .to_numpy()
     )
-    plan.corrupt(
-        "legacy_15",
-        "GMSFHM",
-        "id_upgraded_15",
-        lambda s, r: dirt.legacy_15(s["GMSFHM"]),
-        eligible=born_1900s,
-        detail="legacy 15-digit ID",
+    del ids
+    src = order if sel is None else sel[order]
+
+    def rows_of(start: int, stop: int) -> pl.DataFrame:
+        times = format_seconds(changed_on, secs[order[start:stop]])
+        return _register_rows(changes[src[start:stop]], times)
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        plan = FilePlan(rows, rng, ctx.rates, key_column="GMSFHM", key_columns=["GMSFHM", "GXSJ"])
+        gm = rows["GMSFHM"]
+        plan.reserve(np.flatnonzero(member(gm, protect)))
+        plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
+        born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
+        unlinked = ~member(gm, linked)
+        plan.corrupt(
+            "bad_check_digit",
+            "GMSFHM",
+            "invalid_citizen_id",
+            lambda s, r: dirt.corrupt_citizen_id(s["GMSFHM"], r),
+            eligible=unlinked,
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "legacy_15",
+            "GMSFHM",
+            "id_upgraded_15",
+            lambda s, r: dirt.legacy_15(s["GMSFHM"]),
+            eligible=born_1900s,
+            detail="legacy 15-digit ID",
+        )
+        plan.corrupt(
+            "fullwidth",
+            "LXDH",
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s["LXDH"]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "fullwidth",
+            "GMSFHM",
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s["GMSFHM"]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "whitespace",
+            "FWBM",
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s["FWBM"], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "future_birth",
+            "CSRQ",
+            "birth_date_in_future",
+            lambda s, r: dirt.today_bad(d, s.height, r),
+            detail="birth date after delivery",
+        )
+        plan.corrupt(
+            "move_out_before_in",
+            "LKRQ",
+            "move_out_before_move_in",
+            lambda s, r: _before(s["RZRQ"], r),
+            eligible=rows["RZRQ"].is_not_null().to_numpy() & (rows["CZLX"] != "D").to_numpy(),
+            fill_empty=True,
+            detail="LKRQ before RZRQ",
+        )
+        plan.corrupt(
+            "orphan_code",
+            "FWBM",
+            "unknown_community",
+            lambda s, r: dirt.orphan_community(s["FWBM"]),
+            detail="pre-2017 street code",
+        )
+        plan.corrupt(
+            "bad_date",
+            "RZRQ",
+            "bad_date",
+            lambda s, r: dirt.bad_dates(s.height, r, compact=True),
+            detail="unparseable",
+        )
+        plan.corrupt(
+            "bad_enum",
+            "XBDM",
+            "bad_enum",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["3", "男", "M"]),
+            detail="sex code outside GB/T 2261.1",
+        )
+        plan.truncate("GXSJ", eligible=unlinked)
+        plan.duplicate_exact()
+        plan.duplicate_key("LXDH", lambda s, r: _phones(r, s.height))
+        return plan
+
+    ctx.deliver_chunked(
+        rows_of,
+        plan_for,
+        rng,
+        feed=FEED,
+        kind="ga_rkxx",
+        day=d,
+        name=name,
+        fmt="csv",
+        encoding="gbk",
+        total=n,
     )
-    plan.corrupt(
-        "fullwidth",
-        "LXDH",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["LXDH"]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "fullwidth",
-        "GMSFHM",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["GMSFHM"]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "whitespace",
-        "FWBM",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["FWBM"], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "future_birth",
-        "CSRQ",
-        "birth_date_in_future",
-        lambda s, r: dirt.today_bad(d, s.height, r),
-        detail="birth date after delivery",
-    )
-    plan.corrupt(
-        "move_out_before_in",
-        "LKRQ",
-        "move_out_before_move_in",
-        lambda s, r: _before(s["RZRQ"], r),
-        eligible=rows["RZRQ"].is_not_null().to_numpy() & (rows["CZLX"] != "D").to_numpy(),
-        fill_empty=True,
-        detail="LKRQ before RZRQ",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "FWBM",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["FWBM"]),
-        detail="pre-2017 street code",
-    )
-    plan.corrupt(
-        "bad_date",
-        "RZRQ",
-        "bad_date",
-        lambda s, r: dirt.bad_dates(s.height, r, compact=True),
-        detail="unparseable",
-    )
-    plan.corrupt(
-        "bad_enum",
-        "XBDM",
-        "bad_enum",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["3", "男", "M"]),
-        detail="sex code outside GB/T 2261.1",
-    )
-    plan.truncate("GXSJ", eligible=unlinked)
-    plan.duplicate_exact()
-    plan.duplicate_key("LXDH", lambda s, r: _phones(r, s.height))
-    ctx.deliver(plan, feed=FEED, kind="ga_rkxx", day=d, name=name, fmt="csv", encoding="gbk")
     if not ctx.rates.clean:
         ctx.manifest.add(
             "gbk_encoding",
@@ -411,17 +460,107 @@ def _write_grid(
     protect: np.ndarray,
     linked: pl.Series,
 ) -> None:
+    """One day's collections, built and written ``CHUNK_ROWS`` persons at a time.
+
+    Records are in collection-time order within each chunk of persons.
+    """
     rng = ctx.rng(FEED, "grid_rkcj", i)
     name = f"grid_rkcj_{stamp(d)}.jsonl"
-    n = persons.height
     if "_second" not in persons.columns:
         persons = persons.with_columns(pl.lit(False).alias("_second"))
-    ids_ = persons["id_number"].to_numpy()
-    second = persons["_second"].fill_null(False).to_numpy()
+    persons = persons.with_columns(pl.col("_second").fill_null(False))
     # a cross-channel duplicate: the grid record, then the person's own declaration
+    second_ids = persons.filter(pl.col("_second"))["id_number"]
+    persons = persons.with_columns(_has_second=member(persons["id_number"], second_ids))
+
+    def rows_of(start: int, stop: int) -> pl.DataFrame:
+        k = start // CHUNK_ROWS
+        chunk_rng = rng if k == 0 else ctx.rng(FEED, "grid_rkcj", i, "rows", k)
+        rows, conflict_name, conflict_phone = _grid_rows(
+            persons.slice(start, stop - start), chunk_rng, d, start, name_conf, phone_conf
+        )
+        for defect, column, keys in (
+            ("name_conflict", "name", conflict_name),
+            ("phone_conflict", "phone", conflict_phone),
+        ):
+            if len(keys):
+                ctx.manifest.add(
+                    defect,
+                    "model",
+                    FEED,
+                    file_kind="grid_rkcj",
+                    delivery_date=d,
+                    file=name,
+                    column=column,
+                    keys=list(keys),
+                )
+        return rows
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        keep = member(rows["id_number"], protect) | rows["_second"].to_numpy()
+        rows = rows.drop("_second")
+        plan = FilePlan(rows, rng, ctx.rates, key_column="record_id")
+        plan.reserve(np.flatnonzero(keep))
+        plan.corrupt(
+            "bad_check_digit",
+            "id_number",
+            "invalid_citizen_id",
+            lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
+            eligible=~member(rows["id_number"], linked),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "fullwidth",
+            "phone",
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s["phone"]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "whitespace",
+            "room_code",
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s["room_code"], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "orphan_code",
+            "grid_code",
+            "unknown_community",
+            lambda s, r: dirt.orphan_community(s["grid_code"]),
+            detail="pre-2017 street code",
+        )
+        plan.duplicate_exact()
+        return plan
+
+    ctx.deliver_chunked(
+        rows_of,
+        plan_for,
+        rng,
+        feed=FEED,
+        kind="grid_rkcj",
+        day=d,
+        name=name,
+        fmt="jsonl",
+        total=persons.height,
+    )
+
+
+def _grid_rows(
+    persons: pl.DataFrame,
+    rng: np.random.Generator,
+    d: date,
+    offset: int,
+    name_conf: np.ndarray,
+    phone_conf: np.ndarray,
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """Collection records of some persons (time order) and the conflicts planted in them."""
+    n = persons.height
+    ids_ = persons["id_number"].to_numpy()
+    second = persons["_second"].to_numpy()
     is_self = rng.random(n) < _SELF_SHARE
     id_series = persons["id_number"]
-    is_self[member(id_series, ids_[second])] = False
+    is_self[persons["_has_second"].to_numpy()] = False
     is_self |= second
     names = persons["name"]
     alt_name = names.str.slice(0, names.str.len_chars() - 1) + pl.Series(rng.choice(_ALT_CHARS, n))
@@ -429,7 +568,7 @@ def _write_grid(
     conflict_phone = member(id_series, phone_conf) & ~second
     rows = pl.DataFrame(
         {
-            "record_id": pl.Series(np.arange(n)).cast(pl.String).str.zfill(8),
+            "record_id": pl.Series(np.arange(offset, offset + n)).cast(pl.String).str.zfill(8),
         }
     ).select(
         (pl.lit("CJ" + stamp(d)) + pl.col("record_id")).alias("record_id"),
@@ -459,60 +598,6 @@ def _write_grid(
         persons["tags"].cast(pl.List(pl.String)),
         pl.lit(None, pl.String).alias("note"),
     )
-    if conflict_name.any():
-        ctx.manifest.add(
-            "name_conflict",
-            "model",
-            FEED,
-            file_kind="grid_rkcj",
-            delivery_date=d,
-            file=name,
-            column="name",
-            keys=list(ids_[conflict_name]),
-        )
-    if conflict_phone.any():
-        ctx.manifest.add(
-            "phone_conflict",
-            "model",
-            FEED,
-            file_kind="grid_rkcj",
-            delivery_date=d,
-            file=name,
-            column="phone",
-            keys=list(ids_[conflict_phone]),
-        )
     order = np.lexsort((np.arange(n), rows["collected_at"].to_numpy()))
-    rows = rows[order]
-    plan = FilePlan(rows, rng, ctx.rates, key_column="record_id")
-    plan.reserve(np.flatnonzero(member(id_series.gather(order), protect) | second[order]))
-    plan.corrupt(
-        "bad_check_digit",
-        "id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-        eligible=~member(rows["id_number"], linked),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "fullwidth",
-        "phone",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["phone"]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "whitespace",
-        "room_code",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["room_code"], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "grid_code",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["grid_code"]),
-        detail="pre-2017 street code",
-    )
-    plan.duplicate_exact()
-    ctx.deliver(plan, feed=FEED, kind="grid_rkcj", day=d, name=name, fmt="jsonl")
+    rows = rows.with_columns(pl.Series("_second", second))[order]
+    return rows, ids_[conflict_name], ids_[conflict_phone]

@@ -14,7 +14,14 @@ import polars as pl
 
 from generator import dirt
 from generator.dirt import FilePlan
-from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
+from generator.feeds._common import (
+    ChunkSink,
+    FeedContext,
+    member,
+    random_times,
+    stamp,
+    write_success,
+)
 from generator.feeds.cases import Cases
 
 FEED = "social_security"
@@ -71,17 +78,15 @@ def write(ctx: FeedContext, cases: Cases, insured: pl.DataFrame) -> None:
     total = ctx.days + len(contrib_days) + len(assist_days)
     done = 0
     for i, d in enumerate(ctx.dates):
-        rows, defects = _write_cbry(ctx, d, i, changes[i], cases)
+        written = _write_cbry(ctx, d, i, changes[i], cases)
         if i == 1 and ctx.days >= 3 and not ctx.rates.clean:
-            ctx.redeliver(
-                rows,
-                defects,
+            ctx.copy_delivery(
                 feed=FEED,
                 kind="cbry",
                 first=d,
                 day=ctx.dates[2],
                 name=f"cbry_{stamp(d)}.csv",
-                fmt="csv",
+                rows=written,
             )
         done += 1
         if i in contrib_days:
@@ -157,9 +162,7 @@ def _cbry_changes(ctx: FeedContext, insured: pl.DataFrame) -> list[pl.DataFrame]
     return out
 
 
-def _write_cbry(
-    ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases: Cases
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases: Cases) -> int:
     rng = ctx.rng(FEED, "cbry", i)
     rows = changes.select(
         "id_number",
@@ -171,151 +174,218 @@ def _write_cbry(
         "op",
         random_times(rng, d - timedelta(days=1), changes.height).alias("updated_at"),
     ).sort("updated_at", "id_number")
-    plan = FilePlan(
-        rows, rng, ctx.rates, key_column="id_number", key_columns=["id_number", "updated_at"]
+
+    def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        plan = FilePlan(
+            rows, rng, ctx.rates, key_column="id_number", key_columns=["id_number", "updated_at"]
+        )
+        protect = np.concatenate([cases.case_persons, cases.ghosts["id_number"].to_numpy()])
+        plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
+        plan.corrupt(
+            "bad_check_digit",
+            "id_number",
+            "invalid_citizen_id",
+            lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "bad_check_digit",
+            "employer_uscc",
+            "invalid_uscc",
+            lambda s, r: dirt.corrupt_uscc(s["employer_uscc"], r),
+            detail="wrong check char",
+        )
+        plan.corrupt(
+            "fullwidth",
+            "id_number",
+            "fullwidth_normalised",
+            lambda s, r: dirt.to_fullwidth(s["id_number"]),
+            detail="full-width digits",
+        )
+        plan.corrupt(
+            "whitespace",
+            "employer_uscc",
+            "whitespace_normalised",
+            lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
+            detail="padded with spaces",
+        )
+        plan.corrupt(
+            "bad_enum",
+            "status",
+            "bad_enum",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["正常", "normal", "stopped"]),
+            detail="status outside the code list",
+        )
+        plan.corrupt(
+            "bad_date",
+            "start_month",
+            "bad_month",
+            lambda s, r: dirt.bad_enum_values(s.height, r, ["202613", "2023-5", "000000"]),
+            detail="unparseable month",
+        )
+        plan.truncate("updated_at")
+        plan.duplicate_exact()
+        plan.duplicate_key(
+            "insurance_types",
+            lambda s, r: s["insurance_types"].replace_strict(
+                {"|".join(TYPES): "pension|medical|injury"}, default="|".join(TYPES)
+            ),
+        )
+        return plan
+
+    return ctx.deliver_chunked(
+        rows, plan_for, rng, feed=FEED, kind="cbry", day=d, name=f"cbry_{stamp(d)}.csv", fmt="csv"
     )
-    protect = np.concatenate([cases.case_persons, cases.ghosts["id_number"].to_numpy()])
-    plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
-    plan.corrupt(
-        "bad_check_digit",
-        "id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "bad_check_digit",
-        "employer_uscc",
-        "invalid_uscc",
-        lambda s, r: dirt.corrupt_uscc(s["employer_uscc"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "fullwidth",
-        "id_number",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["id_number"]),
-        detail="full-width digits",
-    )
-    plan.corrupt(
-        "whitespace",
-        "employer_uscc",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "bad_enum",
-        "status",
-        "bad_enum",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["正常", "normal", "stopped"]),
-        detail="status outside the code list",
-    )
-    plan.corrupt(
-        "bad_date",
-        "start_month",
-        "bad_month",
-        lambda s, r: dirt.bad_enum_values(s.height, r, ["202613", "2023-5", "000000"]),
-        detail="unparseable month",
-    )
-    plan.truncate("updated_at")
-    plan.duplicate_exact()
-    plan.duplicate_key(
-        "insurance_types",
-        lambda s, r: s["insurance_types"].replace_strict(
-            {"|".join(TYPES): "pension|medical|injury"}, default="|".join(TYPES)
-        ),
-    )
-    return ctx.deliver(plan, feed=FEED, kind="cbry", day=d, name=f"cbry_{stamp(d)}.csv", fmt="csv")
+
+
+# Contributions are built, planted and written this many insured persons at a time.
+JFMX_CHUNK_PERSONS = 120_000
 
 
 def _write_jfmx(ctx: FeedContext, d: date, i: int, insured: pl.DataFrame, cases: Cases) -> None:
-    rng = ctx.rng(FEED, "jfmx", i)
+    """One month of contributions, in chunks of persons (bounded memory).
+
+    With dirt, the month's file is delivered again a little later with some
+    arrears settled (a corrected re-delivery); both files are written in the
+    same pass over the chunks.
+    """
     period_m = np.datetime64(d, "M") - np.timedelta64(1, "M")
     period = str(period_m).replace("-", "")
     name = f"jfmx_{period}.parquet"
-    long = (
+    later = [x for x in ctx.dates if x > d]
+    correct_on = later[min(1, len(later) - 1)] if later and not ctx.rates.clean else None
+    persons = (
         insured.filter(pl.col("start_month") <= period)
-        .with_columns(pl.col("insurance_types").str.split("|").alias("insurance_type"))
+        .select("id_number", "employer_uscc", "insurance_types", "base_yuan", "_arrears")
+        .sort("id_number")
+    )
+    protect = pl.Series(
+        np.concatenate([cases.case_persons, cases.ghosts["id_number"].to_numpy()]),
+        dtype=pl.String,
+    )
+    first = ChunkSink(ctx.folder(FEED, d) / name, fmt="parquet")
+    second = (
+        ChunkSink(ctx.folder(FEED, correct_on) / name, fmt="parquet")
+        if correct_on is not None
+        else None
+    )
+    written = changed = 0
+    all_defects: list[pl.DataFrame] = []
+    try:
+        for k, start in enumerate(range(0, max(persons.height, 1), JFMX_CHUNK_PERSONS)):
+            rng = ctx.rng(FEED, "jfmx", i) if k == 0 else ctx.rng(FEED, "jfmx", i, "chunk", k)
+            chunk = persons.slice(start, JFMX_CHUNK_PERSONS)
+            rows = _jfmx_rows(chunk, period, period_m, rng)
+            plan = FilePlan(
+                rows,
+                rng,
+                ctx.rates,
+                key_column="id_number",
+                key_columns=["id_number", "employer_uscc", "period", "insurance_type"],
+            )
+            plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
+            plan.corrupt(
+                "bad_check_digit",
+                "id_number",
+                "invalid_citizen_id",
+                lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
+                detail="wrong check char",
+            )
+            plan.corrupt(
+                "whitespace",
+                "employer_uscc",
+                "whitespace_normalised",
+                lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
+                detail="padded with spaces",
+            )
+            plan.duplicate_exact()
+            out, defects = plan.finalize()
+            first.write(out)
+            if second is not None:
+                fix_rng = (
+                    ctx.rng(FEED, "jfmx-correction", d)
+                    if k == 0
+                    else ctx.rng(FEED, "jfmx-correction", d, k)
+                )
+                corrected, n_fixed = _settle_arrears(out.drop("_trunc"), defects, d, fix_rng)
+                second.write(corrected)
+                changed += n_fixed
+            all_defects.append(defects.with_columns(pl.col("row_number") + written))
+            written += out.height
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+    defects = pl.concat(all_defects, how="vertical")
+    ctx.manifest.add_file_rows(defects, feed=FEED, file_kind="jfmx", delivery_date=d, file=name)
+    ctx.record(FEED, "jfmx", d, name, written)
+    if correct_on is None:
+        return
+    if changed == 0:  # nothing to settle: no corrected file after all
+        (ctx.folder(FEED, correct_on) / name).unlink()
+        return
+    ctx.manifest.add_file_rows(
+        defects, feed=FEED, file_kind="jfmx", delivery_date=correct_on, file=name
+    )
+    ctx.manifest.add(
+        "corrected_redelivery",
+        "file",
+        FEED,
+        file_kind="jfmx",
+        delivery_date=correct_on,
+        file=name,
+        detail=f"corrects the {d} delivery: {changed} rows changed",
+    )
+    ctx.record(FEED, "jfmx", correct_on, name, written)
+
+
+def _jfmx_rows(
+    persons: pl.DataFrame, period: str, period_m: np.datetime64, rng: np.random.Generator
+) -> pl.DataFrame:
+    """Contribution rows (one per person and insurance type) of a chunk of persons."""
+    long = (
+        persons.with_columns(pl.col("insurance_types").str.split("|").alias("insurance_type"))
         .explode("insurance_type")
         .sort("id_number", "insurance_type")
     )
     n = long.height
-    rate = long["insurance_type"].replace_strict(RATES, return_dtype=pl.Float64)
     # arrears: most rows of arrears employers unpaid, a sprinkle elsewhere
     unpaid = np.where(long["_arrears"].to_numpy(), rng.random(n) < 0.8, rng.random(n) < 0.005)
     paid_day = rng.integers(8, 28, n).astype("timedelta64[D]")
     paid_date = pl.Series(period_m.astype("datetime64[D]") + paid_day).dt.strftime("%Y-%m-%d")
-    rows = pl.DataFrame(
-        {
-            "id_number": long["id_number"],
-            "employer_uscc": long["employer_uscc"],
-            "period": pl.Series([period] * n, dtype=pl.String),
-            "insurance_type": long["insurance_type"],
-            "base_yuan": long["base_yuan"],
-            "amount_yuan": (long["base_yuan"] * rate).round(2),
-            "paid": pl.Series(~unpaid),
-            "paid_date": paid_date.zip_with(
-                pl.Series(~unpaid), pl.Series([None] * n, dtype=pl.String)
-            ),
-        }
-    )
-    plan = FilePlan(
-        rows,
-        rng,
-        ctx.rates,
-        key_column="id_number",
-        key_columns=["id_number", "employer_uscc", "period", "insurance_type"],
-    )
-    protect = np.concatenate([cases.case_persons, cases.ghosts["id_number"].to_numpy()])
-    plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
-    plan.corrupt(
-        "bad_check_digit",
+    paid = pl.Series("paid", ~unpaid)
+    return long.select(
         "id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "whitespace",
         "employer_uscc",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
-        detail="padded with spaces",
+        pl.lit(period, pl.String).alias("period"),
+        "insurance_type",
+        "base_yuan",
+        (
+            pl.col("base_yuan")
+            * pl.col("insurance_type").replace_strict(RATES, return_dtype=pl.Float64)
+        )
+        .round(2)
+        .alias("amount_yuan"),
+        paid,
+        pl.when(paid).then(paid_date).otherwise(None).alias("paid_date"),
     )
-    plan.duplicate_exact()
-    written, defects = ctx.deliver(plan, feed=FEED, kind="jfmx", day=d, name=name, fmt="parquet")
-    later = [x for x in ctx.dates if x > d]
-    if later and not ctx.rates.clean:
-        _correct_jfmx(ctx, written, defects, d, later[min(1, len(later) - 1)], name)
 
 
-def _correct_jfmx(
-    ctx: FeedContext, rows: pl.DataFrame, defects: pl.DataFrame, first: date, later: date, name: str
-) -> None:
-    """Arrears settled after the first delivery: the month's file comes again, corrected."""
-    rng = ctx.rng(FEED, "jfmx-correction", first)
+def _settle_arrears(
+    rows: pl.DataFrame, defects: pl.DataFrame, first: date, rng: np.random.Generator
+) -> tuple[pl.DataFrame, int]:
+    """A third of the unpaid rows paid since the first delivery (planted rows untouched)."""
     unpaid = ~rows["paid"].to_numpy()
-    unpaid &= ~rows["id_number"].is_in(defects["key"].drop_nulls().to_list()).to_numpy()
+    unpaid &= ~rows["id_number"].is_in(defects["key"].drop_nulls().implode()).to_numpy()
     unpaid[defects["row_number"].to_numpy() - 1] = False
     idx = np.flatnonzero(unpaid)
     if len(idx) == 0:
-        return
+        return rows, 0
     fix = np.sort(rng.choice(idx, max(1, len(idx) // 3), replace=False))
     settled = pl.Series([str(first - timedelta(days=1))] * len(fix), dtype=pl.String)
-    corrected = rows.with_columns(
-        rows["paid"].scatter(fix, True), rows["paid_date"].scatter(fix, settled)
-    )
-    ctx.redeliver(
-        corrected,
-        defects,
-        feed=FEED,
-        kind="jfmx",
-        first=first,
-        day=later,
-        name=name,
-        fmt="parquet",
-        changed=len(fix),
+    return (
+        rows.with_columns(rows["paid"].scatter(fix, True), rows["paid_date"].scatter(fix, settled)),
+        len(fix),
     )
 
 
