@@ -119,9 +119,18 @@ def parse_yyyymm(values: pl.Series) -> tuple[pl.Series, pl.Series]:
 
     A one-digit month ("2023-5") is not accepted: clerks' typos look like that.
     """
-    text = values.str.replace(r"\.0+$", "").str.replace(r"^(\d{4})[-/.](\d{2})$", "${1}${2}")
-    out = (text + "01").str.strptime(pl.Date, "%Y%m%d", strict=False, exact=True)
-    out = out.set(~text.str.contains(r"^\d{6}$").fill_null(False), None)
+    # Fast path (no regex, no strptime): six ASCII digits with a month 01-12.
+    num = values.str.to_integer(strict=False)
+    plain = (values.str.len_bytes() == 6) & (num >= 100001) & (num % 100 >= 1) & (num % 100 <= 12)
+    plain = plain.fill_null(False)
+    month = num.set(~plain, None)
+    out = pl.select(pl.date(month // 100, month % 100, 1)).to_series()
+    rest = values.is_not_null() & ~plain
+    if rest.any():
+        text = values.str.replace(r"\.0+$", "").str.replace(r"^(\d{4})[-/.](\d{2})$", "${1}${2}")
+        slow = (text + "01").str.strptime(pl.Date, "%Y%m%d", strict=False, exact=True)
+        slow = slow.set(~text.str.contains(r"^\d{6}$").fill_null(False), None)
+        out = out.fill_null(slow)
     return out.alias(values.name), _bad(values, out)
 
 

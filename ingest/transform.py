@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ingest import parse, validate
 from ingest.contract import Column, FileKind
+from ingest.readers import _as_string, original_text
 
 STRING_TYPES = {"text", "code", "enum", "citizen_id", "uscc", "phone", *validate.CODE_WIDTH}
 DTYPES: dict[str, pl.DataType] = {
@@ -55,9 +57,9 @@ class FileState:
 
     delivery_date: date
     reference_dir: Path
-    seen: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"_k": pl.UInt64, "_h": pl.UInt64})
-    )
+    # Sorted row / key hashes of the file's earlier chunks (numpy: see ``_duplicates``).
+    seen_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    seen_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
 
 @dataclass
@@ -103,8 +105,45 @@ def _normalise(values: pl.Series, col: Column) -> Checked:
     return Checked(out, notes=notes)
 
 
+NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _native(values: pl.Series, col: Column) -> Checked | None:
+    """A column delivered in a physical type that already is the logical one (Parquet):
+    taken as it is, no round trip through text. None if it must go through text."""
+    dtype, t = values.dtype, col.type
+    out: pl.Series | None = None
+    bad: pl.Series | None = None
+    if t == "decimal" and (dtype.is_float() or dtype in NUMERIC):
+        out = values.cast(pl.Float64)
+        bad = (out.is_nan() | out.is_infinite()).fill_null(False)
+        out = out.set(bad, None)
+    elif t == "int" and dtype in NUMERIC:
+        out = values.cast(pl.Int64, strict=False)
+        bad = out.is_null() & values.is_not_null()
+    elif (t, dtype) in (("bool", pl.Boolean), ("date", pl.Date)):
+        out = values
+    elif t in ("datetime", "timestamptz") and isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            values = values.dt.convert_time_zone(parse.LOCAL_TZ).dt.replace_time_zone(None)
+        out = values.cast(pl.Datetime("us"))
+    elif t == "date" and isinstance(dtype, pl.Datetime):
+        return None  # a timestamp for a date: the text path checks the time part
+    if out is None:
+        return None
+    checked = Checked(out.alias(col.name))
+    if bad is not None:
+        checked.problems.append((bad, PARSE_REASON[t]))
+    return checked
+
+
 def check_column(values: pl.Series, col: Column, state: FileState) -> Checked:
     """Normalise, then validate or parse one column of a chunk."""
+    if values.dtype != pl.String:
+        native = _native(values, col)
+        if native is not None:
+            return native
+        values = _as_string(values.to_frame()).to_series()
     checked = _normalise(values, col)
     v = checked.values
     t = col.type
@@ -176,7 +215,10 @@ def transform_chunk(
     results = _POOL.map(lambda raw, col: check_column(raw, col, state), inputs, fk.columns)
     for raw, col, checked in zip(inputs, fk.columns, results, strict=True):
         typed.append(checked.values.cast(raw_dtype(col)))
-        strings.append(checked.values.cast(pl.String) if col.type != "list" else raw)
+        # Duplicate detection hashes what was delivered, normalised: text as text,
+        # natively typed values as they are.
+        as_text = raw.dtype == pl.String and col.type != "list"
+        strings.append(checked.values.cast(pl.String) if as_text else raw)
         problems = list(checked.problems)
         if col.required:
             problems.insert(0, (checked.values.is_null(), "missing_required"))
@@ -199,7 +241,6 @@ def transform_chunk(
     frame = frame.with_columns(
         reason=reason,
         column=column,
-        _original=rows["_original"],
         _k=text.select(key_cols).hash_rows() if key_cols else pl.lit(0, pl.UInt64),
         _h=text.hash_rows(),
     )
@@ -210,6 +251,12 @@ def transform_chunk(
             mask = frame[rc.column] < frame[rc.other]
         flags.append(_flag(mask.fill_null(False), rc.flag))
     quarantined = frame.filter(pl.col("reason").is_not_null())
+    # The original text is carried only for the (few) quarantined rows.
+    if "_original" in rows.columns:
+        original = rows["_original"].filter(frame["reason"].is_not_null())
+    else:
+        original = original_text(rows.filter(frame["reason"].is_not_null()))
+    quarantined = quarantined.with_columns(_original=original)
     accepted_mask = frame["reason"].is_null()
     flags = [f.filter(accepted_mask) for f in flags]
     accepted = frame.filter(accepted_mask)
@@ -240,14 +287,41 @@ def _join_flags(flags: list[pl.Series], n: int) -> pl.Series:
     return joined.set(joined == "", None).alias("_flags")
 
 
+def _seen_before(hashes: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Whether each hash is in the sorted array ``seen``."""
+    if not seen.size:
+        return np.zeros(hashes.size, dtype=bool)
+    pos = np.searchsorted(seen, hashes)
+    return seen[np.minimum(pos, seen.size - 1)] == hashes
+
+
+def _merged(seen: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    # Timsort ("stable") merges the two sorted runs in linear time.
+    return np.sort(np.concatenate([seen, np.sort(hashes)]), kind="stable")
+
+
 def _duplicates(accepted: pl.DataFrame, state: FileState) -> list[pl.Series]:
-    """Exact duplicates of an earlier row of the file, and earlier keys with other values."""
-    pairs = accepted.select("_k", "_h")
-    dup_row = ~pairs["_h"].is_first_distinct()
-    dup_key = ~pairs["_k"].is_first_distinct()
-    if state.seen.height:
-        dup_row = dup_row | pairs["_h"].is_in(state.seen["_h"].implode())
-        dup_key = dup_key | pairs["_k"].is_in(state.seen["_k"].implode())
-    dup_key = dup_key & ~dup_row
-    state.seen = pl.concat([state.seen, pairs])
-    return [_flag(dup_row, "duplicate_in_file"), _flag(dup_key, "duplicate_key_in_file")]
+    """Exact duplicates of an earlier row of the file, and earlier keys with other values.
+
+    Earlier chunks are remembered as sorted numpy arrays of hashes, looked up with
+    ``searchsorted``. This replaced ``Series.is_in(seen.implode())`` against a growing
+    polars frame, which (a) rebuilt a hash table of every earlier row for each chunk,
+    quadratic in the file size (most of the transform time of a 14M-row file), and
+    (b) is the construct behind the non-deterministic polars panic
+    ``assertion failed: i < self.len()`` reported at district scale: ``seen`` was a
+    ``pl.concat`` of many chunks without rechunking, imploded into a one-row list
+    column, and polars' ``is_in`` against such a multi-chunk list indexed past the
+    end of one chunk. Only files of more than one chunk (> ~48 MB) reach this path,
+    which is why tiny data never showed it.
+    """
+    rows = accepted["_h"].to_numpy()
+    keys = accepted["_k"].to_numpy()
+    dup_row = ~accepted["_h"].is_first_distinct().to_numpy() | _seen_before(rows, state.seen_rows)
+    dup_key = ~accepted["_k"].is_first_distinct().to_numpy() | _seen_before(keys, state.seen_keys)
+    dup_key &= ~dup_row
+    state.seen_rows = _merged(state.seen_rows, rows)
+    state.seen_keys = _merged(state.seen_keys, keys)
+    return [
+        _flag(pl.Series(dup_row), "duplicate_in_file"),
+        _flag(pl.Series(dup_key), "duplicate_key_in_file"),
+    ]

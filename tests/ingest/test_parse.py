@@ -86,6 +86,32 @@ def test_yyyymm() -> None:
     assert bad.to_list() == [False, False, False, True, True, True, True]
 
 
+def _yyyymm_by_strptime(values: pl.Series) -> pl.Series:
+    """The plain regex + strptime reading that parse_yyyymm's fast path must equal."""
+    text = values.str.replace(r"\.0+$", "").str.replace(r"^(\d{4})[-/.](\d{2})$", "${1}${2}")
+    out = (text + "01").str.strptime(pl.Date, "%Y%m%d", strict=False, exact=True)
+    return out.set(~text.str.contains(r"^\d{6}$").fill_null(False), None)
+
+
+@quick
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="0123456789", min_size=5, max_size=7),
+            st.text(alphabet="0123456789-+./ ", max_size=9),
+            st.integers(100000, 999999).map(str),
+        ),
+        max_size=40,
+    )
+)
+def test_yyyymm_fast_path_agrees_with_strptime(texts: list[str | None]) -> None:
+    values = pl.Series(texts, dtype=pl.String)
+    out, bad = parse.parse_yyyymm(values)
+    assert out.to_list() == _yyyymm_by_strptime(values).to_list()
+    assert bad.to_list() == (values.is_not_null() & out.is_null()).to_list()
+
+
 def test_bool_spellings() -> None:
     out, bad = parse.parse_bool(pl.Series(["true", "FALSE", "1", "0", "是", "否", "maybe"]))
     assert out.to_list() == [True, False, True, False, True, False, None]
