@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from expectations import context as dctx
-from expectations.runner import ResultRow, SuiteSpec, run_suites
+from expectations.runner import ResultRow, SuiteSpec, docs_dir_of, run_suites
+from expectations.runner import build_docs as _build_docs
 from expectations.store import DeliveryVerdict, RunRecord, connect, latest_blocked, save
 from ingest.contract import Feed, load_feeds
 from zhiwang.errors import ZhiwangError
@@ -137,8 +138,8 @@ def validate(
             deliveries.append(plan.verdict(feed_rows))
         rows += [r for plan in plans for r in plan.rejected_rows]
     summary = ValidationSummary(target, run_id, rows, deliveries, time.perf_counter() - t0)
-    docs = Path(settings.var_dir) / "data_docs" / "index.html"
-    summary.docs_index = docs if docs.exists() else None
+    index = docs_dir_of(settings) / "index.html"
+    summary.docs_index = index if docs and index.exists() else None
     c = summary.counts
     run = RunRecord(
         run_id=run_id,
@@ -157,6 +158,16 @@ def validate(
         save(con, run, rows, deliveries)
     log.info("validate %s: %s in %.1fs", target, summary.status, summary.seconds)
     return summary
+
+
+def build_docs(settings: Settings, gx_root: Path | None = None) -> Path:
+    """Render the Data Docs site (``<var>/data_docs/index.html``) from every stored result.
+
+    For pipelines that validate with ``docs=False`` and render once at the end.
+    """
+    if not (gx_root or Path(settings.var_dir) / "gx").exists():
+        raise ZhiwangError("nothing validated yet: run `zhiwang validate <feed|raw|marts>` first")
+    return _build_docs(settings, gx_root)
 
 
 def is_blocked(settings: Settings, feed: str, delivery_date: date) -> bool:
@@ -216,7 +227,7 @@ def _plan_feed(
             delivery_date=day,
             kinds=kinds,
             communities_sql=dctx.reference_communities_sql(settings.reference_dir),
-            known_tables=dctx.existing_tables(con),
+            known_tables=dctx.populated_tables(con),
         )
         ctx.baselines = raw_suites.baselines(con, day, [k.kind.kind for k in kinds])
         rejected = rejected_dates.get(day, [])

@@ -50,7 +50,7 @@ class DeliveryContext:
     kinds: list[KindDelivery]
     communities_sql: str  # a subquery of current NBS community codes
     baselines: dict[str, dict[str, object]] = field(default_factory=dict)
-    known_tables: set[str] = field(default_factory=set)
+    known_tables: set[str] = field(default_factory=set)  # existing, references non-empty
 
 
 def reference_communities_sql(reference_dir: Path) -> str:
@@ -71,6 +71,23 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         "select table_schema || '.' || table_name from information_schema.tables"
     ).fetchall()
     return {r[0] for r in rows}
+
+
+# tables other kinds' suites look rows up in (cross-table checks)
+REFERENCE_TABLES = ("raw.ld", "raw.scjg_frxx", "raw.mz_shzz")
+
+
+def populated_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Existing tables, minus reference tables with no row yet.
+
+    The ingest creates every raw view up front: an empty buildings register
+    (housing not loaded yet) would make every event's grid look unknown.
+    """
+    tables = existing_tables(con)
+    for name in REFERENCE_TABLES:
+        if name in tables and not con.execute(f"select exists(from {name})").fetchone()[0]:  # type: ignore[index]
+            tables.discard(name)
+    return tables
 
 
 def delivery_dates(con: duckdb.DuckDBPyConnection, feed: str) -> list[date]:

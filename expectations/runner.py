@@ -1,8 +1,8 @@
 """Run suites with Great Expectations against the DuckDB warehouse (SQL pushdown).
 
-One GX file context (``expectations/gx/`` by default, generated and
-git-ignored) holds the suites, validation definitions, checkpoints and the
-results store; the Data Docs site is written to ``<var>/data_docs``. Every
+One GX file context (``<var>/gx/`` by default, generated) holds the suites,
+validation definitions, checkpoints and the results store; the Data Docs site
+is written to ``<var>/data_docs``. Every
 metric is a SQL query DuckDB answers over the raw Parquet files or the marts:
 no table is pulled into Python.
 """
@@ -22,7 +22,6 @@ from expectations.gx_duckdb import install_duckdb_fetch_fix, release_duckdb_conn
 
 log = logging.getLogger("zhiwang.expectations")
 
-GX_ROOT = Path(__file__).resolve().parent  # GX creates <root>/gx/
 DATASOURCE = "warehouse"
 DOCS_SITE = "zhiwang"
 SAMPLE_SIZE = 10
@@ -61,11 +60,24 @@ class ResultRow:
     delivery_date: date | None
 
 
+def gx_root_of(settings: Any) -> Path:
+    """The GX project folder of an installation: ``<var>/gx`` (GX adds its ``gx/``)."""
+    return Path(settings.var_dir) / "gx"
+
+
+def docs_dir_of(settings: Any) -> Path:
+    return Path(settings.var_dir) / "data_docs"
+
+
 def _context(settings: Any, gx_root: Path) -> Any:
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    gx_root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
-    docs_dir = Path(settings.var_dir) / "data_docs"
+    # tqdm bars per suite drown the summary on a terminal and in task logs
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    docs_dir = docs_dir_of(settings)
     site = {
         "class_name": "SiteBuilder",
         "store_backend": {
@@ -112,7 +124,7 @@ def run_suites(
     from great_expectations.core.run_identifier import RunIdentifier
 
     started = time.perf_counter()
-    ctx = _context(settings, gx_root or GX_ROOT)
+    ctx = _context(settings, gx_root or gx_root_of(settings))
     ds = ctx.data_sources.add_or_update_sql(
         name=DATASOURCE, connection_string=f"duckdb:///{Path(settings.warehouse).resolve()}"
     )
@@ -169,6 +181,13 @@ def run_suites(
         time.perf_counter() - started,
     )
     return rows
+
+
+def build_docs(settings: Any, gx_root: Path | None = None) -> Path:
+    """(Re)build the Data Docs site from every stored validation result; its index."""
+    ctx = _context(settings, gx_root or gx_root_of(settings))
+    ctx.build_data_docs(site_names=[DOCS_SITE])
+    return docs_dir_of(settings) / "index.html"
 
 
 def _forget(store: Any, name: str) -> None:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -97,7 +98,21 @@ def connect(warehouse: str, read_only: bool = False) -> Iterator[duckdb.DuckDBPy
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``dq`` schema and its tables if missing (idempotent, keeps history)."""
     con.execute(DDL)
+
+
+def bootstrap(warehouse: str | Path) -> None:
+    """Give a warehouse its (empty) ``dq`` tables before anything was validated.
+
+    dbt does not need it (the ``stg_dq__*`` models read a missing table as
+    empty), but a pipeline that calls it before its first ``dbt build`` gets
+    staging views over the real tables from the start.
+    """
+    path = Path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with connect(str(path)) as con:
+        ensure_schema(con)
 
 
 def save(

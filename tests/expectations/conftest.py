@@ -10,6 +10,9 @@ quarantine share that blocks the delivery).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +22,13 @@ import pytest
 
 from zhiwang.settings import Settings
 
+REPO = Path(__file__).resolve().parents[2]
 DAY1, DAY2, DAY3 = date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)
+QUALITY_MARTS = (
+    "rpt_quality_pass_rate",
+    "rpt_quality_latest_delivery",
+    "rpt_quality_blocked_deliveries",
+)
 OLD_XINAN_COMMUNITY = "440306001001"  # 新安街道 before the 2017 recoding
 
 
@@ -32,6 +41,23 @@ class Validated:
     recoded: int
     kept: int
     broken: int
+    fresh_build: subprocess.CompletedProcess[str]  # dbt before any validation
+    fresh_rows: dict[str, int]  # quality mart rows after that build
+
+
+def dbt_build_quality(settings: Settings) -> subprocess.CompletedProcess[str]:
+    """``dbt build`` of the dq staging models and the quality marts (one target dir per var)."""
+    env = {**os.environ, "ZHIWANG_VAR_DIR": str(settings.var_dir), "DO_NOT_TRACK": "1"}
+    target = Path(settings.var_dir) / "dbt_target"  # reused: the second build parses partially
+    cmd = [
+        sys.executable, "-m", "dbt.cli.main", "build",
+        "--project-dir", str(REPO / "dbt_project"),
+        "--profiles-dir", str(REPO / "dbt_project"),
+        "--target-path", str(target),
+        "--log-path", str(target / "logs"),
+        "--select", "path:models/staging/dq", "path:models/marts/quality",
+    ]  # fmt: skip
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO, check=False)
 
 
 def _write_delivery(landing: Path, day: date, frame: pl.DataFrame) -> None:
@@ -75,8 +101,76 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Validated:
     _write_delivery(settings.landing, DAY3, defective)
     ingest(settings, feeds=["housing"])
 
+    # a fresh warehouse: no dq schema yet, and dbt must build anyway
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.schemata where schema_name = 'dq'"
+        ).fetchone()[0]  # type: ignore[index]
+    fresh_build = dbt_build_quality(settings)
+    fresh_rows = {}
+    if fresh_build.returncode == 0:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            for mart in QUALITY_MARTS:
+                fresh_rows[mart] = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]  # type: ignore[index]
+
     gx_root = root / "gx_project"
     summaries = {
         day: validate(settings, "housing", day, gx_root=gx_root) for day in (DAY1, DAY2, DAY3)
     }
-    return Validated(settings, gx_root, summaries, n, recoded, kept, broken)
+    return Validated(
+        settings, gx_root, summaries, n, recoded, kept, broken, fresh_build, fresh_rows
+    )
+
+
+@dataclass
+class EventsValidated:
+    settings: Settings
+    clean: object  # ValidationSummary of a clean delivery (day 4)
+    shifted: object  # ... of a delivery whose category mix was shifted (day 5)
+    shifted_events: int
+
+
+SHIFTED_CATEGORY = ("0401", "突发事件")  # 3% of the generator's events
+
+
+@pytest.fixture(scope="package")
+def events_validated(tmp_path_factory: pytest.TempPathFactory) -> EventsValidated:
+    """Four clean daily event deliveries, then a fifth with most events recategorised."""
+    from expectations.api import validate
+    from generator.api import generate
+    from ingest.api import ingest
+
+    root = tmp_path_factory.mktemp("gx_events")
+    settings = Settings(var_dir=root / "var")
+    generate(
+        settings.landing, settings.ground_truth, scale="tiny", seed=7, start=DAY1, days=4, dirt=0.0
+    )
+    last = DAY1.replace(day=4)
+    planted = last.replace(day=5)
+    lines = pl.read_ndjson(
+        settings.landing / "events" / last.isoformat() / f"sjlz_{last:%Y%m%d}.jsonl",
+        infer_schema_length=None,
+    )
+    # new events (fresh ids), 60% of them moved to one rare category
+    events = lines.select(pl.col("event_id").unique().sort())
+    moved = events.filter(pl.int_range(pl.len()) % 5 < 3)["event_id"]
+    shifted = lines.with_columns(
+        event_id=pl.lit("SX") + pl.col("event_id").str.slice(2),
+        category_code=pl.when(pl.col("event_id").is_in(moved.implode()))
+        .then(pl.lit(SHIFTED_CATEGORY[0]))
+        .otherwise(pl.col("category_code")),
+        category_name=pl.when(pl.col("event_id").is_in(moved.implode()))
+        .then(pl.lit(SHIFTED_CATEGORY[1]))
+        .otherwise(pl.col("category_name")),
+    )
+    folder = settings.landing / "events" / planted.isoformat()
+    folder.mkdir(parents=True)
+    shifted.write_ndjson(folder / f"sjlz_{planted:%Y%m%d}.jsonl")
+    (folder / "_SUCCESS").write_text("")
+    ingest(settings, feeds=["events"])
+    clean = validate(settings, "events", last, docs=False)
+    drifted = validate(settings, "events", planted, docs=False)
+    new_events = shifted.filter(pl.col("state") == "reported")["event_id"].n_unique()
+    return EventsValidated(settings, clean, drifted, new_events)

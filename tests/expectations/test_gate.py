@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from expectations.api import is_blocked
-from tests.expectations.conftest import DAY1, DAY2, DAY3, Validated
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.expectations.conftest import (
+    DAY1,
+    DAY2,
+    DAY3,
+    QUALITY_MARTS,
+    Validated,
+    dbt_build_quality,
+)
 
 
 def _not_met(summary: object) -> set[tuple[str, str]]:
@@ -74,13 +76,16 @@ def test_an_unvalidated_delivery_counts_as_blocked(validated: Validated) -> None
 
 def test_history_is_persisted_in_the_dq_schema(validated: Validated) -> None:
     with duckdb.connect(str(validated.settings.warehouse), read_only=True) as con:
+        runs = [s.run_id for s in validated.summaries.values()]  # type: ignore[attr-defined]
         verdicts = con.execute(
             "select delivery_date, status, blocked from dq.deliveries where feed = 'housing' "
-            "order by delivery_date"
+            "and list_contains(?, run_id) order by delivery_date",
+            [runs],
         ).fetchall()
         results = con.execute(
             "select count(*), count(distinct run_id), count(*) filter (where not success) "
-            "from dq.results where feed = 'housing'"
+            "from dq.results where feed = 'housing' and list_contains(?, run_id)",
+            [runs],
         ).fetchone()
     assert verdicts == [(DAY1, "pass", False), (DAY2, "warn", False), (DAY3, "fail", True)]
     expected = sum(len(s.results) for s in validated.summaries.values())  # type: ignore[attr-defined]
@@ -93,22 +98,34 @@ def test_data_docs_are_built(validated: Validated) -> None:
     assert "raw.ld" in index.read_text(encoding="utf-8")
 
 
+def test_dbt_builds_before_any_validation(validated: Validated) -> None:
+    # a fresh warehouse has no dq schema: sources must not break `dbt build`
+    assert validated.fresh_build.returncode == 0, validated.fresh_build.stdout[-3000:]
+    assert validated.fresh_rows == dict.fromkeys(QUALITY_MARTS, 0)
+
+
+def test_bootstrap_is_idempotent_and_keeps_history(validated: Validated) -> None:
+    from expectations.store import bootstrap
+
+    def counts() -> tuple:
+        with duckdb.connect(str(validated.settings.warehouse), read_only=True) as con:
+            return con.execute(
+                "select (select count(*) from dq.runs), (select count(*) from dq.results), "
+                "(select count(*) from dq.deliveries)"
+            ).fetchone()
+
+    before = counts()
+    bootstrap(validated.settings.warehouse)
+    bootstrap(validated.settings.warehouse)
+    assert counts() == before and before[0] >= 3
+    empty = Path(validated.settings.var_dir) / "elsewhere" / "new.duckdb"
+    bootstrap(empty)
+    with duckdb.connect(str(empty), read_only=True) as con:
+        assert con.execute("select count(*) from dq.runs").fetchone() == (0,)
+
+
 def test_quality_mart_shows_pass_warn_and_blocked(validated: Validated) -> None:
-    env = {
-        **os.environ,
-        "ZHIWANG_VAR_DIR": str(validated.settings.var_dir),
-        "DO_NOT_TRACK": "1",
-    }
-    target = Path(validated.settings.var_dir) / "dbt_target"
-    cmd = [
-        sys.executable, "-m", "dbt.cli.main", "build",
-        "--project-dir", str(REPO / "dbt_project"),
-        "--profiles-dir", str(REPO / "dbt_project"),
-        "--target-path", str(target),
-        "--log-path", str(target / "logs"),
-        "--select", "path:models/staging/dq", "path:models/marts/quality",
-    ]  # fmt: skip
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO, check=False)
+    done = dbt_build_quality(validated.settings)
     assert done.returncode == 0, done.stdout[-3000:]
     with duckdb.connect(str(validated.settings.warehouse), read_only=True) as con:
         pass_rate = con.execute(
@@ -140,3 +157,31 @@ def test_unknown_target_is_refused(validated: Validated, target: str) -> None:
 
     with pytest.raises(ZhiwangError, match="unknown validation target"):
         validate(validated.settings, target, gx_root=validated.gx_root)
+
+
+def test_cli_blocks_with_exit_1_and_a_readable_summary(
+    validated: Validated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from zhiwang import cli
+
+    monkeypatch.setattr(cli, "_settings", lambda: validated.settings)
+    runner = CliRunner()
+    blocked = runner.invoke(cli.app, ["validate", "housing", "--delivery", str(DAY3), "--no-docs"])
+    assert blocked.exit_code == 1, blocked.output
+    assert "validate housing: FAIL — BLOCKED" in blocked.output
+    assert "housing 2026-10-03: fail (blocked), 2 fail / 2 warn not met" in blocked.output
+    assert "[fail] raw.ld quarantine_share" in blocked.output
+    assert "Calculating Metrics" not in blocked.output  # no GX progress bars
+    warned = runner.invoke(cli.app, ["validate", "housing", "--delivery", str(DAY2), "--no-docs"])
+    assert warned.exit_code == 0 and "validate housing: WARN" in warned.output
+    unknown = runner.invoke(cli.app, ["validate", "no_such_feed"])
+    assert unknown.exit_code == 2 and "unknown validation target" in unknown.output
+    bad_date = runner.invoke(cli.app, ["validate", "housing", "--delivery", "2026-13-01"])
+    assert bad_date.exit_code == 2 and "not a date" in bad_date.output
+    docs = runner.invoke(cli.app, ["data-docs"])
+    index = Path(validated.settings.var_dir) / "data_docs" / "index.html"
+    assert docs.exit_code == 0 and str(index) in docs.output
+    # the site lists the runs made with --no-docs too (rendered from the results store)
+    assert index.read_text(encoding="utf-8").count("raw.ld") >= 5
