@@ -160,6 +160,9 @@ def parse_bool(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     return out.alias(values.name), _bad(values, out)
 
 
+_SIMPLE_JSON_LIST = r'^\[\s*(?:"[^"\\,]*"\s*(?:,\s*"[^"\\,]*"\s*)*)?\]$'
+
+
 def parse_list(values: pl.Series, separator: str | None = None) -> tuple[pl.Series, pl.Series]:
     """A JSON array text or ``separator``-joined text → list of trimmed strings."""
     is_json = values.str.starts_with("[").fill_null(False)
@@ -172,13 +175,32 @@ def parse_list(values: pl.Series, separator: str | None = None) -> tuple[pl.Seri
     bad = pl.repeat(False, values.len(), eager=True).alias(values.name)
     if is_json.any():
         texts = values.set(~is_json, None)
-        try:
-            decoded = texts.str.json_decode(pl.List(pl.String))
-        except pl.exceptions.PolarsError:
-            decoded = pl.Series(
-                [None if t is None else _json_list(t) for t in texts.to_list()],
-                dtype=pl.List(pl.String),
+        # Fast path without a JSON parser: arrays of strings with no escapes or commas.
+        simple = texts.str.contains(_SIMPLE_JSON_LIST).fill_null(False)
+        decoded = pl.select(
+            pl.when(pl.lit(simple))
+            .then(
+                pl.lit(texts)
+                .str.slice(1)
+                .str.strip_suffix("]")
+                .str.strip_chars()
+                .str.split(",")
+                .list.eval(pl.element().str.strip_chars())
+                .list.eval(pl.element().filter(pl.element() != ""))
+                .list.eval(pl.element().str.slice(1, pl.element().str.len_chars() - 2))
             )
+            .alias(values.name)
+        ).to_series()
+        rest = texts.set(simple, None)
+        if rest.is_not_null().any():
+            try:
+                other = rest.str.json_decode(pl.List(pl.String))
+            except pl.exceptions.PolarsError:
+                other = pl.Series(
+                    [None if t is None else _json_list(t) for t in rest.to_list()],
+                    dtype=pl.List(pl.String),
+                )
+            decoded = decoded.zip_with(simple, other)
         out = decoded if not plain.is_not_null().any() else out.zip_with(~is_json, decoded)
         bad = is_json & decoded.is_null()
     return out.alias(values.name), bad

@@ -198,8 +198,13 @@ class _Text:
         )
 
     def lines(self) -> Iterator[pl.Series]:
+        for _, lines in self.blocks():
+            yield lines
+
+    def blocks(self) -> Iterator[tuple[bytes | None, pl.Series]]:
+        """(the block as UTF-8 bytes if it was delivered so, else None; its lines)."""
         for block in _blocks(self.path, self.quotes):
-            yield _lines(self.decode(block))
+            yield (None if self.gbk else block), _lines(self.decode(block))
 
 
 def _lines(text: pl.Series) -> pl.Series:
@@ -374,12 +379,20 @@ def _python_split(
 
 def _open_jsonl(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
     text = _Text(path, fk.encoding, quotes=False, header=False)
-    parts = (
-        pl.DataFrame({"text": lines.filter(lines.str.strip_chars().str.len_bytes() > 0)})
-        for lines in text.lines()
-    )
+    bodies: list[bytes | None] = []
+
+    def parts() -> Iterator[pl.DataFrame]:
+        for body, lines in text.blocks():
+            kept = lines.filter(lines.str.strip_chars().str.len_bytes() > 0)
+            # polars' JSON reader can take the block's bytes as they are when every
+            # line of it is a record (the split lines end with one empty tail).
+            blank = lines.len() - kept.len()
+            bodies.append(body if body is not None and blank <= 1 else None)
+            yield pl.DataFrame({"text": kept})
+
+    blocks = parts()
     first = next(
-        (p for p in parts if p.height), pl.DataFrame({"text": []}, schema={"text": pl.String})
+        (p for p in blocks if p.height), pl.DataFrame({"text": []}, schema={"text": pl.String})
     )
     seen: set[str] = set()
     for line in first["text"].head(1000).to_list():
@@ -391,15 +404,17 @@ def _open_jsonl(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
             seen.update(obj)
     sources = {c.source for c in fk.columns}
     opened = Opened(received=0, chunks=iter(()), extra_columns=sorted(seen - sources))
-    numbered = _numbered(itertools.chain([first], parts), opened)
-    opened.chunks = _jsonl_chunks(numbered, fk)
+    numbered = _numbered(itertools.chain([first], blocks), opened)
+    opened.chunks = _jsonl_chunks(numbered, fk, bodies)
     if text.note:
         opened.notes.append(text.note)
         opened.flags.append("encoding_fallback")
     return opened
 
 
-def _jsonl_chunks(parts: Iterator[pl.DataFrame], fk: FileKind) -> Iterator[Chunk]:
+def _jsonl_chunks(
+    parts: Iterator[pl.DataFrame], fk: FileKind, bodies: list[bytes | None]
+) -> Iterator[Chunk]:
     schema = {c.source: pl.String for c in fk.columns}
     names = {c.source: c.name for c in fk.columns}
     yielded = False
@@ -409,7 +424,9 @@ def _jsonl_chunks(parts: Iterator[pl.DataFrame], fk: FileKind) -> Iterator[Chunk
                 return
             part = pl.DataFrame(schema={"text": pl.String, "_row_number": pl.Int64})
         yielded = True
-        decoded = _read_ndjson(part["text"], schema)
+        body = bodies[-1] if bodies else None
+        bodies.clear()
+        decoded = _read_ndjson(part["text"], schema, body)
         if decoded is not None:
             good, bad = part, empty_bad()
         else:
@@ -439,11 +456,15 @@ def _jsonl_chunks(parts: Iterator[pl.DataFrame], fk: FileKind) -> Iterator[Chunk
         yield rows, bad
 
 
-def _read_ndjson(lines: pl.Series, schema: dict[str, type[pl.DataType]]) -> pl.DataFrame | None:
-    """polars' JSON reader (nested values come back as JSON text); None if any line fails."""
+def _read_ndjson(
+    lines: pl.Series, schema: dict[str, type[pl.DataType]], body: bytes | None = None
+) -> pl.DataFrame | None:
+    """polars' JSON reader (nested values come back as JSON text); None if any line fails.
+    ``body``: the same lines as UTF-8 bytes, if the caller has them (saves a join)."""
     if lines.len() == 0:
         return pl.DataFrame(schema=schema)
-    body = lines.str.join("\n").item().encode()
+    if body is None:
+        body = lines.str.join("\n").item().encode()
     try:
         out = pl.read_ndjson(io.BytesIO(body), schema=schema)
     except pl.exceptions.PolarsError:

@@ -112,6 +112,25 @@ def test_yyyymm_fast_path_agrees_with_strptime(texts: list[str | None]) -> None:
     assert bad.to_list() == (values.is_not_null() & out.is_null()).to_list()
 
 
+@quick
+@given(
+    st.lists(
+        st.lists(st.text(alphabet='ab 中,"\\-_', max_size=5), max_size=4),
+        min_size=1,
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_json_list_fast_path_agrees_with_json(lists: list[list[str]], spaced: bool) -> None:
+    import json
+
+    sep = ", " if spaced else ","
+    texts = [json.dumps(items, ensure_ascii=False, separators=(sep, ":")) for items in lists]
+    out, bad = parse.parse_list(pl.Series(texts))
+    assert out.to_list() == lists
+    assert not bad.any()
+
+
 def test_bool_spellings() -> None:
     out, bad = parse.parse_bool(pl.Series(["true", "FALSE", "1", "0", "是", "否", "maybe"]))
     assert out.to_list() == [True, False, True, False, True, False, None]
