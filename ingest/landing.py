@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -136,19 +137,34 @@ class BatchWriter:
         self.schema = {c.name: raw_dtype(c) for c in fk.columns} | LINEAGE
         self.rows = 0
         self.parts: list[Path] = []
+        # Parts are written on a background thread (polars releases the GIL while it
+        # encodes), overlapping with the transform of the next chunk; at most one part
+        # is in flight, so memory stays bounded.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: Future[None] | None = None
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def write(self, accepted: pl.DataFrame) -> None:
         frame = accepted.with_columns(
             [pl.lit(v, LINEAGE[k]).alias(k) for k, v in self.lineage.items()]
         ).select([pl.col(k).cast(t) for k, t in self.schema.items()])
         part = self.final.with_name(f".tmp-{self.final.stem}.part{len(self.parts)}.parquet")
-        frame.write_parquet(part, compression="zstd", compression_level=1)
+        self._wait()
         self.parts.append(part)
         self.rows += frame.height
+        self._pending = self._pool.submit(
+            frame.write_parquet, part, compression="zstd", compression_level=1
+        )
 
     def publish(self) -> Path:
         if not self.parts:
             self.write(pl.DataFrame(schema=self.schema))
+        self._wait()
+        self._pool.shutdown()
         if len(self.parts) == 1:
             os.replace(self.parts[0], self.temp)
         else:
@@ -161,6 +177,9 @@ class BatchWriter:
         return self.final
 
     def abort(self) -> None:
+        with contextlib.suppress(Exception):  # the load is failing anyway; clean up
+            self._wait()
+        self._pool.shutdown()
         for path in [*self.parts, self.temp]:
             path.unlink(missing_ok=True)
 
