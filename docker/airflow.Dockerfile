@@ -1,13 +1,11 @@
 # Airflow 3 image for zhiwang: the project's own Airflow environment
-# (envs/airflow, with the project installed editable) plus a CJK font for the
-# weekly brief's PDF. One image for api-server, scheduler, dag-processor and
-# triggerer; docker-compose.yml picks the command.
+# (envs/airflow, with the project installed editable; its lock brings the
+# brief's CJK font as the mplfonts wheel, so no apt font package). One image for
+# api-server, scheduler, dag-processor and triggerer; docker-compose.yml picks
+# the command.
 FROM python:3.11-slim-bookworm
 
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-droid-fallback \
-    && rm -rf /var/lib/apt/lists/* \
-    && pip install --no-cache-dir uv==0.13.9
+RUN pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /opt/zhiwang
 COPY . /opt/zhiwang

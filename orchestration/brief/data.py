@@ -97,31 +97,46 @@ def _events(con: duckdb.DuckDBPyConnection, street: str | None, week_end: date) 
     return s
 
 
-def _indicators(con: duckdb.DuckDBPyConnection) -> Section:
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'marts' and table_name = ?", [table]).fetchall()}  # fmt: skip
+
+
+def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Indicators vs targets 指标对标", "Where do plan indicators stand against targets?",
                 "rpt_plan_indicators", label="indicator",
                 values=["measured_value", "target_value"])  # fmt: skip
-    s.frame = _frame(
-        con,
-        """
+    query = """
         select indicator_name_zh || ' ' || indicator_name_en as indicator, unit, comparator,
                round(measured_value, 2) as measured_value, target_value, is_target_met
-        from marts.rpt_plan_indicators where is_measured order by indicator_code
-        """,
-    )
+        from marts.rpt_plan_indicators where is_measured {scope} order by indicator_code
+    """
+    has_street = "street_code" in _columns(con, "rpt_plan_indicators")
+    if street is not None and has_street:
+        s.frame = _frame(con, query.format(scope="and street_code = ?"), [street])
+        if s.frame.height:
+            return s
+    # The district's rows (street_code null where the mart has the column).
+    s.frame = _frame(con, query.format(scope="and street_code is null" if has_street else ""))
+    if street is not None:
+        s.question += " (district level: the mart has no figures for this street)"
     return s
 
 
-def _cross_checks(con: duckdb.DuckDBPyConnection) -> Section:
+def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
                 "rpt_cross_checks", label="rule_code", values=["findings"])  # fmt: skip
-    s.frame = _frame(
-        con,
-        """
-        select rule_code, severity, count(*) as findings from marts.rpt_cross_checks
+    query = """
+        select rule_code, severity, count(*) as findings from marts.rpt_cross_checks {scope}
         group by all order by findings desc limit 10
-        """,
-    )
+    """
+    if street is not None and "street_code" in _columns(con, "rpt_cross_checks"):
+        s.frame = _frame(con, query.format(scope="where street_code = ?"), [street])
+    else:
+        s.frame = _frame(con, query.format(scope=""))
+        if street is not None:
+            s.question += " (district-wide: findings carry no street)"
     if s.frame.height == 0:
         s.note = "no findings"
     return s
@@ -168,5 +183,7 @@ def read_brief_data(serving: Path, week_end: date) -> BriefData:
             by_street[code] = [
                 _guard(_population, con, code),
                 _guard(_events, con, code, week_end),
+                _guard(_indicators, con, code),
+                _guard(_cross_checks, con, code),
             ]
     return BriefData(streets=streets, sections_by_street=by_street, published_at=published)
