@@ -5,9 +5,9 @@ and warehouse:
 
 (a) ingest of every complete delivery (the pipeline's load step);
 (b) transform: ``dbt build`` of the whole project (seeds, models, tests);
-(c) the GX gate: ``validate raw`` for every delivery date, then ``validate marts``,
-    Data Docs included; reported apart as GX's fixed cost (import + context) and
-    per-run time.
+(c) the GX gate as a pipeline runs it: ``validate raw`` for every delivery date
+    and ``validate marts`` with ``docs=False``, then the Data Docs site built once
+    (``build_docs``); reported apart as GX's import and per step.
 
 Printed: wall and CPU seconds of each, and (c) as a share of (a)+(b) — the target
 is at most 15%. CPU seconds matter on a shared machine where wall time depends on
@@ -51,6 +51,14 @@ def _timed(out: dict[str, dict[str, float]], name: str):  # type: ignore[no-unty
     print(
         f"  {name:<22} wall {out[name]['wall_s']:8.1f}s  cpu {out[name]['cpu_s']:8.1f}s", flush=True
     )
+
+
+def _not_met(summary: object) -> list[str]:
+    return [
+        f"{r.severity} {r.suite} {r.expectation.split(':')[0]} ({r.observed_value})"
+        for r in summary.results  # type: ignore[attr-defined]
+        if not r.success
+    ]
 
 
 def main() -> None:
@@ -110,7 +118,7 @@ def main() -> None:
     with _timed(times, "gx import"):
         import great_expectations  # noqa: F401
 
-        from expectations.api import validate
+        from expectations.api import build_docs, validate
     gx_root = work / "gx_project"
     import duckdb
 
@@ -120,14 +128,19 @@ def main() -> None:
     verdicts = []
     with _timed(times, "gx validate raw"):
         for day in days:
-            summary = validate(settings, "raw", day, gx_root=gx_root)
+            summary = validate(settings, "raw", day, gx_root=gx_root, docs=False)
             verdicts.append(
                 (str(day), summary.status, len(summary.results), round(summary.seconds, 1))
             )
+            print(f"    {day} not met: {_not_met(summary)}", flush=True)
     if not args.skip_transform:
         with _timed(times, "gx validate marts"):
-            marts = validate(settings, "marts", gx_root=gx_root)
+            marts = validate(settings, "marts", gx_root=gx_root, docs=False)
         verdicts.append(("marts", marts.status, len(marts.results), round(marts.seconds, 1)))
+        print(f"    marts not met: {_not_met(marts)}", flush=True)
+    with _timed(times, "gx data docs"):
+        index = build_docs(settings, gx_root=gx_root)
+    print(f"    Data Docs: {index}", flush=True)
 
     pipeline = {k: sum(times[n][k] for n in ("ingest", "transform (dbt build)") if n in times)
                 for k in ("wall_s", "cpu_s")}  # fmt: skip
