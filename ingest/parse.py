@@ -55,21 +55,27 @@ def _first_parse(
     values: pl.Series, dtype: type[pl.DataType] | pl.DataType, formats: list[str]
 ) -> pl.Series:
     out = pl.repeat(None, values.len(), dtype=dtype, eager=True).alias(values.name)
+    todo = values
     for fmt in dict.fromkeys(formats):
         missing = out.is_null() & values.is_not_null()
         if not missing.any():
             break
-        out = out.fill_null(values.str.strptime(dtype, fmt, strict=False, exact=True))
+        if out.is_not_null().any():
+            # Later formats see only the values no earlier format read (a few bad ones).
+            todo = values.set(~missing, None)
+        out = out.fill_null(todo.str.strptime(dtype, fmt, strict=False, exact=True))
     return out
 
 
 def parse_date(values: pl.Series, formats: list[str] | None = None) -> tuple[pl.Series, pl.Series]:
     """Calendar dates; also datetimes with a midnight time part and Excel serials."""
     out = _first_parse(values, pl.Date, [*(formats or []), *DATE_FALLBACKS])
-    if (out.is_null() & values.is_not_null()).any():
-        as_dt = _first_parse(values, pl.Datetime("us"), DATETIME_FALLBACKS)
+    missing = out.is_null() & values.is_not_null()
+    if missing.any():
+        rest = values.set(~missing, None)
+        as_dt = _first_parse(rest, pl.Datetime("us"), DATETIME_FALLBACKS)
         out = out.fill_null(as_dt.dt.date())
-        out = out.fill_null(_excel_serial(values).dt.date())
+        out = out.fill_null(_excel_serial(rest).dt.date())
     return out, _bad(values, out)
 
 
@@ -81,7 +87,8 @@ def _tz_parse(values: pl.Series) -> pl.Series:
         missing = out.is_null() & text.is_not_null()
         if not missing.any():
             break
-        parsed = text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, exact=True)
+        todo = text.set(~missing, None) if out.is_not_null().any() else text
+        parsed = todo.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, exact=True)
         out = out.fill_null(parsed.dt.convert_time_zone(LOCAL_TZ).dt.replace_time_zone(None))
     return out
 
@@ -91,10 +98,12 @@ def parse_datetime(
 ) -> tuple[pl.Series, pl.Series]:
     """Local timestamps; an explicit offset is converted to Asia/Shanghai local time."""
     out = _first_parse(values, pl.Datetime("us"), [*(formats or []), *DATETIME_FALLBACKS])
-    if (out.is_null() & values.is_not_null()).any():
-        out = out.fill_null(_tz_parse(values))
-        out = out.fill_null(_first_parse(values, pl.Date, DATE_FALLBACKS).cast(pl.Datetime("us")))
-        out = out.fill_null(_excel_serial(values))
+    missing = out.is_null() & values.is_not_null()
+    if missing.any():
+        rest = values.set(~missing, None)
+        out = out.fill_null(_tz_parse(rest))
+        out = out.fill_null(_first_parse(rest, pl.Date, DATE_FALLBACKS).cast(pl.Datetime("us")))
+        out = out.fill_null(_excel_serial(rest))
     return out, _bad(values, out)
 
 
@@ -107,10 +116,13 @@ def parse_timestamptz(values: pl.Series) -> tuple[pl.Series, pl.Series]:
         pl.Datetime("us"),
         ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"],
     )
-    if (out.is_null() & values.is_not_null()).any():
-        out = out.fill_null(_tz_parse(values))
-    if (out.is_null() & values.is_not_null()).any():
-        out = out.fill_null(_first_parse(values, pl.Datetime("us"), DATETIME_FALLBACKS))
+    missing = out.is_null() & values.is_not_null()
+    if missing.any():
+        out = out.fill_null(_tz_parse(values.set(~missing, None)))
+    missing = out.is_null() & values.is_not_null()
+    if missing.any():
+        rest = values.set(~missing, None)
+        out = out.fill_null(_first_parse(rest, pl.Datetime("us"), DATETIME_FALLBACKS))
     return out, _bad(values, out)
 
 
