@@ -66,35 +66,52 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_real_serving(var_dir: Path) -> ServingBuild:
-    """The real tiny chain, run by the warehouse environment (Superset's cannot import it)."""
-    serving = var_dir / "serving" / "zhiwang_serving.duckdb"
-    if not serving.exists():
-        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-        env = {k: v for k, v in env.items() if not k.startswith(("ZHIWANG_", "SUPERSET_"))}
-        proc = subprocess.run(
-            ["uv", "run", "--frozen", "--project", str(REPO), "python", "-m",
-             "tests.superset.build_serving", str(var_dir)],
-            cwd=REPO, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            raise RuntimeError(f"building the tiny serving copy failed:\n{proc.stderr[-4000:]}")
-        timings = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
-        print(f"real tiny serving copy built in {var_dir}: {timings}")
-    return ServingBuild(
-        var_dir=var_dir,
-        serving_path=serving,
-        warehouse=var_dir / "warehouse" / "zhiwang.duckdb",
-        raw_dir=var_dir / "warehouse" / "raw",
-        data_docs=var_dir / "data_docs",
-    )
+class RealServingBuild:
+    """The real tiny chain, run by the warehouse environment (Superset's cannot import it).
+
+    Started in the background so that Superset's metadata migration (about a
+    minute) overlaps it; ``result()`` waits for it.
+    """
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.serving_path = var_dir / "serving" / "zhiwang_serving.duckdb"
+        self.proc: subprocess.Popen | None = None
+        if not self.serving_path.exists():
+            env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+            env = {k: v for k, v in env.items() if not k.startswith(("ZHIWANG_", "SUPERSET_"))}
+            self.proc = subprocess.Popen(
+                ["uv", "run", "--frozen", "--project", str(REPO), "python", "-m",
+                 "tests.superset.build_serving", str(var_dir)],
+                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+
+    def result(self) -> ServingBuild:
+        if self.proc is not None:
+            out, err = self.proc.communicate()
+            if self.proc.returncode != 0:
+                raise RuntimeError(f"building the tiny serving copy failed:\n{err[-4000:]}")
+            timings = json.loads(out.strip().splitlines()[-1])["seconds"]
+            print(f"real tiny serving copy built in {self.var_dir}: {timings}")
+            self.proc = None
+        return ServingBuild(
+            var_dir=self.var_dir,
+            serving_path=self.serving_path,
+            warehouse=self.var_dir / "warehouse" / "zhiwang.duckdb",
+            raw_dir=self.var_dir / "warehouse" / "raw",
+            data_docs=self.var_dir / "data_docs",
+        )
 
 
 @pytest.fixture(scope="session")
-def serving_build(tmp_path_factory: pytest.TempPathFactory) -> ServingBuild:
+def serving_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServingBuild]:
     kept = os.environ.get("ZHIWANG_SUPERSET_TEST_VAR")
     var_dir = Path(kept) if kept else tmp_path_factory.mktemp("tiny-var")
-    return build_real_serving(var_dir.resolve())
+    build = RealServingBuild(var_dir.resolve())
+    yield build
+    if build.proc is not None and build.proc.poll() is None:
+        build.proc.kill()
+        build.proc.wait()
 
 
 def superset_env(home: Path, serving_path: Path, data_docs: Path | None = None) -> dict[str, str]:
@@ -112,19 +129,22 @@ def superset_env(home: Path, serving_path: Path, data_docs: Path | None = None) 
 
 
 def run_bootstrap(env: dict[str, str]) -> None:
-    subprocess.run([str(ENV_DIR / "bootstrap.sh")], env=env, check=True, capture_output=True)
+    proc = subprocess.run([str(ENV_DIR / "bootstrap.sh")], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bootstrap failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
 
 
 @pytest.fixture(scope="session")
 def superset_server(
-    tmp_path_factory: pytest.TempPathFactory, serving_build: ServingBuild
+    tmp_path_factory: pytest.TempPathFactory, serving_build: RealServingBuild
 ) -> Iterator[SupersetServer]:
     """Bootstrap Superset on the real tiny serving copy and serve it on a free port."""
     # ZHIWANG_SUPERSET_TEST_HOME reuses a migrated home between local runs (saves ~60 s).
     home = Path(os.environ.get("ZHIWANG_SUPERSET_TEST_HOME") or tmp_path_factory.mktemp("ss-home"))
     serving = serving_build.serving_path
-    env = superset_env(home, serving, serving_build.data_docs)
-    run_bootstrap(env)
+    env = superset_env(home, serving, serving_build.var_dir / "data_docs")
+    run_bootstrap(env)  # while the serving copy is being built
+    built = serving_build.result()
     port = _free_port()
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
@@ -135,7 +155,7 @@ def superset_server(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server)
-        yield SupersetServer(url=url, home=home, serving_path=serving, env=env, build=serving_build)
+        yield SupersetServer(url=url, home=home, serving_path=serving, env=env, build=built)
     finally:
         server.terminate()
         try:
