@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -69,10 +69,6 @@ def generate(
         progress=progress,
     )
     cases = plan_cases(ctx)
-    # from here on the world's persons are those known to the population feeds (the
-    # planted insured-without-residence ones removed); keep one copy only (memory)
-    ctx.world = replace(world, persons=cases.persons)
-    del world
     # insured persons are chosen first: the population feed must keep them findable
     insured = social_security.plan_insured(ctx, cases, sc.insured_persons)
     population.write(ctx, cases, linked=insured["id_number"])

@@ -229,7 +229,7 @@ def write_any(
 
 
 # Big files are planted and written this many source rows at a time (bounded memory).
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 250_000
 
 
 class ChunkSink:

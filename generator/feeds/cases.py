@@ -20,8 +20,8 @@ ACTIVE = ["存续", "在业"]
 @dataclass(frozen=True)
 class Cases:
     entities: pl.DataFrame  # world entities with the planted premises / legal reps
-    persons: pl.DataFrame  # persons known to the population feeds (ghosts removed)
-    ghosts: pl.DataFrame  # insured persons with no residence record anywhere
+    persons: pl.DataFrame  # the world's persons (ghosts among them, see below)
+    ghosts: pl.DataFrame  # insured persons the population feeds never deliver
     high_base: pl.DataFrame  # id_number, name, employer_uscc: recipients given a high base
     case_entities: np.ndarray  # USCCs whose rows must stay free of row defects
     case_persons: np.ndarray  # citizen IDs whose rows must stay free of row defects
@@ -97,15 +97,16 @@ def plan_cases(ctx: FeedContext) -> Cases:
     )
     man.add("xc_assistance_high_base", "model", "social_security", keys=list(hb_ids))
 
-    # 3. insured persons with no residence record: they vanish from population feeds
-    workers = persons.filter(
-        pl.col("employer_uscc").is_not_null() & ~pl.col("id_number").is_in(recipients.tolist())
+    # 3. insured persons with no residence record: the population feeds never deliver
+    # them (they stay in the frame: no copy of millions of persons for a handful)
+    workers = np.flatnonzero(
+        (
+            persons["employer_uscc"].is_not_null()
+            & ~persons["id_number"].is_in(pl.Series(recipients, dtype=pl.String).implode())
+        ).to_numpy()
     )
-    kg = rates.count("xc_cases", workers.height // 100)
-    ghosts = (
-        workers[np.sort(rng.choice(workers.height, kg, replace=False))] if kg else (workers.head(0))
-    )
-    persons = persons.filter(~pl.col("id_number").is_in(ghosts["id_number"].to_list()))
+    kg = rates.count("xc_cases", len(workers) // 100)
+    ghosts = persons[np.sort(rng.choice(workers, kg, replace=False))] if kg else persons.head(0)
     man.add(
         "xc_insured_no_residence", "model", "social_security", keys=ghosts["id_number"].to_list()
     )

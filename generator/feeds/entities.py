@@ -84,11 +84,7 @@ def _timeline(
     each such room taken at most once.
     """
     rng = ctx.rng(FEED, "timeline")
-    # (the insured persons without a residence record are gone from the world's
-    # persons by now, see ``api.generate``, but their employers exist all the same)
-    employers = pl.concat(
-        [ctx.world.persons["employer_uscc"], cases.ghosts["employer_uscc"]]
-    ).drop_nulls()
+    employers = ctx.world.persons["employer_uscc"].drop_nulls().unique()
     usccs = scjg["uscc"].to_numpy()
     # entities nobody depends on may be born, cancelled or moved during the range
     mutable = ~member(usccs, cases.case_entities) & ~member(usccs, employers)

@@ -191,7 +191,8 @@ def _initial_filings(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFram
     """One active filing per rented room with a migrant tenant, up to the scale's target."""
     rng = ctx.rng(FEED, "filings")
     w = ctx.world
-    persons = cases.persons.filter(~pl.col("hukou"))
+    ghosts = cases.ghosts["id_number"].implode()
+    persons = cases.persons.filter(~pl.col("hukou") & ~pl.col("id_number").is_in(ghosts))
     shuffled = persons.select("id_number", "room_code")[rng.permutation(persons.height)]
     tenants = shuffled.unique("room_code", keep="first", maintain_order=True)
     rooms = (
@@ -202,7 +203,9 @@ def _initial_filings(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFram
     )
     k = min(target, rooms.height)
     rooms = rooms[np.sort(rng.choice(rooms.height, k, replace=False))]
-    landlords = cases.persons.filter(pl.col("hukou"))["id_number"]
+    landlords = cases.persons.filter(pl.col("hukou") & ~pl.col("id_number").is_in(ghosts))[
+        "id_number"
+    ]
     if landlords.len() == 0:
         landlords = cases.persons["id_number"]
     start_days = rng.integers(0, 700, k)

@@ -96,6 +96,8 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
         late = rng.random(n) < _ARRIVE_RATE * n_later
         late[member(persons["id_number"], cases.case_persons)] = False
         arrive_day[late] = rng.integers(1, ctx.days, late.sum())
+    # the planted insured persons without a residence record never show up here
+    arrive_day[member(persons["id_number"], cases.ghosts["id_number"])] = ctx.days
     present = arrive_day == 0
     # persons whose grid records will disagree with the register (model-level cases)
     name_conf, phone_conf = _conflict_ids(ctx, persons, cases, rng)
@@ -106,9 +108,11 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
     # one channel after the other (memory)
     _write_register(ctx, ctx.start, 0, persons, protect, linked, sel=np.flatnonzero(present))
     ctx.tick("population", 1, ctx.days * 2)
-    collected = _initial_collections(ctx, persons.filter(pl.Series(present)), rng, protect)
-    _write_grid(ctx, ctx.start, 0, collected, name_conf, phone_conf, protect, linked)
-    del collected
+    collected, second = _initial_collections(ctx, persons, np.flatnonzero(present), rng, protect)
+    _write_grid(
+        ctx, ctx.start, 0, persons, name_conf, phone_conf, protect, linked, collected, second
+    )
+    del collected, second
     ctx.tick("population", 2, ctx.days * 2)
 
     state = persons  # current register view
@@ -144,7 +148,9 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
             )
         # the register view only follows the moves it recorded
         registered = movers[~missed]
-        state = _scatter_rows(state, registered, moved.filter(pl.Series(~missed)))
+        state = _scatter_rows(
+            state, registered, moved.filter(pl.Series(~missed)).select(_MOVE_COLUMNS)
+        )
         avail = present.copy()
         avail[movers] = False
         # departures
@@ -159,7 +165,7 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
         # phone updates
         updaters = dirt.binomial_pick(day_rng, np.flatnonzero(avail), _PHONE_RATE)
         upd = state[updaters].with_columns(_phones(day_rng, len(updaters)).alias("phone"))
-        state = _scatter_rows(state, updaters, upd)
+        state = _scatter_rows(state, updaters, upd.select("phone"))
         days[i].register.append(upd.with_columns(pl.lit("U").alias("CZLX")))
         avail[updaters] = False
         # upstream deletes (dirt): the record disappears from the register
@@ -236,6 +242,10 @@ def _residential_rooms(ctx: FeedContext) -> pl.DataFrame:
         .select("room_code", "grid_code", "lon", "lat")
         .sort("room_code")
     )
+
+
+# what a move changes (only changed columns are rewritten: each is a full copy)
+_MOVE_COLUMNS = ["room_code", "grid_code", "lon", "lat", "move_in"]
 
 
 def _scatter_rows(frame: pl.DataFrame, idx: np.ndarray, rows: pl.DataFrame) -> pl.DataFrame:
@@ -427,17 +437,27 @@ def _before(rzrq: pl.Series, rng: np.random.Generator) -> pl.Series:
 
 
 def _initial_collections(
-    ctx: FeedContext, persons: pl.DataFrame, rng: np.random.Generator, must: np.ndarray
-) -> pl.DataFrame:
-    """Most residents have been collected once; a few by both channels (dirt)."""
-    keep = (rng.random(persons.height) < _GRID_SHARE_DAY1) | member(persons["id_number"], must)
-    collected = persons.filter(pl.Series(keep)).with_columns(pl.lit(False).alias("_second"))
+    ctx: FeedContext,
+    persons: pl.DataFrame,
+    present: np.ndarray,
+    rng: np.random.Generator,
+    must: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Most residents have been collected once; a few by both channels (dirt).
+
+    Returns the rows of ``persons`` collected, in file order (a person collected
+    twice comes again at the end), and which of them are the second records.
+    """
+    ids = persons["id_number"].gather(present)
+    keep = (rng.random(len(present)) < _GRID_SHARE_DAY1) | member(ids, must)
+    collected = present[keep]
     if ctx.rates.clean:
-        return collected
-    candidates = np.flatnonzero(~member(collected["id_number"], must))
+        return collected, np.zeros(len(collected), dtype=bool)
+    candidates = np.flatnonzero(~member(ids.filter(pl.Series(keep)), must))
+    del ids
     twice = dirt.binomial_pick(rng, candidates, ctx.rates.rate("cross_channel_duplicate"))
-    dup = collected[twice].with_columns(pl.lit(True).alias("_second"))
-    if dup.height:
+    dup = collected[twice]
+    if len(dup):
         ctx.manifest.add(
             "cross_channel_duplicate",
             "model",
@@ -445,9 +465,10 @@ def _initial_collections(
             file_kind="grid_rkcj",
             delivery_date=ctx.start,
             file=f"grid_rkcj_{stamp(ctx.start)}.jsonl",
-            keys=dup["id_number"].to_list(),
+            keys=persons["id_number"].gather(dup).to_list(),
         )
-    return pl.concat([collected, dup], how="vertical")
+    second = np.r_[np.zeros(len(collected), dtype=bool), np.ones(len(dup), dtype=bool)]
+    return np.concatenate([collected, dup]), second
 
 
 def _write_grid(
@@ -459,25 +480,30 @@ def _write_grid(
     phone_conf: np.ndarray,
     protect: np.ndarray,
     linked: pl.Series,
+    sel: np.ndarray | None = None,
+    second: np.ndarray | None = None,
 ) -> None:
-    """One day's collections, built and written ``CHUNK_ROWS`` persons at a time.
+    """One day's collections of rows ``sel`` of ``persons`` (all when None).
 
-    Records are in collection-time order within each chunk of persons.
+    ``second`` marks a person's second record (a cross-channel duplicate: the
+    grid record, then the person's own declaration). Built and written
+    ``CHUNK_ROWS`` records at a time, in collection-time order within each chunk.
     """
     rng = ctx.rng(FEED, "grid_rkcj", i)
     name = f"grid_rkcj_{stamp(d)}.jsonl"
-    if "_second" not in persons.columns:
-        persons = persons.with_columns(pl.lit(False).alias("_second"))
-    persons = persons.with_columns(pl.col("_second").fill_null(False))
-    # a cross-channel duplicate: the grid record, then the person's own declaration
-    second_ids = persons.filter(pl.col("_second"))["id_number"]
-    persons = persons.with_columns(_has_second=member(persons["id_number"], second_ids))
+    sel = np.arange(persons.height) if sel is None else sel
+    second = np.zeros(len(sel), dtype=bool) if second is None else second
+    has_second = member(persons["id_number"].gather(sel), persons["id_number"].gather(sel[second]))
 
     def rows_of(start: int, stop: int) -> pl.DataFrame:
         k = start // CHUNK_ROWS
         chunk_rng = rng if k == 0 else ctx.rng(FEED, "grid_rkcj", i, "rows", k)
+        part = persons[sel[start:stop]].with_columns(
+            pl.Series("_second", second[start:stop]),
+            pl.Series("_has_second", has_second[start:stop]),
+        )
         rows, conflict_name, conflict_phone = _grid_rows(
-            persons.slice(start, stop - start), chunk_rng, d, start, name_conf, phone_conf
+            part, chunk_rng, d, start, name_conf, phone_conf
         )
         for defect, column, keys in (
             ("name_conflict", "name", conflict_name),
@@ -542,7 +568,7 @@ def _write_grid(
         day=d,
         name=name,
         fmt="jsonl",
-        total=persons.height,
+        total=len(sel),
     )
 
 

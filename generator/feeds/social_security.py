@@ -104,7 +104,8 @@ def plan_insured(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFrame:
     rng = ctx.rng(FEED, "insured")
     employed = cases.persons.filter(
         pl.col("employer_uscc").is_not_null()
-        & ~pl.col("id_number").is_in(cases.high_base["id_number"].to_list())
+        & ~pl.col("id_number").is_in(cases.high_base["id_number"].implode())
+        & ~pl.col("id_number").is_in(cases.ghosts["id_number"].implode())
     ).select("id_number", "name", "employer_uscc")
     k = min(target, employed.height)
     chosen = employed[np.sort(rng.choice(employed.height, k, replace=False))]
@@ -239,7 +240,7 @@ def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases:
 
 
 # Contributions are built, planted and written this many insured persons at a time.
-JFMX_CHUNK_PERSONS = 120_000
+JFMX_CHUNK_PERSONS = 60_000
 
 
 def _write_jfmx(ctx: FeedContext, d: date, i: int, insured: pl.DataFrame, cases: Cases) -> None:
@@ -402,9 +403,14 @@ def _write_jzff(ctx: FeedContext, d: date, i: int, cases: Cases) -> None:
     regular = pl.concat([dibao, tekun], how="vertical")
     # temporary assistance: occasional, to recipients and to a few others in hardship
     pick = np.flatnonzero(rng.random(p.height) < 0.0003)
-    temp = p[pick].with_columns(
-        pl.lit("temporary").alias("program"),
-        pl.Series("amount_yuan", np.round(rng.uniform(500, 5000, len(pick)), -2)),
+    temp = (
+        p[pick]
+        .with_columns(
+            pl.lit("temporary").alias("program"),
+            pl.Series("amount_yuan", np.round(rng.uniform(500, 5000, len(pick)), -2)),
+        )
+        # the insured without a residence record live elsewhere: no assistance here
+        .filter(~pl.col("id_number").is_in(cases.ghosts["id_number"].implode()))
     )
     pay = pl.concat([regular, temp], how="vertical").sort("program", "id_number")
     n = pay.height
