@@ -71,7 +71,38 @@ class Checked:
     notes: list[tuple[pl.Series, str]] = field(default_factory=list)  # always flags
 
 
+# Values that normalisation cannot change: for identifiers and codes, upper-case ASCII
+# letters and digits only (NFKC, trimming, dropping inner spaces/hyphens and
+# upper-casing are no-ops on them); for phones, digits only; for other types,
+# printable ASCII without spaces (NFKC and trimming are no-ops).
+_CLEAN_ID = r"^[0-9A-Z]+$"
+_CLEAN = {"citizen_id": _CLEAN_ID, "uscc": _CLEAN_ID, "phone": r"^[0-9]+$"}
+_CLEAN_OTHER = r"^[!-~]+$"
+
+
 def _normalise(values: pl.Series, col: Column) -> Checked:
+    """Trim and NFKC, flagging changes to codes; only values that can change go
+    through the (many-pass) normalisation: one regex pass finds them."""
+    if col.type == "text":
+        return _normalise_all(values, col)
+    clean = values.str.contains(_CLEAN.get(col.type, _CLEAN_OTHER)).fill_null(True)
+    # Series.scatter works in place: clone (cheap, copy on write) so that the caller's
+    # series, a column of the chunk, is never changed under it.
+    if clean.all():
+        return Checked(values.clone())
+    if clean.sum() < values.len() // 2:
+        return _normalise_all(values, col)
+    idx = (~clean).arg_true()
+    part = _normalise_all(values.gather(idx), col)
+    n = values.len()
+    out = values.clone().scatter(idx, part.values)
+    notes = [
+        (pl.repeat(False, n, eager=True).scatter(idx, mask), code) for mask, code in part.notes
+    ]
+    return Checked(out, notes=notes)
+
+
+def _normalise_all(values: pl.Series, col: Column) -> Checked:
     """Trim (all types) and NFKC (identifier-like types), flagging changes to codes."""
     if col.type == "text":
         out = values.str.strip_chars()

@@ -194,3 +194,29 @@ def test_unknown_community_prefix_is_noted_not_invalid() -> None:
     unknown = next(m for m, c in checked.notes if c == "unknown_community")
     assert invalid.to_list() == [False, False, True]
     assert unknown.to_list() == [True, False, False]
+
+
+@quick
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="0123456789X", min_size=1, max_size=18),
+            st.text(alphabet="0123456789xX -１２Ａ\u3000\t", max_size=20),
+            st.text(max_size=6),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(["citizen_id", "uscc", "phone", "room_code", "enum", "date", "text"]),
+)
+def test_normalise_fast_path_equals_full_normalisation(texts: list[str | None], kind: str) -> None:
+    from ingest.transform import _normalise, _normalise_all
+
+    values = pl.Series(texts, dtype=pl.String)
+    column = col(kind, values=["a"]) if kind == "enum" else col(kind)
+    fast, full = _normalise(values, column), _normalise_all(values, column)
+    assert fast.values.to_list() == full.values.to_list()
+    got = {code: m.to_list() for m, code in fast.notes if m.any()}
+    want = {code: m.to_list() for m, code in full.notes if m.any()}
+    assert got == want
