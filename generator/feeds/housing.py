@@ -192,8 +192,11 @@ def _initial_filings(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFram
     rng = ctx.rng(FEED, "filings")
     w = ctx.world
     ghosts = cases.ghosts["id_number"].implode()
-    persons = cases.persons.filter(~pl.col("hukou") & ~pl.col("id_number").is_in(ghosts))
+    persons = cases.persons.select("id_number", "room_code", "hukou").filter(
+        ~pl.col("hukou") & ~pl.col("id_number").is_in(ghosts)
+    )
     shuffled = persons.select("id_number", "room_code")[rng.permutation(persons.height)]
+    del persons
     tenants = shuffled.unique("room_code", keep="first", maintain_order=True)
     rooms = (
         w.rooms.filter(pl.col("is_rental"))
@@ -203,9 +206,9 @@ def _initial_filings(ctx: FeedContext, cases: Cases, target: int) -> pl.DataFram
     )
     k = min(target, rooms.height)
     rooms = rooms[np.sort(rng.choice(rooms.height, k, replace=False))]
-    landlords = cases.persons.filter(pl.col("hukou") & ~pl.col("id_number").is_in(ghosts))[
-        "id_number"
-    ]
+    landlords = cases.persons.select("id_number", "hukou").filter(
+        pl.col("hukou") & ~pl.col("id_number").is_in(ghosts)
+    )["id_number"]
     if landlords.len() == 0:
         landlords = cases.persons["id_number"]
     start_days = rng.integers(0, 700, k)
