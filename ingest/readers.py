@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,30 @@ def empty_bad() -> pl.DataFrame:
 def open_file(path: Path, fk: FileKind, chunk_rows: int = CHUNK_ROWS) -> Opened:
     """Open a delivered file of kind ``fk``; raises FileRejected if unreadable as a whole."""
     readers = {"csv": _open_csv, "jsonl": _open_jsonl, "xlsx": _open_xlsx, "parquet": _open_parquet}
-    return readers[fk.format](path, fk, chunk_rows)
+    opened = readers[fk.format](path, fk, chunk_rows)
+    opened.chunks = _read_ahead(opened.chunks)
+    return opened
+
+
+_END = object()
+
+
+def _read_ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Read (and decode, split, parse) the next chunk on a helper thread while the
+    caller transforms and writes this one: GBK decoding holds the GIL but polars'
+    transform mostly does not, so the two overlap. One chunk ahead: memory stays
+    bounded. Errors (e.g. FileRejected in a later block) surface at that chunk."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        pending = pool.submit(next, chunks, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, chunks, _END)
+            yield item  # type: ignore[misc]
+    finally:
+        pool.shutdown(wait=False)  # an abandoned read finishes its block, then stops
 
 
 # --- header matching -------------------------------------------------------------
