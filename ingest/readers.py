@@ -111,12 +111,13 @@ BLOCK_BYTES = 48 << 20
 BOM = b"\xef\xbb\xbf"
 
 
-def _blocks(path: Path, quotes: bool, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
+def _blocks(path: Path, quotes: bool, block_bytes: int | None = None) -> Iterator[bytes]:
     """The file's bytes (BOM dropped) in blocks that end after a line break at a record
     boundary: with ``quotes`` (CSV), only where the number of ``"`` before it is even,
     so a quoted field with line breaks is never cut (RFC 4180, as ``_csv_records``).
     Line breaks are safe cut points in UTF-8 and GBK (0x0A is never part of a GBK pair).
     """
+    block_bytes = block_bytes or BLOCK_BYTES
     with path.open("rb") as fh:
         rest = b""
         first = True

@@ -58,8 +58,8 @@ class FileState:
     delivery_date: date
     reference_dir: Path
     # Sorted row / key hashes of the file's earlier chunks (numpy: see ``_duplicates``).
-    seen_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
-    seen_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    seen_rows: list[np.ndarray] = field(default_factory=list)
+    seen_keys: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -240,7 +240,7 @@ def transform_chunk(
     strings: list[pl.Series] = []
     masks: list[pl.Series] = []
     rules: list[tuple[str, str, str]] = []  # (mask column, reason code, source column)
-    flags: list[pl.Expr] = [pl.lit(code) for code in file_flags]
+    flags: list[tuple[str | None, str]] = [(None, code) for code in file_flags]  # (mask, label)
     inputs = [rows[c.name] if c.name in rows.columns else _const(None, n) for c in fk.columns]
     # polars and numpy release the GIL: columns are checked on all cores at once.
     results = _POOL.map(lambda raw, col: check_column(raw, col, state), inputs, fk.columns)
@@ -268,21 +268,24 @@ def transform_chunk(
             if col.on_invalid == "quarantine" or code == "missing_required":
                 rules.append((name, code, col.source))
             else:
-                flags.append(pl.when(pl.col(name)).then(pl.lit(f"{code}:{col.name}")))
+                flags.append((name, f"{code}:{col.name}"))
         for mask, code in checked.notes:
             name = mask_col(mask)
             if name is not None:
-                flags.append(pl.when(pl.col(name)).then(pl.lit(f"{code}:{col.name}")))
+                flags.append((name, f"{code}:{col.name}"))
+    typed_frame = pl.DataFrame(typed)
     for rc in fk.checks:
         if rc.check == "not_in_future":
-            bad = pl.col(rc.column) > pl.lit(state.delivery_date)
+            check = pl.col(rc.column) > pl.lit(state.delivery_date)
         else:
-            bad = pl.col(rc.column) < pl.col(rc.other)
-        flags.append(pl.when(bad.fill_null(False)).then(pl.lit(rc.flag)))
+            check = pl.col(rc.column) < pl.col(rc.other)
+        name = mask_col(typed_frame.select(check).to_series())
+        if name is not None:
+            flags.append((name, rc.flag))
     text = pl.DataFrame([s.alias(f"_{i}") for i, s in enumerate(strings)])
     key_cols = [f"_{i}" for i, c in enumerate(fk.columns) if c.name in fk.key]
-    # Everything per row is one frame and one pass of expressions (first reason in
-    # column order, flags joined in order): no Series.set / zip_with juggling of
+    # Everything per row is one frame and passes of expressions over it (first reason
+    # in column order, flags joined in order): no Series.set / zip_with juggling of
     # separately chunked series (see _duplicates for the panic this replaced).
     frame = pl.DataFrame(
         [
@@ -295,20 +298,24 @@ def transform_chunk(
             text.hash_rows().alias("_h"),
         ]
     )
+    frame = frame.with_columns(_f=_labels(frame, flags))
     none = pl.lit(None, pl.String)
-    frame = frame.with_columns(
-        pl.coalesce([pl.when(pl.col(m)).then(pl.lit(c)) for m, c, _ in rules] + [none]).alias(
-            "reason"
-        ),
-        pl.coalesce([pl.when(pl.col(m)).then(pl.lit(src)) for m, _, src in rules] + [none]).alias(
-            "column"
-        ),
-        _nonempty(pl.concat_str(flags, separator="|", ignore_nulls=True) if flags else none).alias(
-            "_f"
-        ),
-    )
-    is_bad = frame["reason"].is_not_null()
-    quarantined = frame.filter(is_bad)
+    if rules:
+        frame = frame.with_columns(
+            pl.coalesce([pl.when(pl.col(m)).then(pl.lit(c)) for m, c, _ in rules] + [none]).alias(
+                "reason"
+            ),
+            pl.coalesce([pl.when(pl.col(m)).then(pl.lit(s)) for m, _, s in rules] + [none]).alias(
+                "column"
+            ),
+        )
+        is_bad = frame["reason"].is_not_null()
+        quarantined = frame.filter(is_bad)
+        accepted = frame.filter(~is_bad)
+    else:
+        is_bad = pl.repeat(False, n, eager=True)
+        quarantined = frame.clear().with_columns(reason=none, column=none)
+        accepted = frame
     # The original text is carried only for the (few) quarantined rows.
     if "_original" in rows.columns:
         original = rows["_original"].filter(is_bad)
@@ -321,23 +328,44 @@ def transform_chunk(
         pl.format("{} failed {}", pl.col("column"), pl.col("reason")).alias("detail"),
         original.alias("_original"),
     )
-    accepted = frame.filter(~is_bad)
     dup_row, dup_key = _duplicates(accepted, state)
-    joined = pl.concat_str(
-        [
-            pl.col("_f"),
-            pl.when(pl.Series(dup_row)).then(pl.lit("duplicate_in_file")),
-            pl.when(pl.Series(dup_key)).then(pl.lit("duplicate_key_in_file")),
-        ],
-        separator="|",
-        ignore_nulls=True,
+    accepted = accepted.with_columns(
+        pl.Series("_d1", dup_row),
+        pl.Series("_d2", dup_key),
+        pl.col("_f").is_not_null().alias("_any"),
     )
-    accepted = accepted.select(
-        "_row_number",
-        *[c.name for c in fk.columns],
-        _nonempty(joined).alias("_flags"),
+    final = _labels(
+        accepted,
+        [("_any", ""), ("_d1", "duplicate_in_file"), ("_d2", "duplicate_key_in_file")],
     )
-    return accepted, bad
+    return accepted.select("_row_number", *[c.name for c in fk.columns], final.alias("_flags")), bad
+
+
+def _labels(frame: pl.DataFrame, flags: list[tuple[str | None, str]]) -> pl.Series:
+    """``|``-joined labels of the set masks per row (NULL where none), built only for
+    the rows that have any (a few percent): ``(None, label)`` is set on every row,
+    ``(mask, "")`` means the row's existing ``_f`` text."""
+    n = frame.height
+    out = pl.repeat(None, n, dtype=pl.String, eager=True).alias("_f")
+    if not flags:
+        return out
+    if any(m is None for m, _ in flags):
+        idx = pl.int_range(n, eager=True, dtype=pl.UInt32)
+    else:
+        idx = frame.select(pl.any_horizontal([pl.col(m) for m, _ in flags])).to_series().arg_true()
+    if idx.len() == 0:
+        return out
+    sub = frame[idx]
+    parts: list[pl.Expr] = []
+    for m, label in flags:
+        if m is None:
+            parts.append(pl.lit(label))
+        elif label == "":
+            parts.append(pl.col("_f"))
+        else:
+            parts.append(pl.when(pl.col(m)).then(pl.lit(label)))
+    joined = sub.select(_nonempty(pl.concat_str(parts, separator="|", ignore_nulls=True)))
+    return out.scatter(idx, joined.to_series())
 
 
 def _nonempty(text: pl.Expr) -> pl.Expr:
@@ -349,21 +377,30 @@ def _const(value: str | None, n: int) -> pl.Series:
     return pl.repeat(value, n, dtype=pl.String, eager=True)
 
 
-def _seen_before(hashes: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Whether each hash is in the sorted array ``seen``."""
-    if not seen.size:
-        return np.zeros(hashes.size, dtype=bool)
-    # Looking up sorted queries walks ``seen`` in order: ~5x faster than random order.
+def _seen_before(hashes: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
+    """Whether each hash is in one of the sorted arrays ``runs``."""
+    found = np.zeros(hashes.size, dtype=bool)
+    if not runs or not hashes.size:
+        return found
+    # Looking up sorted queries walks each run in order: ~5x faster than random order.
     order = np.argsort(hashes)
-    pos = np.searchsorted(seen, hashes[order])
-    found = np.empty(hashes.size, dtype=bool)
-    found[order] = seen[np.minimum(pos, seen.size - 1)] == hashes[order]
+    queries = hashes[order]
+    hit = np.zeros(hashes.size, dtype=bool)
+    for run in runs:
+        pos = np.minimum(np.searchsorted(run, queries), run.size - 1)
+        hit |= run[pos] == queries
+    found[order] = hit
     return found
 
 
-def _merged(seen: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    # Timsort ("stable") merges the two sorted runs in linear time.
-    return np.sort(np.concatenate([seen, np.sort(hashes)]), kind="stable")
+def _add_run(runs: list[np.ndarray], hashes: np.ndarray) -> None:
+    """Add a chunk's hashes as a sorted run; merge runs of similar size (a log-structured
+    merge: each hash is copied O(log chunks) times, not once per later chunk)."""
+    runs.append(np.sort(hashes))
+    while len(runs) > 1 and runs[-2].size <= 2 * runs[-1].size:
+        last = runs.pop()
+        # Timsort ("stable") merges the two sorted runs in linear time.
+        runs[-1] = np.sort(np.concatenate([runs[-1], last]), kind="stable")
 
 
 def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, np.ndarray]:
@@ -385,6 +422,6 @@ def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, n
     dup_row = ~accepted["_h"].is_first_distinct().to_numpy() | _seen_before(rows, state.seen_rows)
     dup_key = ~accepted["_k"].is_first_distinct().to_numpy() | _seen_before(keys, state.seen_keys)
     dup_key &= ~dup_row
-    state.seen_rows = _merged(state.seen_rows, rows)
-    state.seen_keys = _merged(state.seen_keys, keys)
+    _add_run(state.seen_rows, rows)
+    _add_run(state.seen_keys, keys)
     return dup_row, dup_key
