@@ -406,16 +406,25 @@ def _add_run(runs: list[np.ndarray], hashes: np.ndarray) -> None:
 def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, np.ndarray]:
     """Exact duplicates of an earlier row of the file, and earlier keys with other values.
 
-    Earlier chunks are remembered as sorted numpy arrays of hashes, looked up with
+    Earlier chunks are remembered as sorted numpy runs of hashes, looked up with
     ``searchsorted``. This replaced ``Series.is_in(seen.implode())`` against a growing
-    polars frame, which (a) rebuilt a hash table of every earlier row for each chunk,
-    quadratic in the file size (most of the transform time of a 14M-row file), and
-    (b) is the construct behind the non-deterministic polars panic
-    ``assertion failed: i < self.len()`` reported at district scale: ``seen`` was a
-    ``pl.concat`` of many chunks without rechunking, imploded into a one-row list
-    column, and polars' ``is_in`` against such a multi-chunk list indexed past the
-    end of one chunk. Only files of more than one chunk (> ~48 MB) reach this path,
-    which is why tiny data never showed it.
+    polars frame (``pl.concat`` of every earlier chunk, never rechunked), which
+    rebuilt a hash table of all earlier rows for each chunk: quadratic, most of the
+    transform time of a 14M-row file.
+
+    Cause of the district-scale polars panic ``assertion failed: i < self.len()``
+    (reported at the duplicate/flag step of ``transform_chunk``): not pinned down.
+    It did not reproduce here with the old transform over the seven largest district
+    files (~32M rows, one run each, polars 2.1.0; read by the block reader, whereas
+    the report came with the old whole-file reader, which sliced one giant frame into
+    500k-row chunks). The step it was raised from only
+    ran differently at district scale in one way: files of more than one chunk, where
+    ``is_in`` got a one-row list column imploded from a many-chunk series, and the
+    per-row reason/flag series built by ``Series.set``/``zip_with``/``scatter`` were
+    combined with frames of other chunk layouts. Both constructs are gone: hashes are
+    numpy arrays, and reasons and flags are expressions over one frame
+    (``transform_chunk``, ``_labels``); the multi-block test in
+    tests/ingest/test_ingest_files.py runs the cross-chunk path on every CI run.
     """
     rows = accepted["_h"].to_numpy()
     keys = accepted["_k"].to_numpy()
