@@ -1,21 +1,36 @@
-"""Benchmark the dbt transform on an ingested warehouse.
+"""Benchmark the dbt transform: a full build and a daily incremental one.
 
-Prints wall times and raw rows per second for a full-refresh `dbt build` and an
-incremental `dbt build` with nothing new, each as a ratio against an in-run
-baseline (one DuckDB pass over every raw table), so numbers from different
-machines compare.
+Same run, same inputs: a baseline DuckDB pass over every raw table (all
+columns read) beside
 
-    ZHIWANG_VAR_DIR=/tmp/me-var uv run python bench/transform.py [--generate tiny]
+- ``dbt build --full-refresh`` over every delivery but the last,
+- the last delivery ingested, then ``dbt run`` (the incremental models pick up
+  only what it touched) and ``dbt build`` (run + every data test),
 
-With ``--generate`` the generator and ingest run first (into the var dir).
+each with wall time, peak memory of the dbt process, rows read (raw rows)
+and rows written (rows of every table dbt materialised), and a ratio against
+the baseline so figures from different machines compare. District scale is
+heavy: run it under the shared lock.
+
+    flock /tmp/zhiwang-heavy.lock env ZHIWANG_VAR_DIR=/work/data/district/bench-transform \\
+        ZHIWANG_LANDING_DIR=/work/data/district/landing \\
+        uv run --frozen python bench/transform.py --ingest
+
+``--ingest`` (re)creates the warehouse under the var dir from the landing
+folder: all delivery dates but the last, then the last one before the
+incremental build. Without it the existing warehouse is used and the
+incremental build has nothing new (a no-op run). ``--generate SCALE`` writes
+deliveries into the landing folder first.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -26,10 +41,11 @@ from zhiwang.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
+BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference")
 
 
-def _raw_rows(warehouse: Path) -> tuple[int, float]:
-    """Rows in every raw table and the time of one counting pass over their columns."""
+def _raw_scan(warehouse: Path) -> tuple[int, float]:
+    """Rows of every raw table and the time of one pass that reads all their columns."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = [
             row[0]
@@ -40,15 +56,41 @@ def _raw_rows(warehouse: Path) -> tuple[int, float]:
         start = time.perf_counter()
         total = 0
         for table in tables:
-            # hashing every row forces a full read of all columns, like staging does
+            # md5 of every row's text forces a read of every column, as staging does
             rows, _ = con.execute(
-                f"select count(*), sum(hash(raw.{table})) from raw.{table}"
+                f"select count(*), count(distinct md5(cast(t as varchar))) from raw.{table} as t"
             ).fetchone()
             total += rows
         return total, time.perf_counter() - start
 
 
-def _dbt_build(warehouse: Path, work: Path, *extra: str) -> float:
+def _rows_written(warehouse: Path) -> int:
+    """Rows in every table (not view) dbt materialised."""
+    schemas = ", ".join(f"'{s}'" for s in BUILT_SCHEMAS)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_type = 'BASE TABLE' and table_schema in ({schemas})"
+        ).fetchall()
+        return sum(
+            con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+            for schema, name in tables
+        )
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM, a high-water mark) of a running process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``dbt <command>``; exits on failure."""
     env = {
         **os.environ,
         "ZHIWANG_WAREHOUSE_PATH": str(warehouse),
@@ -57,25 +99,58 @@ def _dbt_build(warehouse: Path, work: Path, *extra: str) -> float:
         "DO_NOT_TRACK": "1",
     }
     dbt = Path(sys.executable).parent / "dbt"
-    cmd = [str(dbt), "build", "--exclude", "source:dq+", *extra,
+    # the quality models read the GX gate's dq schema, which this bench does not write
+    cmd = [str(dbt), command, "--exclude", "source:dq+", *extra,
            "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT)]  # fmt: skip
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    peak = 0.0
+    with subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        output: list[str] = []
+
+        def drain() -> None:
+            assert proc.stdout is not None
+            output.extend(proc.stdout)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        while proc.poll() is None:
+            peak = max(peak, _peak_rss_mb(proc.pid))
+            time.sleep(0.2)
+        reader.join()
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"dbt build failed:\n{done.stdout[-4000:]}")
-    return elapsed
+    if proc.returncode != 0:
+        sys.exit(f"dbt {command} failed:\n{''.join(output)[-6000:]}")
+    return elapsed, peak
+
+
+def _delivery_dates(landing: Path) -> list[date]:
+    return sorted(
+        {date.fromisoformat(day.name) for feed in landing.iterdir() if feed.is_dir()
+         for day in feed.iterdir() if day.is_dir()}
+    )  # fmt: skip
+
+
+def _ingest(settings: Settings, days: list[date]) -> float:
+    from ingest.api import ingest
+
+    start = time.perf_counter()
+    for day in days:
+        report = ingest(settings, delivery_date=day)
+        print(f"  ingested {day}: {report.received:,} rows received", flush=True)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generate", choices=["tiny", "district", "city"], default=None)
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--ingest", action="store_true", help="rebuild the warehouse first")
     args = parser.parse_args()
     settings = Settings()
     if args.generate:
         from generator.api import generate
-        from ingest.api import ingest
 
         generate(
             settings.landing,
@@ -86,17 +161,44 @@ def main() -> None:
             days=args.days,
             dirt=1.0,
         )
-        ingest(settings)
     work = settings.var_dir / "bench-transform"
-    rows, baseline = _raw_rows(settings.warehouse)
-    full = _dbt_build(settings.warehouse, work, "--full-refresh")
-    incremental = _dbt_build(settings.warehouse, work)
-    print(f"raw rows: {rows:,}")
-    print(f"baseline (scan raw): {baseline:8.2f} s  {rows / baseline:12,.0f} rows/s  1.0x")
-    for name, seconds in (("dbt build full", full), ("dbt build incremental", incremental)):
+    shutil.rmtree(work, ignore_errors=True)
+    dates = _delivery_dates(settings.landing)
+    if args.ingest:
+        if len(dates) < 2:
+            sys.exit(f"need at least two delivery dates under {settings.landing}")
+        settings.warehouse.unlink(missing_ok=True)
+        shutil.rmtree(settings.raw, ignore_errors=True)
+        print(f"ingest {dates[0]}..{dates[-2]} from {settings.landing}", flush=True)
+        ingest_seconds = _ingest(settings, dates[:-1])
+        print(f"  ingest took {ingest_seconds:.1f} s", flush=True)
+
+    rows_read, baseline = _raw_scan(settings.warehouse)
+    full, full_mb = _dbt("build", settings.warehouse, work, "--full-refresh")
+    written = _rows_written(settings.warehouse)
+    results = [("dbt build --full-refresh", full, full_mb, rows_read, written, baseline)]
+
+    if args.ingest:
+        print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
+        _ingest(settings, dates[-1:])
+    rows_now, baseline_now = _raw_scan(settings.warehouse)
+    inc_run, inc_run_mb = _dbt("run", settings.warehouse, work)
+    results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
+    inc_build, inc_build_mb = _dbt("build", settings.warehouse, work)
+    written_now = _rows_written(settings.warehouse)
+    results.append(
+        ("dbt build (incremental)", inc_build, inc_build_mb, rows_now, written_now, baseline_now)
+    )
+
+    print(f"\nwarehouse: {settings.warehouse}  threads: {settings.duckdb_threads}")
+    print(f"baseline: raw scan of {rows_read:,} rows in {baseline:.2f} s (same run)")
+    print(f"{'step':26s} {'wall s':>8s} {'peak MB':>8s} {'rows read':>12s} "
+          f"{'rows written':>13s} {'raw rows/s':>11s} {'x baseline':>10s}")  # fmt: skip
+    for name, seconds, peak_mb, read, wrote, base in results:
         print(
-            f"{name:22s} {seconds:8.2f} s  {rows / seconds:12,.0f} rows/s  "
-            f"{seconds / baseline:,.0f}x baseline"
+            f"{name:26s} {seconds:8.1f} {peak_mb:8.0f} {read:12,} "
+            f"{(f'{wrote:,}' if wrote is not None else '-'):>13s} {read / seconds:11,.0f} "
+            f"{seconds / base:10.1f}"
         )
 
 

@@ -19,3 +19,8 @@
         when 'D' then 'delete'
     end
 {%- endmacro %}
+
+{#- an expression cast to the engine's string type (dbt cross-db macros) -#}
+{% macro as_string(expr) -%}
+    {{ dbt.cast(expr, api.Column.translate_type('string')) }}
+{%- endmacro %}

@@ -7,12 +7,13 @@ time: day 1, then day 2 incrementally. Its day-1 state is kept beside it
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.dbt.dbt_helpers import build
+from tests.dbt.dbt_helpers import SESSION, build, dbt_ok
 from tests.dbt.raw_fixture import D1, deliver, write_warehouse
 
 # day 1 only needs the models: the tests run once, after the day-2 build
@@ -40,3 +41,11 @@ def clean_fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_warehouse(warehouse, clean=True)
     build(warehouse, tmp)
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def compiled_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """manifest.json after `dbt compile` (every node's compiled SQL) on an empty warehouse."""
+    work = tmp_path_factory.mktemp("dbt-compile")
+    dbt_ok(["compile", "--exclude", "source:dq+"], work / "empty.duckdb", work)
+    return json.loads((SESSION / "target" / "manifest.json").read_text())

@@ -47,8 +47,11 @@ from_social as (
         cast(null as varchar) as industry_code,
         'S' as industry_section,
         -- 正常 / 登记 is the live state; anything else (撤销, 注销 ...) is not
-        case when status_text in ('正常', '登记', '存续') or status_text is null
-            then 'active' else 'cancelled' end as registration_status,
+        case
+            when status_text in ('正常', '登记', '存续') or status_text is null
+                then 'active'
+            else 'cancelled'
+        end as registration_status,
         registered_on as established_on,
         cast(null as date) as cancelled_on,
         cast(null as double) as registered_capital_10k_yuan,
@@ -69,13 +72,13 @@ unioned as (
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['uscc', "'|'", dbt.cast('version_at', api.Column.translate_type('string'))])) }} as entity_version_id,
+        {{ dbt.hash(dbt.concat(['uscc', "'|'", as_string('version_at')])) }} as entity_version_id,
         unioned.*
     from unioned
     -- one version per entity and instant: the latest delivery wins
     qualify row_number() over (
-        partition by uscc, version_at
-        order by delivery_date desc, source_row_number desc
+        partition by unioned.uscc, unioned.version_at
+        order by unioned.delivery_date desc, unioned.source_row_number desc
     ) = 1
 )
 

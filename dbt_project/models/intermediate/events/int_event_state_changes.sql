@@ -8,7 +8,7 @@ state_changes as (
 
 deduplicated as (
     select
-        {{ dbt.concat(['event_id', "'#'", dbt.cast('state_seq', api.Column.translate_type('string'))]) }} as transition_id,
+        {{ dbt.concat(['event_id', "'#'", as_string('state_seq')]) }} as transition_id,
         event_id,
         state_seq,
         event_state,

@@ -16,13 +16,28 @@ events as (
 ),
 
 positions as (
-    select grid_code, longitude, latitude, building_code, 1 as position_rank
+    select
+        grid_code,
+        longitude,
+        latitude,
+        building_code,
+        1 as position_rank
     from buildings
     union all
-    select grid_code, longitude, latitude, cast(null as {{ dbt.type_string() }}) as building_code, 2 as position_rank
+    select
+        grid_code,
+        longitude,
+        latitude,
+        cast(null as {{ dbt.type_string() }}) as building_code,
+        2 as position_rank
     from collections
     union all
-    select grid_code, longitude, latitude, cast(null as {{ dbt.type_string() }}) as building_code, 3 as position_rank
+    select
+        grid_code,
+        longitude,
+        latitude,
+        cast(null as {{ dbt.type_string() }}) as building_code,
+        3 as position_rank
     from events
 ),
 
@@ -44,8 +59,9 @@ final as (
         count(distinct positions.building_code) as building_count
     from best
     inner join positions
-        on best.grid_code = positions.grid_code
-        and best.position_rank = positions.position_rank
+        on
+            best.grid_code = positions.grid_code
+            and best.position_rank = positions.position_rank
     group by best.grid_code
 )
 

@@ -46,7 +46,7 @@ unioned as (
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['person_key', "'|'", dbt.cast('observed_on', api.Column.translate_type('string'))])) }} as observation_key,
+        {{ dbt.hash(dbt.concat(['person_key', "'|'", as_string('observed_on')])) }} as observation_key,
         person_key,
         room_code,
         observed_on,
@@ -59,7 +59,7 @@ final as (
     -- one statement per person and day: the highest-ranked, then the latest
     qualify row_number() over (
         partition by person_key, observed_on
-        order by source_rank, observed_at desc, room_code
+        order by source_rank asc nulls last, observed_at desc, room_code asc nulls last
     ) = 1
 )
 

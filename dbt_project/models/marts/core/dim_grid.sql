@@ -25,8 +25,9 @@ final as (
         communities.community_code is not null as is_known_community
     from cells
     left join communities
-        on cells.community_code = communities.community_code
-        and communities.is_current
+        on
+            cells.community_code = communities.community_code
+            and communities.is_current
 )
 
 select * from final

@@ -9,16 +9,17 @@ versions as (
 changed as (
     select
         *,
-        lag(registration_status) over (partition by uscc order by version_at) as previous_status,
-        lag(premises_room_code) over (partition by uscc order by version_at) as previous_room_code,
-        lag(entity_name) over (partition by uscc order by version_at) as previous_name
+        lag(registration_status) over (partition by uscc order by version_at nulls last) as previous_status,
+        lag(premises_room_code) over (partition by uscc order by version_at nulls last) as previous_room_code,
+        lag(entity_name) over (partition by uscc order by version_at nulls last) as previous_name
     from versions
 ),
 
 -- a new version only when something tracked changed
 tracked as (
     select * from changed
-    where previous_status is null
+    where
+        previous_status is null
         or registration_status <> previous_status
         or coalesce(premises_room_code, '') <> coalesce(previous_room_code, '')
         or entity_name <> previous_name
@@ -26,7 +27,7 @@ tracked as (
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['uscc', "'|'", dbt.cast('version_at', api.Column.translate_type('string'))])) }} as entity_version_key,
+        {{ dbt.hash(dbt.concat(['uscc', "'|'", as_string('version_at')])) }} as entity_version_key,
         uscc,
         registry,
         entity_name,
@@ -45,8 +46,8 @@ final as (
         certified_social_workers,
         full_time_staff,
         version_at as valid_from,
-        lead(version_at) over (partition by uscc order by version_at) as valid_to,
-        lead(version_at) over (partition by uscc order by version_at) is null as is_current
+        lead(version_at) over (partition by uscc order by version_at nulls last) as valid_to,
+        lead(version_at) over (partition by uscc order by version_at nulls last) is null as is_current
     from tracked
 )
 

@@ -73,7 +73,7 @@ final as (
         merged.residence_since,
         -- living here unless the register deleted or moved the person out and
         -- the grid channel has not seen them since
-        not (
+        not(
             merged.residence_source = 'register'
             and (merged.is_deleted_upstream or merged.register_moved_out_on is not null)
         ) as is_resident,

@@ -2,7 +2,12 @@
 -- closed loop (上报 → 立案 → 派遣 → 处置 → 核查 → 结案), its deadline, on-time
 -- flags, rework and reopen counts and the duplicate link. Built from state
 -- changes ordered by seq, so late and out-of-order deliveries land correctly.
-{{ config(materialized='incremental', unique_key='event_id', incremental_strategy=large_fact_strategy(), on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
 
 -- Incremental: a delivery re-derives exactly the events it touched (watermark:
 -- the ingest's loaded_at, so a same-day corrected re-delivery counts too). Overdue is
@@ -59,8 +64,8 @@ closing as (
     -- a close counts only if no reopening came after it
     select
         milestones.*,
-        last_closed_seq is not null
-        and (last_reopened_seq is null or last_closed_seq > last_reopened_seq) as is_closed
+        milestones.last_closed_seq is not null
+        and (milestones.last_reopened_seq is null or milestones.last_closed_seq > milestones.last_reopened_seq) as is_closed
     from milestones
 ),
 
@@ -70,11 +75,13 @@ previous_to_close as (
         max(previous.state_at) as previous_state_at
     from state_changes
     inner join closing
-        on state_changes.event_id = closing.event_id
-        and state_changes.state_seq = closing.last_closed_seq
+        on
+            state_changes.event_id = closing.event_id
+            and state_changes.state_seq = closing.last_closed_seq
     inner join state_changes as previous
-        on state_changes.event_id = previous.event_id
-        and previous.state_seq = state_changes.state_seq - 1
+        on
+            state_changes.event_id = previous.event_id
+            and previous.state_seq = state_changes.state_seq - 1
     group by state_changes.event_id
 ),
 
@@ -102,7 +109,8 @@ final as (
         closing.is_closed,
         {{ event_deadline('closing.deadline_at', 'closing.dispatched_at', 'closing.reported_at') }} as deadline_at,
         closing.deadline_at is null as is_deadline_defaulted,
-        {{ event_dispatched_on_time('closing.dispatched_at', 'coalesce(closing.registered_at, closing.reported_at)') }} as is_dispatched_on_time,
+        {{ event_dispatched_on_time('closing.dispatched_at', 'coalesce(closing.registered_at, closing.reported_at)') }}
+            as is_dispatched_on_time,
         {{ event_on_time(
             'closing.first_handled_at',
             event_deadline('closing.deadline_at', 'closing.dispatched_at', 'closing.reported_at')

@@ -22,12 +22,13 @@ residents as (
 
 data_as_of as (
     -- "now" is the newest milestone in the data, so a rebuild is reproducible
-    select max(greatest(
-        reported_at,
-        coalesce(dispatched_at, reported_at),
-        coalesce(handled_at, reported_at),
-        coalesce(closed_at, reported_at)
-    )) as as_of_at
+    select
+        max(greatest(
+            reported_at,
+            coalesce(dispatched_at, reported_at),
+            coalesce(handled_at, reported_at),
+            coalesce(closed_at, reported_at)
+        )) as as_of_at
     from events
 ),
 
@@ -46,48 +47,52 @@ events_located as (
 
 periods as (
     {% for period in ['week', 'month'] %}
-    select
-        '{{ period }}' as period_type,
-        cast({{ dbt.date_trunc(period, 'reported_at') }} as date) as period_start,
-        events_located.*
-    from events_located
-    where reported_at is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ period }}' as period_type,
+            cast({{ dbt.date_trunc(period, 'events_located.reported_at') }} as date) as period_start,
+            events_located.*
+        from events_located
+        where events_located.reported_at is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 by_unit as (
     {% set units = {'street': 'street_code', 'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
     {% for level, column in units.items() %}
-    select
-        period_type,
-        period_start,
-        '{{ level }}' as unit_level,
-        {{ column }} as unit_code,
-        count(*) as events_reported,
-        count(*) filter (where is_duplicate) as duplicate_events,
-        count(*) filter (where not is_duplicate) as events_worked,
-        count(*) filter (where is_closed and not is_duplicate) as events_closed,
-        count(*) filter (where is_closed_on_time and not is_duplicate) as closed_on_time,
-        count(*) filter (where dispatched_at is not null and not is_duplicate) as events_dispatched,
-        count(*) filter (where is_dispatched_on_time and not is_duplicate) as dispatched_on_time,
-        count(*) filter (where rework_count > 0 and not is_duplicate) as reworked_events,
-        count(*) filter (where reopen_count > 0 and not is_duplicate) as reopened_events,
-        count(*) filter (where is_overdue) as overdue_backlog,
-        avg(handling_hours) filter (where not is_duplicate) as avg_handling_hours
-    from periods
-    where {{ column }} is not null
-    group by period_type, period_start, {{ column }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            period_type,
+            period_start,
+            '{{ level }}' as unit_level,
+            {{ column }} as unit_code,
+            count(*) as events_reported,
+            count(*) filter (where is_duplicate) as duplicate_events,
+            count(*) filter (where not is_duplicate) as events_worked,
+            count(*) filter (where is_closed and not is_duplicate) as events_closed,
+            count(*) filter (where is_closed_on_time and not is_duplicate) as closed_on_time,
+            count(*) filter (where dispatched_at is not null and not is_duplicate) as events_dispatched,
+            count(*) filter (where is_dispatched_on_time and not is_duplicate) as dispatched_on_time,
+            count(*) filter (where rework_count > 0 and not is_duplicate) as reworked_events,
+            count(*) filter (where reopen_count > 0 and not is_duplicate) as reopened_events,
+            count(*) filter (where is_overdue) as overdue_backlog,
+            avg(handling_hours) filter (where not is_duplicate) as avg_handling_hours
+        from periods
+        where {{ column }} is not null
+        group by period_type, period_start, {{ column }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 population_by_unit as (
     {% for level, column in {'street': 'street_code', 'community': 'community_code', 'grid': 'grid_code'}.items() %}
-    select '{{ level }}' as unit_level, {{ column }} as unit_code, month_start, sum(resident_count) as resident_count
-    from residents
-    group by {{ column }}, month_start
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ level }}' as unit_level,
+            {{ column }} as unit_code,
+            month_start,
+            sum(resident_count) as resident_count
+        from residents
+        group by {{ column }}, month_start
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -108,8 +113,9 @@ rates as (
         1.0 * by_unit.overdue_backlog / nullif(by_unit.events_worked, 0) as overdue_rate
     from by_unit
     left join latest_population
-        on by_unit.unit_level = latest_population.unit_level
-        and by_unit.unit_code = latest_population.unit_code
+        on
+            by_unit.unit_level = latest_population.unit_level
+            and by_unit.unit_code = latest_population.unit_code
 ),
 
 scored as (
@@ -119,16 +125,28 @@ scored as (
     from rates
 ),
 
+with_department_street as (
+    select
+        scored.*,
+        departments.street_code as department_street_code
+    from scored
+    left join departments
+        on
+            scored.unit_level = 'department'
+            and scored.unit_code = departments.department_name
+),
+
 final as (
     select
-        {{ dbt.hash(dbt.concat(['period_type', "'|'", dbt.cast('period_start', api.Column.translate_type('string')), "'|'", 'unit_level', "'|'", 'unit_code'])) }} as performance_key,
+        {{ dbt.hash(dbt.concat(['period_type', "'|'", as_string('period_start'), "'|'", 'unit_level', "'|'", 'unit_code'])) }}
+            as performance_key,
         period_type,
         period_start,
         unit_level,
         unit_code,
         -- a department's street is the one it serves (null for district bureaus)
         case
-            when unit_level = 'department' then departments.street_code
+            when unit_level = 'department' then department_street_code
             else {{ street_code_of('unit_code') }}
         end as street_code,
         case
@@ -158,10 +176,7 @@ final as (
             partition by period_type, period_start, unit_level
             order by assessment_score desc
         ) as assessment_rank
-    from scored
-    left join departments
-        on scored.unit_level = 'department'
-        and scored.unit_code = departments.department_name
+    from with_department_street
 )
 
 select * from final

@@ -11,11 +11,11 @@ final as (
         entity_version_key as lifecycle_event_key,
         uscc,
         registry,
-        lag(registration_status) over (partition by uscc order by valid_from) as from_status,
+        lag(registration_status) over (partition by uscc order by valid_from nulls last) as from_status,
         registration_status as to_status,
         valid_from as changed_at,
         case
-            when lag(registration_status) over (partition by uscc order by valid_from) is null then 'first_seen'
+            when lag(registration_status) over (partition by uscc order by valid_from nulls last) is null then 'first_seen'
             when registration_status = 'active' then 'reactivated'
             else registration_status
         end as lifecycle_event

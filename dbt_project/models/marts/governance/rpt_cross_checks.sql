@@ -44,7 +44,10 @@ legal_rep_findings as (
         'person' as subject_type,
         recipients.person_key as subject_key,
         entities.uscc as related_key,
-        {{ dbt.concat(["'assistance recipient is legal representative of active entity; last payment '", dbt.cast('recipients.last_payment_month', api.Column.translate_type('string'))]) }} as evidence,
+        {{ dbt.concat([
+            "'assistance recipient is legal representative of active entity; last payment '",
+            as_string('recipients.last_payment_month'),
+        ]) }} as evidence,
         'high' as severity
     from recipients
     inner join entities on recipients.person_key = entities.legal_rep_person_key
@@ -57,7 +60,11 @@ high_base_findings as (
         'person' as subject_type,
         recipients.person_key as subject_key,
         max(contributions.employer_uscc) as related_key,
-        {{ dbt.concat(["'assistance recipient with contribution base '", dbt.cast('max(contributions.contribution_base_yuan)', api.Column.translate_type('string')), "' yuan'"]) }} as evidence,
+        {{ dbt.concat([
+            "'assistance recipient with contribution base '",
+            as_string('max(contributions.contribution_base_yuan)'),
+            "' yuan'",
+        ]) }} as evidence,
         'high' as severity
     from recipients
     inner join contributions on recipients.person_key = contributions.person_key
@@ -75,7 +82,8 @@ no_residence_findings as (
         'medium' as severity
     from insured
     left join persons on insured.person_key = persons.person_key
-    where insured.insurance_status = 'active'
+    where
+        insured.insurance_status = 'active'
         and not insured.is_deleted_upstream
         and persons.person_key is null
 ),
@@ -91,9 +99,11 @@ no_building_findings as (
     from entities
     -- an inferred building (known only from room codes) is not in the register either
     left join buildings
-        on entities.premises_building_code = buildings.building_code
-        and not buildings.is_inferred
-    where entities.is_active
+        on
+            entities.premises_building_code = buildings.building_code
+            and not buildings.is_inferred
+    where
+        entities.is_active
         and entities.premises_building_code is not null
         and buildings.building_code is null
 ),
@@ -113,7 +123,10 @@ over_capacity_findings as (
         'building' as subject_type,
         buildings.building_code as subject_key,
         cast(null as {{ dbt.type_string() }}) as related_key,
-        {{ dbt.concat([dbt.cast('entities_per_building.entity_count', api.Column.translate_type('string')), "' active entities, '", dbt.cast('buildings.room_count', api.Column.translate_type('string')), "' rooms'"]) }} as evidence,
+        {{ dbt.concat([
+            as_string('entities_per_building.entity_count'), "' active entities, '",
+            as_string('buildings.room_count'), "' rooms'",
+        ]) }} as evidence,
         'low' as severity
     from entities_per_building
     inner join buildings on entities_per_building.building_code = buildings.building_code
@@ -126,7 +139,7 @@ shared_room_findings as (
         'room' as subject_type,
         premises_room_code as subject_key,
         cast(null as {{ dbt.type_string() }}) as related_key,
-        {{ dbt.concat([dbt.cast('count(*)', api.Column.translate_type('string')), "' active entities registered in one room'"]) }} as evidence,
+        {{ dbt.concat([as_string('count(*)'), "' active entities registered in one room'"]) }} as evidence,
         'medium' as severity
     from entities
     where is_active and premises_room_code is not null
@@ -161,14 +174,17 @@ located as (
         ) as community_code
     from findings
     left join entities as subject_entities
-        on findings.subject_type = 'entity'
-        and findings.subject_key = subject_entities.uscc
+        on
+            findings.subject_type = 'entity'
+            and findings.subject_key = subject_entities.uscc
     left join persons
-        on findings.subject_type = 'person'
-        and findings.subject_key = persons.person_key
+        on
+            findings.subject_type = 'person'
+            and findings.subject_key = persons.person_key
     left join entities as related_entities
-        on findings.subject_type = 'person'
-        and findings.related_key = related_entities.uscc
+        on
+            findings.subject_type = 'person'
+            and findings.related_key = related_entities.uscc
 ),
 
 final as (

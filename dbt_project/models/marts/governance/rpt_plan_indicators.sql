@@ -29,25 +29,30 @@ district as (
 ),
 
 measured as (
-    select 'social_orgs_per_10000' as indicator_code,
+    select
+        'social_orgs_per_10000' as indicator_code,
         {{ plan_rate('district.social_organisation_count', 'district.managed_count', 10000) }} as measured_value
     from district
     union all
-    select 'social_workers_per_10000_2020',
-        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }}
+    select
+        'social_workers_per_10000_2020' as indicator_code,
+        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }} as measured_value
     from district
     union all
-    select 'social_workers_per_10000_2025',
-        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }}
+    select
+        'social_workers_per_10000_2025' as indicator_code,
+        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }} as measured_value
     from district
     union all
-    select 'social_insurance_coverage',
-        {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }}
+    select
+        'social_insurance_coverage' as indicator_code,
+        {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as measured_value
     from coverage
     union all
     -- a credit file needs a well-formed 18-character USCC
-    select 'enterprise_credit_files',
-        {{ plan_rate('count(*) filter (where length(uscc) = 18)', 'count(*)', 100) }}
+    select
+        'enterprise_credit_files' as indicator_code,
+        {{ plan_rate('count(*) filter (where length(uscc) = 18)', 'count(*)', 100) }} as measured_value
     from entities
 ),
 

@@ -41,33 +41,74 @@ spell_people as (
 -- a snapshot is the last day of the month: a spell [valid_from, valid_to)
 -- counts from valid_from's month and stops counting in valid_to's month
 raw_changes as (
-    select grid_code, cast({{ dbt.date_trunc('month', 'valid_from') }} as date) as month_start,
-        1 as residents, case when is_hukou then 1 else 0 end as hukou,
-        0 as elderly, 0 as resident_6m, 1 as inflow, 0 as outflow
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'valid_from') }} as date) as month_start,
+        1 as residents,
+        case when is_hukou then 1 else 0 end as hukou,
+        0 as elderly,
+        0 as resident_6m,
+        1 as inflow,
+        0 as outflow
     from spell_people
     union all
-    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
-        -1, case when is_hukou then -1 else 0 end, 0, 0, 0, 1
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
+        -1 as residents,
+        case when is_hukou then -1 else 0 end as hukou,
+        0 as elderly,
+        0 as resident_6m,
+        0 as inflow,
+        1 as outflow
     from spell_people
     where valid_to is not null
     union all
-    select grid_code, cast({{ dbt.date_trunc('month', 'greatest(valid_from, turns_60_on)') }} as date),
-        0, 0, 1, 0, 0, 0
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'greatest(valid_from, turns_60_on)') }} as date) as month_start,
+        0 as residents,
+        0 as hukou,
+        1 as elderly,
+        0 as resident_6m,
+        0 as inflow,
+        0 as outflow
     from spell_people
     where turns_60_on is not null and (valid_to is null or turns_60_on < valid_to)
     union all
-    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
-        0, 0, -1, 0, 0, 0
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
+        0 as residents,
+        0 as hukou,
+        -1 as elderly,
+        0 as resident_6m,
+        0 as inflow,
+        0 as outflow
     from spell_people
     where valid_to is not null and turns_60_on < valid_to
     union all
-    select grid_code, cast({{ dbt.date_trunc('month', 'resident_6m_from') }} as date),
-        0, 0, 0, 1, 0, 0
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'resident_6m_from') }} as date) as month_start,
+        0 as residents,
+        0 as hukou,
+        0 as elderly,
+        1 as resident_6m,
+        0 as inflow,
+        0 as outflow
     from spell_people
     where valid_to is null or resident_6m_from < valid_to
     union all
-    select grid_code, cast({{ dbt.date_trunc('month', 'valid_to') }} as date),
-        0, 0, 0, -1, 0, 0
+    select
+        grid_code,
+        cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
+        0 as residents,
+        0 as hukou,
+        0 as elderly,
+        -1 as resident_6m,
+        0 as inflow,
+        0 as outflow
     from spell_people
     where valid_to is not null and resident_6m_from < valid_to
 ),
@@ -124,14 +165,15 @@ running as (
         coalesce(monthly_changes.outflow, 0) as outflow_count
     from grid_months
     left join monthly_changes
-        on grid_months.grid_code = monthly_changes.grid_code
-        and grid_months.month_start = monthly_changes.month_start
+        on
+            grid_months.grid_code = monthly_changes.grid_code
+            and grid_months.month_start = monthly_changes.month_start
     window w as (partition by grid_months.grid_code order by grid_months.month_start rows unbounded preceding)
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['running.grid_code', "'|'", dbt.cast('running.month_start', api.Column.translate_type('string'))])) }} as snapshot_key,
+        {{ dbt.hash(dbt.concat(['running.grid_code', "'|'", as_string('running.month_start')])) }} as snapshot_key,
         running.grid_code,
         substr(running.grid_code, 1, 12) as community_code,
         communities.street_code,

@@ -2,7 +2,12 @@
 -- per uninterrupted stay in one room; valid_to is exclusive and null while
 -- the person still lives there. Consecutive statements of the same room from
 -- either channel extend one spell.
-{{ config(materialized='incremental', unique_key='person_key', incremental_strategy=large_fact_strategy(), on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
 
 -- Incremental per person: a delivery re-derives every spell of each person it
 -- touched (a new statement from either channel, or a new register record such
@@ -52,16 +57,16 @@ observations as (
     inner join touched on all_observations.person_key = touched.person_key
 ),
 {% else %}
-observations as (
-    select * from all_observations
-),
+    observations as (
+        select * from all_observations
+    ),
 {% endif %}
 
 marked as (
     select
         *,
         case
-            when room_code = lag(room_code) over (partition by person_key order by observed_on)
+            when room_code = lag(room_code) over (partition by person_key order by observed_on nulls last)
                 then 0
             else 1
         end as is_new_spell
@@ -72,7 +77,7 @@ numbered as (
     select
         *,
         sum(is_new_spell) over (
-            partition by person_key order by observed_on rows unbounded preceding
+            partition by person_key order by observed_on nulls last rows unbounded preceding
         ) as spell_number
     from marked
 ),
@@ -95,14 +100,15 @@ spells as (
 bounded as (
     select
         spells.*,
-        lead(spells.valid_from) over (partition by spells.person_key order by spells.spell_number) as next_spell_from,
+        lead(spells.valid_from) over (partition by spells.person_key order by spells.spell_number nulls last) as next_spell_from,
         max(spells.last_loaded_at) over (partition by spells.person_key) as person_loaded_at
     from spells
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['bounded.person_key', "'|'", dbt.cast('bounded.valid_from', api.Column.translate_type('string'))])) }} as spell_key,
+        {{ dbt.hash(dbt.concat(['bounded.person_key', "'|'", as_string('bounded.valid_from')])) }}
+            as spell_key,
         bounded.person_key,
         cast(bounded.spell_number as bigint) as spell_number,
         bounded.room_code,

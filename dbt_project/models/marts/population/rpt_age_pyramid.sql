@@ -22,7 +22,8 @@ banded as (
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['community_code', "'|'", 'sex', "'|'", dbt.cast('age_band_start', api.Column.translate_type('string'))])) }} as pyramid_key,
+        {{ dbt.hash(dbt.concat(['community_code', "'|'", 'sex', "'|'", as_string('age_band_start')])) }}
+            as pyramid_key,
         community_code,
         {{ street_code_of('community_code') }} as street_code,
         sex,

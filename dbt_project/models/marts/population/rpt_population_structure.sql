@@ -9,27 +9,28 @@ snapshots as (
 
 rolled_up as (
     {% for level, column in {'grid': 'grid_code', 'community': 'community_code', 'street': 'street_code'}.items() %}
-    select
-        '{{ level }}' as unit_level,
-        {{ column }} as unit_code,
-        month_start,
-        sum(resident_count) as managed_count,
-        sum(resident_6m_count) as resident_6m_count,
-        sum(hukou_count) as hukou_count,
-        sum(non_hukou_count) as non_hukou_count,
-        sum(elderly_60_plus_count) as elderly_60_plus_count,
-        sum(inflow_count) as inflow_count,
-        sum(outflow_count) as outflow_count
-    from snapshots
-    where {{ column }} is not null
-    group by {{ column }}, month_start
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ level }}' as unit_level,
+            {{ column }} as unit_code,
+            month_start,
+            sum(resident_count) as managed_count,
+            sum(resident_6m_count) as resident_6m_count,
+            sum(hukou_count) as hukou_count,
+            sum(non_hukou_count) as non_hukou_count,
+            sum(elderly_60_plus_count) as elderly_60_plus_count,
+            sum(inflow_count) as inflow_count,
+            sum(outflow_count) as outflow_count
+        from snapshots
+        where {{ column }} is not null
+        group by {{ column }}, month_start
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['unit_level', "'|'", 'unit_code', "'|'", dbt.cast('month_start', api.Column.translate_type('string'))])) }} as structure_key,
+        {{ dbt.hash(dbt.concat(['unit_level', "'|'", 'unit_code', "'|'", as_string('month_start')])) }}
+            as structure_key,
         unit_level,
         unit_code,
         {{ street_code_of('unit_code') }} as street_code,

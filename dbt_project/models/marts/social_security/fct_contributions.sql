@@ -1,6 +1,11 @@
 -- 缴费明细 one row per person, employer, month and insurance type. A month
 -- delivered again (a correction) replaces the earlier delivery's rows.
-{{ config(materialized='incremental', unique_key='contribution_month', incremental_strategy=large_fact_strategy(), on_schema_change='fail') }}
+{{ config(
+    materialized='incremental',
+    unique_key='contribution_month',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
 
 -- Incremental on the month: delete+insert on contribution_month swaps a
 -- re-delivered month as a whole, which is the correction rule itself.
@@ -30,13 +35,18 @@ current_rows as (
     select contributions.*
     from contributions
     inner join latest_delivery
-        on contributions.contribution_month = latest_delivery.contribution_month
-        and contributions.delivery_date = latest_delivery.delivery_date
+        on
+            contributions.contribution_month = latest_delivery.contribution_month
+            and contributions.delivery_date = latest_delivery.delivery_date
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['citizen_id', "'|'", "coalesce(employer_uscc, '')", "'|'", dbt.cast('contribution_month', api.Column.translate_type('string')), "'|'", 'insurance_type'])) }} as contribution_key,
+        {{ dbt.hash(dbt.concat([
+            'citizen_id', "'|'", "coalesce(employer_uscc, '')", "'|'",
+            as_string('contribution_month'), "'|'", 'insurance_type',
+        ])) }}
+            as contribution_key,
         {{ pseudonym('citizen_id') }} as person_key,
         employer_uscc,
         contribution_month,
