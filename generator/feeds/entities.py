@@ -120,13 +120,13 @@ def _timeline(
                 pl.lit(on).alias("cancelled"),
             )
         )
-        rest = np.setdiff1d(live, cancel)
+        rest = dirt.without(live, cancel)
         move = dirt.binomial_pick(day_rng, rest, _MOVE_RATE)
         move = move[: max(0, free_rooms.len() - next_free)]
         targets = free_rooms.slice(next_free, len(move))
         next_free += len(move)
         parts.append(state[move].with_columns(targets.alias("room_code")))
-        upd = dirt.binomial_pick(day_rng, np.setdiff1d(rest, move), _UPDATE_RATE)
+        upd = dirt.binomial_pick(day_rng, dirt.without(rest, move), _UPDATE_RATE)
         parts.append(
             state[upd].with_columns(
                 (pl.col("employees") + pl.Series(day_rng.integers(-3, 8, len(upd))))

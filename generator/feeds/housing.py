@@ -243,10 +243,10 @@ def _filing_changes(ctx: FeedContext, cases: Cases, filings: pl.DataFrame) -> li
         on = ctx.dates[i] - timedelta(days=1)
         active = np.flatnonzero((state["status"] == "active").to_numpy())
         ended = dirt.binomial_pick(rng, active, _END_RATE)
-        cancelled = dirt.binomial_pick(rng, np.setdiff1d(active, ended), _CANCEL_RATE)
+        cancelled = dirt.binomial_pick(rng, dirt.without(active, ended), _CANCEL_RATE)
         deleted = dirt.binomial_pick(
             rng,
-            np.setdiff1d(active, np.union1d(ended, cancelled)),
+            dirt.without(active, np.union1d(ended, cancelled)),
             ctx.rates.rate("upstream_delete") * 5,
         )
         k_new = int(rng.binomial(n0, _NEW_RATE))

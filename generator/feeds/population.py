@@ -313,20 +313,26 @@ def _write_register(
         .sort("t", "id", "i")["i"]
         .to_numpy()
     )
+    # membership tests once for the whole file (not once per chunk)
+    kept = member(ids, protect)[order]
+    unlinked_all = ~member(ids, linked)[order]
     del ids
     src = order if sel is None else sel[order]
 
     def rows_of(start: int, stop: int) -> pl.DataFrame:
         times = format_seconds(changed_on, secs[order[start:stop]])
-        return _register_rows(changes[src[start:stop]], times)
+        return _register_rows(changes[src[start:stop]], times).with_columns(
+            pl.Series("_kept", kept[start:stop]), pl.Series("_unlinked", unlinked_all[start:stop])
+        )
 
     def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
+        keep, unlinked = rows["_kept"].to_numpy(), rows["_unlinked"].to_numpy()
+        rows = rows.drop("_kept", "_unlinked")
         plan = FilePlan(rows, rng, ctx.rates, key_column="GMSFHM", key_columns=["GMSFHM", "GXSJ"])
         gm = rows["GMSFHM"]
-        plan.reserve(np.flatnonzero(member(gm, protect)))
+        plan.reserve(np.flatnonzero(keep))
         plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
         born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
-        unlinked = ~member(gm, linked)
         plan.corrupt(
             "bad_check_digit",
             "GMSFHM",
@@ -493,7 +499,12 @@ def _write_grid(
     name = f"grid_rkcj_{stamp(d)}.jsonl"
     sel = np.arange(persons.height) if sel is None else sel
     second = np.zeros(len(sel), dtype=bool) if second is None else second
-    has_second = member(persons["id_number"].gather(sel), persons["id_number"].gather(sel[second]))
+    ids = persons["id_number"].gather(sel)
+    has_second = member(ids, persons["id_number"].gather(sel[second]))
+    # membership tests once for the whole file (not once per chunk)
+    kept = member(ids, protect) | second
+    unlinked_all = ~member(ids, linked)
+    del ids
 
     def rows_of(start: int, stop: int) -> pl.DataFrame:
         k = start // CHUNK_ROWS
@@ -501,6 +512,8 @@ def _write_grid(
         part = persons[sel[start:stop]].with_columns(
             pl.Series("_second", second[start:stop]),
             pl.Series("_has_second", has_second[start:stop]),
+            pl.Series("_kept", kept[start:stop]),
+            pl.Series("_unlinked", unlinked_all[start:stop]),
         )
         rows, conflict_name, conflict_phone = _grid_rows(
             part, chunk_rng, d, start, name_conf, phone_conf
@@ -523,8 +536,8 @@ def _write_grid(
         return rows
 
     def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
-        keep = member(rows["id_number"], protect) | rows["_second"].to_numpy()
-        rows = rows.drop("_second")
+        keep, unlinked = rows["_kept"].to_numpy(), rows["_unlinked"].to_numpy()
+        rows = rows.drop("_second", "_kept", "_unlinked")
         plan = FilePlan(rows, rng, ctx.rates, key_column="record_id")
         plan.reserve(np.flatnonzero(keep))
         plan.corrupt(
@@ -532,7 +545,7 @@ def _write_grid(
             "id_number",
             "invalid_citizen_id",
             lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-            eligible=~member(rows["id_number"], linked),
+            eligible=unlinked,
             detail="wrong check char",
         )
         plan.corrupt(
@@ -625,5 +638,7 @@ def _grid_rows(
         pl.lit(None, pl.String).alias("note"),
     )
     order = np.lexsort((np.arange(n), rows["collected_at"].to_numpy()))
-    rows = rows.with_columns(pl.Series("_second", second))[order]
+    rows = rows.with_columns(pl.Series("_second", second), persons["_kept"], persons["_unlinked"])[
+        order
+    ]
     return rows, ids_[conflict_name], ids_[conflict_phone]

@@ -153,7 +153,7 @@ def _cbry_changes(ctx: FeedContext, insured: pl.DataFrame) -> list[pl.DataFrame]
         )
         live = np.flatnonzero((joins < i) & (status == "active"))
         susp = dirt.binomial_pick(rng, live, _SUSPEND_RATE)
-        end = dirt.binomial_pick(rng, np.setdiff1d(live, susp), _END_RATE)
+        end = dirt.binomial_pick(rng, dirt.without(live, susp), _END_RATE)
         status[susp], status[end] = "suspended", "terminated"
         upd = insured[np.concatenate([susp, end])].with_columns(
             pl.Series("status", np.concatenate([status[susp], status[end]]).astype(str)),
