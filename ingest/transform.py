@@ -235,6 +235,15 @@ def transform_chunk(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed accepted rows (contract names + ``_row_number``, ``_flags``) and quarantined
     rows (``_row_number, reason_code, column_name, detail, _original``)."""
+    # All columns in one chunk each. polars 2.1 panics ("assertion failed: i <
+    # self.len()", in the string kernel of pl.format/concat_str below) on a frame whose
+    # columns have different chunk layouts, e.g. rows from polars' multi-threaded
+    # JSON reader (3 chunks per column) next to our 1-chunk ``_row_number``: after the
+    # quarantine filter the reason/column series came out as chunks of 0, 0 and 2 rows.
+    # Reproduced with sjlz_20261002_00.jsonl of a 10% district sample; this is the
+    # district-scale panic reported from this function. Rechunking (a no-op for
+    # single-chunk columns) makes every frame below uniformly chunked.
+    rows = rows.rechunk()
     n = rows.height
     typed: list[pl.Series] = []
     strings: list[pl.Series] = []
@@ -321,7 +330,7 @@ def transform_chunk(
         original = rows["_original"].filter(is_bad)
     else:
         original = original_text(rows.filter(is_bad))
-    bad = quarantined.select(
+    bad = quarantined.rechunk().select(
         "_row_number",
         pl.col("reason").alias("reason_code"),
         pl.col("column").alias("column_name"),
@@ -412,19 +421,8 @@ def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, n
     rebuilt a hash table of all earlier rows for each chunk: quadratic, most of the
     transform time of a 14M-row file.
 
-    Cause of the district-scale polars panic ``assertion failed: i < self.len()``
-    (reported at the duplicate/flag step of ``transform_chunk``): not pinned down.
-    It did not reproduce here with the old transform over the seven largest district
-    files (~32M rows, one run each, polars 2.1.0; read by the block reader, whereas
-    the report came with the old whole-file reader, which sliced one giant frame into
-    500k-row chunks). The step it was raised from only
-    ran differently at district scale in one way: files of more than one chunk, where
-    ``is_in`` got a one-row list column imploded from a many-chunk series, and the
-    per-row reason/flag series built by ``Series.set``/``zip_with``/``scatter`` were
-    combined with frames of other chunk layouts. Both constructs are gone: hashes are
-    numpy arrays, and reasons and flags are expressions over one frame
-    (``transform_chunk``, ``_labels``); the multi-block test in
-    tests/ingest/test_ingest_files.py runs the cross-chunk path on every CI run.
+    (The district-scale polars panic was not here: see the rechunk at the top of
+    ``transform_chunk``.)
     """
     rows = accepted["_h"].to_numpy()
     keys = accepted["_k"].to_numpy()
