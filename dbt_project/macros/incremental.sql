@@ -11,3 +11,11 @@
 {% macro spark__large_fact_strategy() -%}
     {{- return('insert_overwrite') -}}
 {%- endmacro %}
+
+{#- The newest load already in an incremental model, as a scalar subquery.
+    An empty table (the first build saw no rows of the feed yet, e.g. the
+    transform ran on another feed's asset first) must not yield NULL, or
+    "loaded_at > NULL" would keep the model empty for ever. -#}
+{% macro incremental_watermark(column) -%}
+    (select coalesce(max({{ column }}), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }})
+{%- endmacro %}

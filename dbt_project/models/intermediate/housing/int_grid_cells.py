@@ -4,6 +4,14 @@ A Python model because H3 has no portable SQL: DuckDB would need a community
 extension and Spark a jar. The generator cuts grids as H3 cells, so the cell
 holding the grid's building centroid is the grid's cell. The loop runs once
 per grid (about 4,000 in Bao'an), not per row of any fact.
+
+Spark: this is the project's one DuckDB-bound model. dbt-spark runs Python
+models only on Databricks/Dataproc clusters, not with ``method: session``.
+On Spark, replace it by a SQL model with the engine's H3 functions (e.g.
+Databricks ``h3_longlatash3string`` / ``h3_boundaryaswkt``), or load the
+table this model writes as a seed; dim_grid reads only its columns
+(grid_code, community_code, h3_cell, polygon_wkt, centroid_*, area_km2,
+building_count) and needs no change.
 """
 
 from __future__ import annotations

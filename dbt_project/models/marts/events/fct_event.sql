@@ -20,7 +20,7 @@ state_changes as (
     {% if is_incremental() %}
     where event_id in (
         select event_id from {{ ref('int_event_state_changes') }}
-        where loaded_at > (select max(last_loaded_at) from {{ this }})
+        where loaded_at > {{ incremental_watermark('last_loaded_at') }}
     )
     {% endif %}
 ),

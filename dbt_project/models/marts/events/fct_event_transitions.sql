@@ -15,7 +15,7 @@ state_changes as (
     -- every state of each event a new delivery touched: lag() needs them all
     where event_id in (
         select event_id from {{ ref('int_event_state_changes') }}
-        where loaded_at > (select max(loaded_at) from {{ this }})
+        where loaded_at > {{ incremental_watermark('loaded_at') }}
     )
     {% endif %}
 ),

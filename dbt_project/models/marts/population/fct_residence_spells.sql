@@ -31,7 +31,7 @@ buildings as (
 
 {% if is_incremental() %}
 watermark as (
-    select max(last_loaded_at) as loaded_at from {{ this }}
+    select {{ incremental_watermark('last_loaded_at') }} as loaded_at
 ),
 
 touched as (

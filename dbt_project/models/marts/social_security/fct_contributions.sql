@@ -16,7 +16,7 @@ contributions as (
     {% if is_incremental() %}
     where contribution_month in (
         select contribution_month from {{ ref('stg_social_security__contributions') }}
-        where loaded_at > (select max(loaded_at) from {{ this }})
+        where loaded_at > {{ incremental_watermark('loaded_at') }}
     )
     {% endif %}
 ),
