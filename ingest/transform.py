@@ -386,30 +386,31 @@ def _const(value: str | None, n: int) -> pl.Series:
     return pl.repeat(value, n, dtype=pl.String, eager=True)
 
 
-def _seen_before(hashes: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
-    """Whether each hash is in one of the sorted arrays ``runs``."""
-    found = np.zeros(hashes.size, dtype=bool)
-    if not runs or not hashes.size:
-        return found
-    # Looking up sorted queries walks each run in order: ~5x faster than random order.
-    order = np.argsort(hashes)
-    queries = hashes[order]
+def _repeated(hashes: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
+    """Whether each hash occurred before: earlier in this chunk, or in one of the
+    sorted ``runs`` of earlier chunks; then this chunk is added as a new run.
+
+    One stable sort serves all three: in sorted order, a hash equal to its left
+    neighbour is a later occurrence within the chunk; sorted queries walk each run
+    in order (~5x faster than random lookups); and the sorted chunk is the new run.
+    """
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
     hit = np.zeros(hashes.size, dtype=bool)
+    hit[1:] = ordered[1:] == ordered[:-1]
     for run in runs:
-        pos = np.minimum(np.searchsorted(run, queries), run.size - 1)
-        hit |= run[pos] == queries
+        pos = np.minimum(np.searchsorted(run, ordered), run.size - 1)
+        hit |= run[pos] == ordered
+    found = np.empty(hashes.size, dtype=bool)
     found[order] = hit
-    return found
-
-
-def _add_run(runs: list[np.ndarray], hashes: np.ndarray) -> None:
-    """Add a chunk's hashes as a sorted run; merge runs of similar size (a log-structured
-    merge: each hash is copied O(log chunks) times, not once per later chunk)."""
-    runs.append(np.sort(hashes))
+    if hashes.size:
+        runs.append(ordered)
+    # Log-structured merge of runs of similar size: each hash is copied O(log chunks)
+    # times, not once per later chunk. Timsort merges two sorted runs in linear time.
     while len(runs) > 1 and runs[-2].size <= 2 * runs[-1].size:
         last = runs.pop()
-        # Timsort ("stable") merges the two sorted runs in linear time.
         runs[-1] = np.sort(np.concatenate([runs[-1], last]), kind="stable")
+    return found
 
 
 def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, np.ndarray]:
@@ -424,11 +425,7 @@ def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, n
     (The district-scale polars panic was not here: see the rechunk at the top of
     ``transform_chunk``.)
     """
-    rows = accepted["_h"].to_numpy()
-    keys = accepted["_k"].to_numpy()
-    dup_row = ~accepted["_h"].is_first_distinct().to_numpy() | _seen_before(rows, state.seen_rows)
-    dup_key = ~accepted["_k"].is_first_distinct().to_numpy() | _seen_before(keys, state.seen_keys)
+    dup_row = _repeated(accepted["_h"].to_numpy(), state.seen_rows)
+    dup_key = _repeated(accepted["_k"].to_numpy(), state.seen_keys)
     dup_key &= ~dup_row
-    _add_run(state.seen_rows, rows)
-    _add_run(state.seen_keys, keys)
     return dup_row, dup_key

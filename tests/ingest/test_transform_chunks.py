@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.contract import load_feeds
 from ingest.transform import FileState, transform_chunk
@@ -60,3 +63,19 @@ def test_columns_with_other_chunk_layouts_give_the_same_result(chunked: bool) ->
     assert accepted.height == 298
     want_accepted, want_bad = run(_rows())
     assert accepted.equals(want_accepted) and bad.equals(want_bad)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=40), max_size=8))
+def test_repeated_hashes_across_chunks_match_a_set(chunks: list[list[int]]) -> None:
+    from ingest.transform import _repeated
+
+    runs: list[np.ndarray] = []
+    seen: set[int] = set()
+    for chunk in chunks:
+        got = _repeated(np.array(chunk, dtype=np.uint64), runs)
+        want = []
+        for h in chunk:
+            want.append(h in seen)
+            seen.add(h)
+        assert got.tolist() == want
