@@ -35,9 +35,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-import duckdb
+# bench/ingest.py would shadow the `ingest` package: drop this folder from the path
+sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
 
-from zhiwang.settings import Settings
+import duckdb  # noqa: E402
+
+from zhiwang.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
