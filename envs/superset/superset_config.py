@@ -78,15 +78,16 @@ def _data_docs_blueprint():
 
     blueprint = Blueprint("zhiwang_data_docs", __name__)
 
-    @blueprint.route("/data_docs/", defaults={"path": "index.html"})
-    @blueprint.route("/data_docs/<path:path>")
-    def data_docs(path: str):
+    def serve(path: str):
         if not current_user.is_authenticated:
             return redirect(f"/login/?next={request.path}")
         if not (DATA_DOCS_DIR / "index.html").is_file():
             abort(404, description=f"no Data Docs built under {DATA_DOCS_DIR}")
         # send_from_directory refuses paths that leave DATA_DOCS_DIR.
         return send_from_directory(DATA_DOCS_DIR, path)
+
+    blueprint.add_url_rule("/data_docs/", "index", lambda: serve("index.html"))
+    blueprint.add_url_rule("/data_docs/<path:path>", "page", serve)
 
     return blueprint
 

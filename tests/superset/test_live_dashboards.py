@@ -188,6 +188,10 @@ def test_data_docs_link_resolves_for_logged_in_users(superset_server: SupersetSe
         assert page.status_code == 200, link
         assert "Data Docs" in page.text or "Great Expectations" in page.text
         assert (superset_server.build.data_docs / "index.html").read_text("utf-8") == page.text
+        # The site's own relative links (validation result pages) resolve too.
+        pages = re.findall(r'href="((?:validations|expectations)/[^"#]+\.html)"', page.text)
+        assert pages, "Data Docs index links no result page"
+        assert client.get(link.rsplit("/", 1)[0] + "/" + pages[0]).status_code == 200
         anonymous = requests.get(superset_server.url + link, timeout=30)
         assert "/login" in anonymous.url, f"Data Docs must not be public: {anonymous.url}"
         assert page.text not in anonymous.text
