@@ -42,6 +42,8 @@ def main(argv: list[str]) -> int:
          "One writer on the DuckDB warehouse file at a time"],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
+    # `standalone` starts its components as `airflow ...` found on PATH.
+    env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
     os.execve(airflow, [airflow, *argv], env)
     return 0  # not reached
 

@@ -181,6 +181,11 @@ def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts:
 def build_briefs(serving: Path, out_dir: Path, week_end: date) -> list[BriefFiles]:
     """One brief for the district and one per street, as HTML and PDF, under ``out_dir``."""
     font = cjk_font()  # before any work: a missing font is an install problem
+    if not serving.exists():
+        raise FileNotFoundError(
+            f"no serving copy at {serving}: the transform has not published the marts yet "
+            "(run transform_marts, or `zhiwang run`)"
+        )
     data: BriefData = read_brief_data(serving, week_end)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = dict(data.streets)

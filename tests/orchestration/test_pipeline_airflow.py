@@ -53,16 +53,29 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
 
 
 def _fingerprint(path: Path, schema: str = "marts") -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent content hash of every table in ``schema``."""
+    """Row count and an order-independent content hash of every table in ``schema``.
+
+    Floating-point columns are hashed rounded to 6 decimals: DuckDB's parallel
+    ``sum()`` of doubles may differ in the last bits from one build to the next.
+    """
     out = {}
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = ? "
             "and table_name <> '_published' order by 1", [schema]).fetchall()]  # fmt: skip
         for table in tables:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            values = ", ".join(
+                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT", "REAL") else f'"{name}"'
+                for name, kind in columns
+            )
             out[table] = con.execute(
-                f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar "
-                f'from {schema}."{table}" as t'
+                f"select count(*), coalesce(bit_xor(hash(row({values}))), 0)::varchar "
+                f'from {schema}."{table}"'
             ).fetchone()
     return out
 
