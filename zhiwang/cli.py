@@ -213,9 +213,13 @@ def _print_dag_run(record: dict) -> None:
         console.print(f"[red]Airflow could not load the DAGs[/]: {record}")
         return
     state = record["state"]
-    colour = {"success": "green", "not_triggered": "yellow"}.get(state, "red")
-    not_ok = {t: s for t, s in (record.get("tasks") or {}).items() if s != "success"}
-    detail = f"  {not_ok}" if not_ok and state != "not_triggered" else ""
+    tasks = record.get("tasks") or {}
+    if state == "success" and tasks and set(tasks.values()) == {"skipped"}:
+        state = "skipped (no complete delivery)"
+    colour = {"success": "green", "not_triggered": "yellow"}.get(state, "yellow")
+    colour = "red" if record["state"] not in ("success", "not_triggered") else colour
+    not_ok = {t: s for t, s in tasks.items() if s not in ("success", "skipped")}
+    detail = f"  {not_ok}" if not_ok else ""
     seconds = f" {record['seconds']:>5.1f}s" if "seconds" in record else ""
     console.print(
         f"  {record['step']}  {record['dag_id']:<38} [{colour}]{state}[/]{seconds}{detail}"
