@@ -48,6 +48,7 @@ def transform_marts() -> None:
     """dbt build → marts quality gates → atomic publish of the serving copy."""
 
     @task(pool=WAREHOUSE_POOL, execution_timeout=timedelta(hours=1))
+    @support.quality_gate  # failed dbt data tests block without retries
     def dbt_build() -> dict:
         from orchestration.tasks import run_dbt_build
 

@@ -145,14 +145,31 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     log.info("dbt build exit %s in %ss:\n%s", proc.returncode, seconds, "\n".join(lines[-40:]))
     done = [line for line in lines if "Done. PASS=" in line]
     if proc.returncode != 0:
-        errors = [line for line in lines if " ERROR " in line or "Error in " in line]
-        raise RuntimeError(
-            f"dbt build failed (exit {proc.returncode}): {'; '.join(done)}\n"
-            + "\n".join(errors[:20])
-            + (f"\n{proc.stderr[-1500:]}" if proc.stderr.strip() else "")
-            + f"\nfull log: {work / 'logs' / 'dbt.log'}"
-        )
+        raise dbt_failure(proc.returncode, lines, proc.stderr, work / "logs" / "dbt.log")
     return {"seconds": seconds, "summary": done[-1:] if done else lines[-1:]}
+
+
+def dbt_failure(returncode: int, lines: list[str], stderr: str, log_path: Path) -> Exception:
+    """The exception for a failed ``dbt build``: blocked (no retry) when only data tests failed.
+
+    dbt exits 1 for failed models or tests and 2 for a crash. Failed data tests are
+    deterministic, so a retry would fail the same way: they block the publish at
+    once, like a quality gate. Model errors (a database error may be a held lock)
+    and crashes stay retryable.
+    """
+    done = [line for line in lines if "Done. PASS=" in line]
+    failed_tests = [line.split("Failure in test", 1)[1].strip()
+                    for line in lines if "Failure in test" in line]  # fmt: skip
+    errors = [line for line in lines if "Error in " in line or " Error " in line]
+    detail = (
+        f"{'; '.join(done)}\n"
+        + "\n".join([*errors[:20], *(f"failed test {t}" for t in failed_tests[:20])])
+        + (f"\n{stderr[-1500:]}" if stderr.strip() else "")
+        + f"\nfull log: {log_path}"
+    )
+    if returncode == 1 and failed_tests and not errors:
+        return DeliveryBlockedError(f"dbt tests failed, marts not published: {detail}")
+    return RuntimeError(f"dbt build failed (exit {returncode}): {detail}")
 
 
 def validate_marts(settings: Settings) -> dict[str, object]:
