@@ -47,5 +47,5 @@ def test_without_any_cjk_font_the_brief_says_what_to_install(monkeypatch) -> Non
 
     monkeypatch.setattr(build, "CJK_FONTS", ())
     monkeypatch.setattr(build, "PIP_CJK_FONT", ("no_such_font_package_zhiwang", "x.otf"))
-    with pytest.raises(build.MissingFontError, match="mplfonts.*fonts-noto-cjk"):
+    with pytest.raises(build.MissingFontError, match=r"mplfonts.*fonts-noto-cjk"):
         build.cjk_font()
