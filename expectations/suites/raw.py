@@ -275,13 +275,16 @@ def _freshness(column: str, day: date) -> list[Any]:
             min_value=(start - timedelta(days=2)).isoformat(sep=" "),
             description="the newest change is at most two days older than the delivery",
         ),
-        expect(
-            gxe.ExpectColumnMaxToBeBetween,
-            "fail",
+        # a few future stamps are row dirt (warn); over 1% of the rows is a clock or
+        # time-zone fault of the export (fail). District data: 2-5 of ~60,000 a day.
+        *tiered(
+            gxe.ExpectColumnValuesToBeBetween,
             "no_future_timestamps",
+            warn={"mostly": 1.0},
+            fail={"mostly": 0.99},
             column=column,
             max_value=(start + timedelta(days=1)).isoformat(sep=" "),
-            description="no change stamped after the delivery day: a clock or time-zone fault",
+            description="no change stamped after the delivery day",
         ),
     ]
 
