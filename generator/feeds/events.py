@@ -286,6 +286,10 @@ def _lifecycle(ctx: FeedContext, rng: np.random.Generator, ev: pl.DataFrame) -> 
     t_true = t.copy()
     written = t.copy()
     last_closed = np.where(reopen, 13, 8)
+    # the state just before the last close: step 7 exists only with rework, so
+    # without it the previous state is the first verification (step 4); the
+    # unused step columns hold times of states that never happened, often days later
+    before_closed = np.where(reopen, 12, np.where(rework, 7, 4))
     closed_ok = ~rejected & ~merged
     rows_idx = np.arange(n)
     if not ctx.rates.clean:
@@ -298,7 +302,7 @@ def _lifecycle(ctx: FeedContext, rng: np.random.Generator, ev: pl.DataFrame) -> 
             np.setdiff1d(np.flatnonzero(closed_ok), before),
             ctx.rates.rate("event_closed_equals_update"),
         )
-        written[equal, last_closed[equal]] = written[equal, last_closed[equal] - 1]
+        written[equal, last_closed[equal]] = written[equal, before_closed[equal]]
     else:
         before = equal = rows_idx[:0]
 

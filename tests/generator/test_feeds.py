@@ -287,6 +287,51 @@ def test_every_planted_row_defect_is_in_the_file_at_that_row(dirty: tuple[Path, 
             pytest.fail(f"unchecked defect kind {defect}")
 
 
+def sjlz_stamped_after_delivery_date(landing: Path) -> pl.DataFrame:
+    """sjlz rows whose ``at`` is later than the end of their delivery date."""
+    files = sorted(landing.glob("events/*/sjlz_*.jsonl"))
+    assert files
+    rows = pl.concat(
+        [
+            pl.read_ndjson(p, schema={"event_id": pl.String, "seq": pl.Int64, "at": pl.String})
+            .with_row_index("row", offset=1)
+            .with_columns(
+                pl.lit(p.name).alias("file"),
+                pl.lit(date.fromisoformat(p.parent.name)).alias("delivery_date"),
+            )
+            for p in files
+        ]
+    ).with_columns(
+        pl.col("at")
+        .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%z", strict=False)
+        .dt.convert_time_zone("Asia/Shanghai")
+        .dt.replace_time_zone(None)
+        .alias("ts")
+    )
+    # unparseable stamps are the planted bad_datetime rows, checked elsewhere
+    assert rows["ts"].null_count() < rows.height / 10
+    return rows.filter(
+        pl.col("ts") >= pl.col("delivery_date").cast(pl.Datetime("us")) + pl.duration(days=1)
+    ).select("file", "row", "event_id", "seq", "at")
+
+
+def test_no_event_state_is_stamped_after_its_delivery_date(
+    dirty: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """File D carries the states of D-1 (or earlier ones, late): none is stamped after day D.
+
+    No future-stamp defect is planted in sjlz, so this holds for every parseable row.
+    Tiny has few events, so a few more seeds at a high dirt level widen the net.
+    """
+    after = sjlz_stamped_after_delivery_date(dirty[0])
+    assert after.height == 0, after.head(10)
+    for seed in range(4):
+        root = tmp_path / str(seed)
+        generate(root / "l", root / "g", scale="tiny", seed=seed, start=START, days=DAYS, dirt=10.0)
+        after = sjlz_stamped_after_delivery_date(root / "l")
+        assert after.height == 0, (seed, after.head(10))
+
+
 def test_dirt_zero_is_clean(clean: tuple[Path, Path]) -> None:
     landing, gt = clean
     assert pl.read_parquet(gt / "manifest.parquet").height == 0

@@ -197,6 +197,16 @@ def test_model_cases_of_the_population_and_events_channels(run: tuple) -> None:
         states = by_event.get(key, {})
         if "closed" in states and "reported" in states:
             assert states["closed"] < states["reported"]
+    by_seq = {(e["event_id"], e["seq"]): e for e in events}
+    checked = 0
+    for key in m.filter(pl.col("defect") == "event_closed_equals_update")["key"]:
+        closed = [e for e in events if e["event_id"] == key and e["state"] == "closed"]
+        for c in closed:
+            prev = by_seq.get((key, c["seq"] - 1))
+            if prev is not None:
+                assert c["at"] == prev["at"], (key, c, prev)
+                checked += 1
+    assert checked
     merged = [e for e in events if e["state"] == "merged"]
     dups = set(m.filter(pl.col("defect") == "duplicate_incident")["key"])
     assert merged and all(e["event_id"] in dups and e["merged_into"] for e in merged)
