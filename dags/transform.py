@@ -13,7 +13,7 @@ import functools
 import operator
 from datetime import timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, TriggerRule, dag, task
 from airflow.sdk.definitions.deadline import AsyncCallback, DeadlineAlert, DeadlineReference
 
 from orchestration import dag_support as support
@@ -45,7 +45,7 @@ serving = Asset(SERVING_ASSET_URI, group="serving")
     tags=["zhiwang", "transform", "dbt"],
 )
 def transform_marts() -> None:
-    """dbt build → marts quality gates → atomic publish of the serving copy."""
+    """dbt build → marts quality gates → atomic publish of the serving copy (+ Data Docs)."""
 
     @task(pool=WAREHOUSE_POOL, execution_timeout=timedelta(hours=1))
     @support.quality_gate  # failed dbt data tests block without retries
@@ -69,7 +69,17 @@ def transform_marts() -> None:
         context["outlet_events"][serving].extra = {"tables": len(result["tables"])}
         return result
 
-    publish(validate_marts(dbt_build()))
+    # Rendered once per run from every stored result, also when the gate blocked
+    # (the docs show why); the feed DAGs' gates validate without rendering.
+    @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def data_docs() -> dict:
+        from orchestration.tasks import build_data_docs
+
+        return build_data_docs(support.settings())
+
+    gates = validate_marts(dbt_build())
+    publish(gates)
+    gates >> data_docs()
 
 
 transform_marts()

@@ -52,6 +52,7 @@ def describe() -> dict[str, Any]:
                 t.task_id: {
                     "upstream": sorted(t.upstream_task_ids),
                     "pool": t.pool,
+                    "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
                     "retries": t.retries,
                     "exponential_backoff": bool(t.retry_exponential_backoff),
                     "on_failure_callback": bool(t.on_failure_callback),

@@ -68,7 +68,12 @@ def _report_counts(report: object) -> dict[str, int]:
 
 
 def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dict[str, object]:
-    """Run the feed's quality gates for each date; raise if any delivery is blocked."""
+    """Run the feed's quality gates for each date; raise if any delivery is blocked.
+
+    The Data Docs are rendered once per run, not per date: by the transform DAG
+    after the marts gate, or here when a blocked delivery ends the run (so the
+    operator can read why without waiting for the next transform).
+    """
     from expectations.api import validate
     from ingest.api import status
 
@@ -89,12 +94,16 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
                 results[day.isoformat()] = f"skipped ({verdict})"
                 log.info("quality gates %s %s: no live batch (%s), skipped", feed, day, verdict)
                 continue
-            summary = validate(settings, target=feed, delivery_date=day)
+            summary = validate(settings, target=feed, delivery_date=day, docs=False)
             results[day.isoformat()] = "blocked" if summary.blocked else "passed"
             log.info("quality gates %s %s:\n%s", feed, day, summary.summary())
             if summary.blocked:
                 blocked.append(day.isoformat())
     if blocked:
+        try:
+            build_data_docs(settings)
+        except Exception:  # the block is the verdict; a rendering error must not hide it
+            log.exception("Data Docs not rendered for the blocked %s run", feed)
         raise DeliveryBlockedError(f"{feed} deliveries blocked by quality gates: {blocked}")
     return {"feed": feed, "gates": results}
 
@@ -123,6 +132,8 @@ def _dbt_executable() -> str:
 
 def run_dbt_build(settings: Settings) -> dict[str, object]:
     """``dbt build`` of the whole project (models, seeds, tests) as one warehouse writer."""
+    from expectations.store import bootstrap
+
     # target/ and logs/ under var_dir: several checkouts or runs never share them.
     work = settings.var_dir / "dbt"
     cmd = [
@@ -136,6 +147,8 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     ]  # fmt: skip
     started = time.monotonic()
     with warehouse_lock(settings.warehouse):
+        # the dq tables exist before the first build: stg_dq__* are views over them
+        bootstrap(settings.warehouse)
         proc = subprocess.run(
             cmd, env=dbt_env(settings), cwd=DBT_PROJECT_DIR, capture_output=True, text=True
         )
@@ -177,8 +190,27 @@ def validate_marts(settings: Settings) -> dict[str, object]:
     from expectations.api import validate
 
     with warehouse_lock(settings.warehouse):
-        summary = validate(settings, target="marts", delivery_date=None)
+        summary = validate(settings, target="marts", delivery_date=None, docs=False)
     log.info("quality gates marts:\n%s", summary.summary())
     if summary.blocked:
         raise DeliveryBlockedError("marts blocked by quality gates: not published")
     return {"marts": "passed"}
+
+
+def build_data_docs(settings: Settings) -> dict[str, object]:
+    """Render the Data Docs site once from every stored validation result.
+
+    The gates validate with ``docs=False`` (rendering is about a quarter of GX's
+    CPU time per call); this runs once at the end of a run. Before anything was
+    validated (a first transform whose dbt build failed) there is nothing to render.
+    """
+    from expectations.api import build_docs
+    from expectations.runner import gx_root_of
+
+    if not gx_root_of(settings).exists():
+        log.info("Data Docs: nothing validated yet, not rendered")
+        return {"data_docs": None}
+    started = time.monotonic()
+    index = build_docs(settings)
+    log.info("Data Docs rendered in %.1fs: %s", time.monotonic() - started, index)
+    return {"data_docs": str(index)}

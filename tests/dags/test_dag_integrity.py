@@ -98,6 +98,11 @@ def test_transform_is_scheduled_on_every_feed_asset_and_publishes_serving(descri
     assert tasks["validate_marts"]["upstream"] == ["dbt_build"]
     assert tasks["publish"]["upstream"] == ["validate_marts"]
     assert tasks["publish"]["outlets"] == [SERVING_ASSET_URI]
+    # Data Docs rendered once per run, after the gate whether it passed or blocked
+    assert tasks["data_docs"]["upstream"] == ["validate_marts"]
+    assert tasks["data_docs"]["trigger_rule"] == "all_done"
+    assert tasks["data_docs"]["pool"] == WAREHOUSE_POOL
+    assert tasks["publish"]["trigger_rule"] == "all_success"
 
 
 def test_report_dag_runs_weekly(described: dict) -> None:
