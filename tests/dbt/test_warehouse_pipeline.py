@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import TINY_DAYS, TINY_START
-from tests.dbt.dbt_helpers import build, findings
+from tests.dbt.dbt_helpers import build, findings, query
 from tests.dbt.pseudonym import pseudonym
 from zhiwang.settings import Settings
 
@@ -27,14 +27,58 @@ def _planted(ground_truth: Path) -> dict[str, set[str]]:
     return out
 
 
-def test_every_planted_cross_check_case_is_found(tiny_pipeline, tmp_path: Path) -> None:
+def _codes(warehouse: Path, sql: str) -> set[str]:
+    return {code for (code,) in query(warehouse, sql) if code is not None}
+
+
+@pytest.fixture(scope="module")
+def tiny_built(tiny_pipeline, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The tiny pipeline's warehouse after one `dbt build`."""
     settings = tiny_pipeline.settings
-    build(settings.warehouse, tmp_path)
-    planted = _planted(settings.ground_truth)
+    build(settings.warehouse, tmp_path_factory.mktemp("tiny-dbt"))
+    return settings
+
+
+def test_every_planted_cross_check_case_is_found(tiny_built: Settings) -> None:
+    planted = _planted(tiny_built.ground_truth)
     assert planted, "the generator planted no cross-check cases"
-    found = findings(settings.warehouse)
+    found = findings(tiny_built.warehouse)
     missing = {rule: keys - found.get(rule, set()) for rule, keys in planted.items()}
     assert {rule: keys for rule, keys in missing.items() if keys} == {}
+
+
+def test_dim_grid_holds_only_grids_of_known_communities(tiny_built: Settings) -> None:
+    """Planted orphan grid codes (pre-2017 street segment) stay on the rows, make no grid."""
+    manifest = pl.read_parquet(tiny_built.ground_truth / "manifest.parquet").filter(
+        (pl.col("defect") == "unknown_community")
+        & (pl.col("file_kind") == "grid_rkcj")
+        & (pl.col("column") == "grid_code")
+    )
+    planted = pl.DataFrame(
+        query(tiny_built.warehouse, "select _file, _row_number, grid_code from raw.grid_rkcj"),
+        schema=["file", "row_number", "grid_code"],
+        orient="row",
+    ).join(manifest.select("file", "row_number"), on=["file", "row_number"])
+    planted_codes = set(planted["grid_code"])
+    assert planted_codes, "the generator planted no orphan grid codes in grid_rkcj"
+    grids = _codes(tiny_built.warehouse, "select grid_code from marts.dim_grid")
+    assert grids, "dim_grid is empty"
+    assert planted_codes.isdisjoint(grids)
+    # every grid is a community of the admin-division seed plus a 3-digit sequence
+    strays = query(
+        tiny_built.warehouse,
+        """select g.grid_code from marts.dim_grid as g
+           left join reference.admin_divisions as d
+             on substr(g.grid_code, 1, 12) = d.division_code and d.division_level = 'community'
+           where d.division_code is null or length(g.grid_code) <> 15
+              or g.community_code <> substr(g.grid_code, 1, 12) or g.street_code is null""",
+    )
+    assert strays == []
+    # the grid channel's code is kept on the person as delivered, never as the conformed key
+    residence = _codes(tiny_built.warehouse, "select residence_grid_code from marts.dim_person")
+    collected = _codes(tiny_built.warehouse, "select collected_grid_code from marts.dim_person")
+    assert planted_codes.isdisjoint(residence)
+    assert planted_codes & collected
 
 
 def test_a_clean_dataset_yields_no_findings(tmp_path: Path) -> None:

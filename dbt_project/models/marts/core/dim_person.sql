@@ -20,6 +20,10 @@ buildings as (
     select * from {{ ref('dim_building') }}
 ),
 
+grids as (
+    select grid_code from {{ ref('dim_grid') }}
+),
+
 people as (
     select person_key from registered
     union
@@ -67,7 +71,10 @@ final as (
         merged.has_residence_permit,
         merged.residence_room_code,
         coalesce(rooms.building_code, substr(merged.residence_room_code, 1, 17)) as residence_building_code,
-        coalesce(buildings.grid_code, merged.collected_grid_code) as residence_grid_code,
+        -- a grid channel code of an unknown community is no grid: kept as
+        -- collected_grid_code, not as the conformed key
+        coalesce(buildings.grid_code, grids.grid_code) as residence_grid_code,
+        merged.collected_grid_code,
         substr(merged.residence_room_code, 1, 12) as residence_community_code,
         merged.residence_source,
         merged.residence_since,
@@ -93,6 +100,7 @@ final as (
     from merged
     left join rooms on merged.residence_room_code = rooms.room_code
     left join buildings on coalesce(rooms.building_code, substr(merged.residence_room_code, 1, 17)) = buildings.building_code
+    left join grids on merged.collected_grid_code = grids.grid_code
 )
 
 select * from final

@@ -20,7 +20,8 @@ filed as (
         building_code,
         count(distinct room_code) as filed_room_count,
         count(distinct tenant_person_key) as filed_tenant_count,
-        avg(monthly_rent_yuan) as avg_monthly_rent_yuan
+        -- measures rounded so rebuilds are bit-identical (parallel avg of doubles)
+        round(avg(monthly_rent_yuan), 2) as avg_monthly_rent_yuan
     from filings
     where is_active
     group by building_code
@@ -51,8 +52,8 @@ final as (
         coalesce(filed.filed_tenant_count, 0) as filed_tenant_count,
         filed.avg_monthly_rent_yuan,
         coalesce(residents.resident_count, 0) as resident_count,
-        1.0 * coalesce(residents.resident_count, 0) / nullif(buildings.room_count, 0) as residents_per_room,
-        buildings.floor_area_m2 / nullif(residents.resident_count, 0) as floor_area_m2_per_resident,
+        round(1.0 * coalesce(residents.resident_count, 0) / nullif(buildings.room_count, 0), 6) as residents_per_room,
+        round(buildings.floor_area_m2 / nullif(residents.resident_count, 0), 2) as floor_area_m2_per_resident,
         case when buildings.is_hazardous then coalesce(residents.resident_count, 0) else 0 end as residents_in_hazard
     from buildings
     left join filed on buildings.building_code = filed.building_code
