@@ -254,7 +254,23 @@ def _bootstrap_superset(settings: Settings) -> str:
         )  # fmt: skip
     if proc.returncode != 0:
         return f"[red]Superset bootstrap failed (exit {proc.returncode})[/]: see {log_path}"
-    return f"Superset:       metadata in {home} (log {log_path}); see superset/README.md"
+    # Leave the dashboards served (gunicorn in the background; serve.sh prints URL + logins).
+    serve = PROJECT_ROOT / "envs" / "superset" / "serve.sh"
+    console.print("  starting Superset …")
+    started = subprocess.run(
+        ["bash", str(serve), "start"], env=env, capture_output=True, text=True,
+        cwd=PROJECT_ROOT, check=False,
+    )  # fmt: skip
+    if started.returncode != 0:
+        return (
+            f"[red]Superset did not start (exit {started.returncode})[/]: see "
+            f"{home / 'server.log'}; try `envs/superset/serve.sh start`"
+        )
+    served = "\n".join("  " + line for line in started.stdout.strip().splitlines())
+    return (
+        f"Superset:       metadata in {home} (bootstrap log {log_path})\n{served}\n"
+        "  stop it with `envs/superset/serve.sh stop`; dashboards: superset/README.md"
+    )
 
 
 def _print_run_result(result: object, superset_note: str | None) -> None:
