@@ -1,6 +1,17 @@
--- Question: where does the district stand against its plan targets (规划指标)?
--- One row per indicator of the seed: the measured value (null when no feed
--- carries what it needs), the target and whether it is met.
+-- Question: where do the district and each street stand against the plan
+-- targets (规划指标)? One district row per indicator of the seed, plus one row
+-- per street for the indicators that are a ratio to a street's own residents
+-- (per 1,000 / per 10,000 residents or elderly, insured share). Absolute
+-- district totals and registry-wide indicators stay district-only. Measured
+-- value null when no feed carries what it needs; the target is the plan's.
+{%- set street_indicators = [
+    'elderly_care_beds_per_1000_elderly',
+    'hospital_beds_per_1000',
+    'social_orgs_per_10000',
+    'social_workers_per_10000_2020',
+    'social_workers_per_10000_2025',
+    'social_insurance_coverage',
+] %}
 with
 
 targets as (
@@ -56,12 +67,98 @@ measured as (
     from entities
 ),
 
-final as (
+-- every street either mart knows (a street with residents but no supply
+-- registered still gets its rows)
+streets as (
+    select street_code from pressure
+    union
+    select street_code from coverage
+    where street_code is not null
+),
+
+street_coverage as (
     select
+        street_code,
+        {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as insured_percent
+    from coverage
+    where street_code is not null
+    group by street_code
+),
+
+street_measured as (
+    select
+        streets.street_code,
+        'social_orgs_per_10000' as indicator_code,
+        {{ plan_rate('pressure.social_organisation_count', 'pressure.managed_count', 10000) }} as measured_value
+    from streets
+    left join pressure on streets.street_code = pressure.street_code
+    union all
+    select
+        streets.street_code,
+        'social_workers_per_10000_2020' as indicator_code,
+        {{ plan_rate('pressure.certified_social_worker_count', 'pressure.managed_count', 10000) }} as measured_value
+    from streets
+    left join pressure on streets.street_code = pressure.street_code
+    union all
+    select
+        streets.street_code,
+        'social_workers_per_10000_2025' as indicator_code,
+        {{ plan_rate('pressure.certified_social_worker_count', 'pressure.managed_count', 10000) }} as measured_value
+    from streets
+    left join pressure on streets.street_code = pressure.street_code
+    union all
+    select
+        streets.street_code,
+        'social_insurance_coverage' as indicator_code,
+        street_coverage.insured_percent as measured_value
+    from streets
+    left join street_coverage on streets.street_code = street_coverage.street_code
+),
+
+district_rows as (
+    select
+        'district' as unit_level,
         targets.indicator_code,
         -- district-level rows: no street or community (row-level security
         -- scoped to a street or community does not show them)
         cast(null as {{ dbt.type_string() }}) as street_code,
+        measured.measured_value
+    from targets
+    left join measured on targets.indicator_code = measured.indicator_code
+),
+
+street_rows as (
+    select
+        'street' as unit_level,
+        targets.indicator_code,
+        streets.street_code,
+        street_measured.measured_value
+    from targets
+    cross join streets
+    left join street_measured
+        on
+            targets.indicator_code = street_measured.indicator_code
+            and streets.street_code = street_measured.street_code
+    where
+        targets.indicator_code in (
+            {%- for code in street_indicators %}
+                '{{ code }}'{{ "," if not loop.last }}
+            {%- endfor %}
+        )
+),
+
+unioned as (
+    select * from district_rows
+    union all
+    select * from street_rows
+),
+
+final as (
+    select
+        {{ dbt.concat(['unioned.unit_level', "'|'", 'unioned.indicator_code', "'|'", "coalesce(unioned.street_code, '')"]) }}
+            as plan_indicator_key,
+        targets.indicator_code,
+        unioned.street_code,
         cast(null as {{ dbt.type_string() }}) as community_code,
         targets.indicator_name_zh,
         targets.indicator_name_en,
@@ -70,11 +167,12 @@ final as (
         targets.target_value,
         targets.plan_name,
         targets.plan_end_year,
-        measured.measured_value,
-        {{ plan_target_met('measured.measured_value', 'targets.comparator', 'targets.target_value') }} as is_target_met,
-        measured.measured_value is not null as is_measured
-    from targets
-    left join measured on targets.indicator_code = measured.indicator_code
+        unioned.measured_value,
+        {{ plan_target_met('unioned.measured_value', 'targets.comparator', 'targets.target_value') }} as is_target_met,
+        unioned.measured_value is not null as is_measured,
+        unioned.unit_level
+    from unioned
+    inner join targets on unioned.indicator_code = targets.indicator_code
 )
 
 select * from final
