@@ -19,3 +19,15 @@
 {% macro incremental_watermark(column) -%}
     (select coalesce(max({{ column }}), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }})
 {%- endmacro %}
+
+{#- On an incremental run, keep every row of each key that a load newer than the
+    model's watermark touched (all rows of the key, not only the new ones: the
+    model re-derives the key as a whole). Nothing on a full build. -#}
+{% macro where_touched_since_watermark(relation, key, watermark_column) -%}
+    {%- if is_incremental() %}
+    where {{ key }} in (
+        select {{ key }} from {{ relation }}
+        where loaded_at > {{ incremental_watermark(watermark_column) }}
+    )
+    {%- endif %}
+{%- endmacro %}

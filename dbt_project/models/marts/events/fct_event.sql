@@ -17,12 +17,7 @@ with
 
 state_changes as (
     select * from {{ ref('int_event_state_changes') }}
-    {% if is_incremental() %}
-    where event_id in (
-        select event_id from {{ ref('int_event_state_changes') }}
-        where loaded_at > {{ incremental_watermark('last_loaded_at') }}
-    )
-    {% endif %}
+    {{ where_touched_since_watermark(ref('int_event_state_changes'), 'event_id', 'last_loaded_at') }}
 ),
 
 milestones as (

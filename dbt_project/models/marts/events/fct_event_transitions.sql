@@ -10,14 +10,9 @@
 with
 
 state_changes as (
-    select * from {{ ref('int_event_state_changes') }}
-    {% if is_incremental() %}
     -- every state of each event a new delivery touched: lag() needs them all
-    where event_id in (
-        select event_id from {{ ref('int_event_state_changes') }}
-        where loaded_at > {{ incremental_watermark('loaded_at') }}
-    )
-    {% endif %}
+    select * from {{ ref('int_event_state_changes') }}
+    {{ where_touched_since_watermark(ref('int_event_state_changes'), 'event_id', 'loaded_at') }}
 ),
 
 final as (

@@ -13,12 +13,7 @@ with
 
 contributions as (
     select * from {{ ref('stg_social_security__contributions') }}
-    {% if is_incremental() %}
-    where contribution_month in (
-        select contribution_month from {{ ref('stg_social_security__contributions') }}
-        where loaded_at > {{ incremental_watermark('loaded_at') }}
-    )
-    {% endif %}
+    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}
 ),
 
 latest_delivery as (
