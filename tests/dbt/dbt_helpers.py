@@ -94,8 +94,12 @@ def findings(warehouse: Path) -> dict[str, set[str]]:
     return out
 
 
-# the incremental facts and their unique keys
+# the incremental models and their unique keys
 INCREMENTAL = {
+    "int_persons_registered": "person_key",
+    "int_persons_collected": "person_key",
+    "int_residence_observations": "observation_key",
+    "dim_person": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
     "fct_contributions": "contribution_key",
@@ -103,20 +107,26 @@ INCREMENTAL = {
 }
 
 
+def schema_of(model: str) -> str:
+    """The schema a model of this project lands in (its layer)."""
+    return "intermediate" if model.startswith("int_") else "marts"
+
+
 def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[int, int]]:
-    """Per marts table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL)."""
+    """Per built table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL)."""
     out = {}
     with duckdb.connect(":memory:") as con:
         con.execute(f"attach '{left}' as l (read_only)")
         con.execute(f"attach '{right}' as r (read_only)")
         for table in tables:
+            name = f"{schema_of(table)}.{table}"
             only_left = con.execute(
-                f"select count(*) from (select * from l.marts.{table}"
-                f" except all select * from r.marts.{table})"
+                f"select count(*) from (select * from l.{name}"
+                f" except all select * from r.{name})"
             ).fetchone()[0]
             only_right = con.execute(
-                f"select count(*) from (select * from r.marts.{table}"
-                f" except all select * from l.marts.{table})"
+                f"select count(*) from (select * from r.{name}"
+                f" except all select * from l.{name})"
             ).fetchone()[0]
             out[table] = (only_left, only_right)
     return out

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query
+from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
 
 
 def _full_refresh_copy(warehouse: Path, work: Path) -> Path:
-    """A copy of ``warehouse`` whose incremental facts were rebuilt from scratch."""
+    """A copy of ``warehouse`` whose incremental models were rebuilt from scratch."""
     copy = work / "full_refresh.duckdb"
     shutil.copy(warehouse, copy)
     dbt_ok(["run", "--full-refresh", "--select", *TABLES], copy, work)
@@ -39,7 +39,7 @@ def test_daily_delivery_then_full_refresh_give_identical_facts(
     refreshed = _full_refresh_copy(fixture_warehouse, tmp_path)
     assert differences(fixture_warehouse, refreshed, TABLES) == dict.fromkeys(TABLES, (0, 0))
     for table in TABLES:
-        assert query(refreshed, f"select count(*) from marts.{table}")[0][0] > 0
+        assert query(refreshed, f"select count(*) from {schema_of(table)}.{table}")[0][0] > 0
 
 
 @pytest.mark.slow

@@ -1,10 +1,22 @@
 -- The grid / self-declaration channel's latest word on each person: authoritative
 -- for where the person lives now. Both channels seen for one person is kept as
 -- evidence (a cross-channel duplicate), not an error.
+{{ config(
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental per person: a load newer than the model's watermark re-derives
+-- each person it touched from all of their collections. The filter runs on
+-- the plain ID in staging (normalised as the pseudonym normalises it), so only
+-- the touched persons' rows are pseudonymised.
 with
 
 collections as (
     select * from {{ ref('stg_population__grid_collections') }}
+    {{ where_touched_since_watermark(ref('stg_population__grid_collections'), 'upper(trim(citizen_id))', 'loaded_at') }}
 ),
 
 keyed as (
@@ -25,7 +37,8 @@ keyed as (
         is_tekun,
         is_child_in_distress,
         delivery_date,
-        source_row_number
+        source_row_number,
+        loaded_at
     from collections
 ),
 
@@ -33,7 +46,8 @@ channels as (
     select
         person_key,
         count(distinct collection_channel) as channel_count,
-        count(*) as collection_count
+        count(*) as collection_count,
+        max(loaded_at) as loaded_at
     from keyed
     group by person_key
 ),
@@ -64,7 +78,8 @@ final as (
         latest.is_tekun,
         latest.is_child_in_distress,
         channels.collection_count,
-        channels.channel_count > 1 as is_cross_channel_duplicate
+        channels.channel_count > 1 as is_cross_channel_duplicate,
+        channels.loaded_at
     from latest
     inner join channels on latest.person_key = channels.person_key
 )

@@ -1,9 +1,21 @@
 -- The register's latest word on each person (一数一源: identity comes from here).
 -- Personal data leave this layer only as keyed pseudonyms.
+{{ config(
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental per person: a load newer than the model's watermark re-derives
+-- each person it touched from all of their records. The filter runs on the
+-- plain ID in staging (normalised as the pseudonym normalises it), so only the
+-- touched persons' records are pseudonymised.
 with
 
 register_records as (
     select * from {{ ref('stg_population__register_records') }}
+    {{ where_touched_since_watermark(ref('stg_population__register_records'), 'upper(trim(citizen_id))', 'loaded_at') }}
 ),
 
 latest as (

@@ -1,13 +1,44 @@
 -- Every statement of "person P lives in room R from day D", from both channels.
 -- On the same day the grid channel outranks the register (一数一源 for residence).
+{{ config(
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental per person: a load of either channel newer than the model's
+-- watermark re-derives every statement of each person it touched. The filter
+-- runs on the plain ID in staging (normalised as the pseudonym normalises it),
+-- so only the touched persons' rows are pseudonymised. Limit shared with the
+-- other incremental models: rows that a corrected re-delivery dropped stay
+-- until a full refresh unless the correction touches the same person.
 with
+
+{% if is_incremental() %}
+    touched as (
+        select upper(trim(citizen_id)) as citizen_id
+        from {{ ref('stg_population__register_records') }}
+        where loaded_at > {{ incremental_watermark('loaded_at') }}
+        union
+        select upper(trim(citizen_id)) as citizen_id
+        from {{ ref('stg_population__grid_collections') }}
+        where loaded_at > {{ incremental_watermark('loaded_at') }}
+    ),
+{% endif %}
 
 register_records as (
     select * from {{ ref('stg_population__register_records') }}
+    {%- if is_incremental() %}
+        where upper(trim(citizen_id)) in (select touched.citizen_id from touched)
+    {%- endif %}
 ),
 
 collections as (
     select * from {{ ref('stg_population__grid_collections') }}
+    {%- if is_incremental() %}
+        where upper(trim(citizen_id)) in (select touched.citizen_id from touched)
+    {%- endif %}
 ),
 
 from_register as (

@@ -2,15 +2,21 @@
 -- Precedence (一数一源): identity (sex, birth date, ethnicity, hukou) from the
 -- public-security register; current residence from the grid / self-declaration
 -- channel, else the register. Disagreements are kept as evidence flags.
+{{ config(
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental per person: a run re-derives each person whose register or
+-- grid-channel record was loaded after the model's watermark (the ingest's
+-- loaded_at), plus each person whose stored building or grid no longer matches
+-- what dim_room / dim_building / dim_grid say now (those dimensions carry no
+-- load timestamp, so the stored lookups are recomputed and compared: a room
+-- moved to another building or a building to another grid in a newer housing
+-- snapshot refreshes its residents).
 with
-
-registered as (
-    select * from {{ ref('int_persons_registered') }}
-),
-
-collected as (
-    select * from {{ ref('int_persons_collected') }}
-),
 
 rooms as (
     select * from {{ ref('dim_room') }}
@@ -22,6 +28,49 @@ buildings as (
 
 grids as (
     select grid_code from {{ ref('dim_grid') }}
+),
+
+{% if is_incremental() %}
+watermark as (
+    select {{ incremental_watermark('last_loaded_at') }} as loaded_at
+),
+
+touched as (
+    select all_registered.person_key
+    from {{ ref('int_persons_registered') }} as all_registered
+    cross join watermark
+    where all_registered.loaded_at > watermark.loaded_at
+    union
+    select all_collected.person_key
+    from {{ ref('int_persons_collected') }} as all_collected
+    cross join watermark
+    where all_collected.loaded_at > watermark.loaded_at
+    union
+    select persons_now.person_key
+    from {{ this }} as persons_now
+    left join rooms on persons_now.residence_room_code = rooms.room_code
+    left join buildings
+        on coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17)) = buildings.building_code
+    left join grids on persons_now.collected_grid_code = grids.grid_code
+    where
+        coalesce(persons_now.residence_building_code, '')
+        <> coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17), '')
+        or coalesce(persons_now.residence_grid_code, '') <> coalesce(buildings.grid_code, grids.grid_code, '')
+),
+{% endif %}
+
+registered as (
+    select * from {{ ref('int_persons_registered') }}
+    {%- if is_incremental() %}
+        where person_key in (select touched.person_key from touched)
+    {%- endif %}
+),
+
+collected as (
+    select * from {{ ref('int_persons_collected') }}
+    {%- if is_incremental() %}
+        where person_key in (select touched.person_key from touched)
+    {%- endif %}
 ),
 
 people as (
@@ -55,7 +104,12 @@ merged as (
         coalesce(registered.phone_key <> collected.phone_key, false) as has_phone_conflict,
         coalesce(registered.room_code <> collected.room_code, false) as has_residence_conflict,
         coalesce(collected.is_cross_channel_duplicate, false) as is_cross_channel_duplicate,
-        registered.moved_out_on as register_moved_out_on
+        registered.moved_out_on as register_moved_out_on,
+        case
+            when collected.loaded_at is null or registered.loaded_at > collected.loaded_at
+                then registered.loaded_at
+            else collected.loaded_at
+        end as last_loaded_at
     from people
     left join registered on people.person_key = registered.person_key
     left join collected on people.person_key = collected.person_key
@@ -96,7 +150,8 @@ final as (
         merged.has_name_conflict,
         merged.has_phone_conflict,
         merged.has_residence_conflict,
-        merged.is_cross_channel_duplicate
+        merged.is_cross_channel_duplicate,
+        merged.last_loaded_at
     from merged
     left join rooms on merged.residence_room_code = rooms.room_code
     left join buildings on coalesce(rooms.building_code, substr(merged.residence_room_code, 1, 17)) = buildings.building_code
