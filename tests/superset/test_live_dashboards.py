@@ -13,6 +13,7 @@ import duckdb
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.superset.api import SupersetClient
 from tests.superset.conftest import DEMO_PASSWORD, OUTPUT_DIR, REPO, SupersetServer
@@ -61,20 +62,52 @@ def logged_in_page(browser: Browser, url: str, username: str) -> Page:
     return page
 
 
-def render_dashboard(page: Page, url: str, slug: str, shot: Path) -> list[dict]:
-    """Open one dashboard, wait until no chart is loading, return each chart's state."""
+CHART_HOLDERS = '[data-test="dashboard-component-chart-holder"]:has([data-test="chart-container"])'
+LOADING = '[data-test="loading-indicator"], .loading'
+
+
+def _wait_settled(page: Page, n_charts: int) -> bool:
+    """True once ``n_charts`` chart holders are mounted with nothing loading, twice 0.5 s apart."""
+    settled = f"""() => {{
+        const ready = document.querySelectorAll('{CHART_HOLDERS}').length >= {n_charts}
+            && !document.querySelector('{LOADING}');
+        const previous = window.__zhiwangReadySince;
+        if (!ready) {{ window.__zhiwangReadySince = undefined; return false; }}
+        if (previous === undefined) {{ window.__zhiwangReadySince = Date.now(); return false; }}
+        return Date.now() - previous >= 500;
+    }}"""
+    try:
+        page.wait_for_function(settled, timeout=60_000, polling=250)
+    except PlaywrightTimeoutError:
+        return False
+    return True
+
+
+def render_dashboard(page: Page, url: str, slug: str, n_charts: int, shot: Path) -> list[dict]:
+    """Open one dashboard, wait until all its charts are mounted and none is loading.
+
+    Native filters apply their defaults after the first paint and charts remount
+    then, so a single "nothing is loading" check can land between two renders.
+    Superset's front end also, rarely, leaves a dashboard's grid blank after the
+    first chart container appeared (seen in CI on grid-events, not reproduced in
+    24 local loads): a leader would press reload, and so does this test, once,
+    with the blank screenshot kept beside the final one. A second blank load fails.
+    """
     page.goto(f"{url}/superset/dashboard/{slug}/")
     page.wait_for_selector('[data-test="chart-container"]', timeout=60_000)
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-test=\"loading-indicator\"], .loading')",
-        timeout=60_000,
-    )
+    if not _wait_settled(page, n_charts):
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot.with_suffix(".first-load.png")), full_page=True)
+        print(f"{slug}: charts not all shown on first load, reloading once")
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        _wait_settled(page, n_charts)  # on a timeout the caller's assertions report it
     page.wait_for_timeout(1000)  # let echarts/deck.gl paint after their data arrives
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     return page.eval_on_selector_all(
-        '[data-test="dashboard-component-chart-holder"]:has([data-test="chart-container"])',
+        CHART_HOLDERS,
         """holders => holders.map(h => ({
             title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
             error: !!h.querySelector(
@@ -94,10 +127,11 @@ def test_every_dashboard_renders_every_chart_without_error(
     if username == STREET_LEADER:
         expected = {slug: n for slug, n in expected.items() if slug not in DISTRICT_ONLY}
     for slug, n_charts in expected.items():
-        charts = render_dashboard(
-            page, superset_server.url, slug, OUTPUT_DIR / username / f"{slug}.png"
+        shot = OUTPUT_DIR / username / f"{slug}.png"
+        charts = render_dashboard(page, superset_server.url, slug, n_charts, shot)
+        assert len(charts) == n_charts, (
+            f"{slug}: {len(charts)} of {n_charts} charts shown at {page.url} (screenshot {shot})"
         )
-        assert len(charts) == n_charts, f"{slug}: {len(charts)} of {n_charts} charts shown"
         broken = [c["title"] for c in charts if c["error"] or not c["drawn"]]
         assert not broken, f"{username} on {slug}: charts not rendered: {broken}"
         if username == STREET_LEADER:
