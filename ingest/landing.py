@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingest.contract import FileKind
 from ingest.errors import WarehouseLockedError
@@ -126,8 +128,9 @@ def remove_orphans(settings: Settings, committed: set[str]) -> list[Path]:
 
 
 class BatchWriter:
-    """Writes accepted chunks as temp Parquet parts; ``publish`` merges them into the
-    batch file and renames it into place (polars' writer is the fastest one here)."""
+    """Writes accepted chunks as row groups of one temp Parquet file; ``publish``
+    renames it into place. One pass: no part files merged (read and written again)
+    at the end, which cost as much as writing the parts."""
 
     def __init__(self, settings: Settings, fk: FileKind, batch_id: str, lineage: dict) -> None:
         self.final = parquet_path(settings, fk.kind, batch_id)
@@ -135,11 +138,19 @@ class BatchWriter:
         self.temp = self.final.with_name(f".tmp-{batch_id}.parquet")
         self.lineage = lineage
         self.schema = {c.name: raw_dtype(c) for c in fk.columns} | LINEAGE
+        # Dictionary encoding only where values repeat (lineage constants, enums): for
+        # identifiers and free text it is built and then abandoned, at a CPU cost.
+        self._dictionary = [
+            name
+            for name, dtype in self.schema.items()
+            if dtype == pl.String()
+            and (name in LINEAGE or any(c.name == name and c.type == "enum" for c in fk.columns))
+        ]
         self.rows = 0
-        self.parts: list[Path] = []
-        # Parts are written on a background thread (polars releases the GIL while it
-        # encodes), overlapping with the transform of the next chunk; at most one part
-        # is in flight, so memory stays bounded.
+        self._writer: pq.ParquetWriter | None = None
+        # Row groups are encoded on a background thread (pyarrow releases the GIL),
+        # overlapping with the transform of the next chunk; at most one is in flight,
+        # so memory stays bounded.
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: Future[None] | None = None
 
@@ -148,31 +159,34 @@ class BatchWriter:
             pending, self._pending = self._pending, None
             pending.result()
 
+    def _write_table(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self.temp,
+                table.schema,
+                compression="zstd",
+                compression_level=1,
+                use_dictionary=self._dictionary,
+            )
+        self._writer.write_table(table)
+
     def write(self, accepted: pl.DataFrame) -> None:
         frame = accepted.with_columns(
             [pl.lit(v, LINEAGE[k]).alias(k) for k, v in self.lineage.items()]
         ).select([pl.col(k).cast(t) for k, t in self.schema.items()])
-        part = self.final.with_name(f".tmp-{self.final.stem}.part{len(self.parts)}.parquet")
+        # Oldest compat level: large_string / large_list, as polars' own writer stores.
+        table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
         self._wait()
-        self.parts.append(part)
         self.rows += frame.height
-        self._pending = self._pool.submit(
-            frame.write_parquet, part, compression="zstd", compression_level=1
-        )
+        self._pending = self._pool.submit(self._write_table, table)
 
     def publish(self) -> Path:
-        if not self.parts:
+        if self._writer is None and self._pending is None:
             self.write(pl.DataFrame(schema=self.schema))
         self._wait()
         self._pool.shutdown()
-        if len(self.parts) == 1:
-            os.replace(self.parts[0], self.temp)
-        else:
-            pl.scan_parquet(self.parts).sink_parquet(
-                self.temp, compression="zstd", compression_level=1
-            )
-            for part in self.parts:
-                part.unlink()
+        assert self._writer is not None
+        self._writer.close()
         os.replace(self.temp, self.final)
         return self.final
 
@@ -180,8 +194,10 @@ class BatchWriter:
         with contextlib.suppress(Exception):  # the load is failing anyway; clean up
             self._wait()
         self._pool.shutdown()
-        for path in [*self.parts, self.temp]:
-            path.unlink(missing_ok=True)
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        self.temp.unlink(missing_ok=True)
 
 
 def _view_sql(settings: Settings, fk: FileKind, batch_ids: list[str]) -> str:
