@@ -44,6 +44,9 @@ PARSE_REASON = {
 }
 
 
+# Typed values whose text form (``cast(pl.String)``) is one-to-one with the value.
+_HASH_TYPED = (pl.Date(), pl.Datetime("us"), pl.Int64(), pl.Boolean())
+
 _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)))
 
 
@@ -264,9 +267,17 @@ def transform_chunk(
     for raw, col, checked in zip(inputs, fk.columns, results, strict=True):
         typed.append(checked.values.cast(raw_dtype(col)))
         # Duplicate detection hashes what was delivered, normalised: text as text,
-        # natively typed values as they are.
+        # natively typed values as they are. A parsed date, timestamp, integer or
+        # boolean is hashed as its typed value: two values are equal exactly when their
+        # text forms are, and formatting them (0.15 s per 400k timestamps) is skipped.
+        # Decimals stay text: -0.0 and 0.0 hash alike as floats, not as text.
         as_text = raw.dtype == pl.String and col.type != "list"
-        strings.append(checked.values.cast(pl.String) if as_text else raw)
+        if not as_text:
+            strings.append(raw)
+        elif checked.values.dtype in _HASH_TYPED:
+            strings.append(checked.values)
+        else:
+            strings.append(checked.values.cast(pl.String))
         problems = list(checked.problems)
         if col.required:
             problems.insert(0, (checked.values.is_null(), "missing_required"))
