@@ -41,3 +41,11 @@
             )
     end
 {%- endmacro %}
+
+{#- The plain value a pseudonym is computed from (trimmed, upper-cased, empty
+    as null): two values with equal subjects get equal pseudonyms. Models
+    group and filter on it in staging and pseudonymise only the rows they
+    keep, since the nested hash is the costly part of a build. -#}
+{% macro pseudonym_subject(expr) -%}
+    nullif(upper(trim({{ expr }})), '')
+{%- endmacro %}

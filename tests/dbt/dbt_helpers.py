@@ -99,6 +99,7 @@ INCREMENTAL = {
     "int_persons_registered": "person_key",
     "int_persons_collected": "person_key",
     "int_residence_observations": "observation_key",
+    "int_insured_persons_current": "person_key",
     "dim_person": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",

@@ -265,6 +265,14 @@ def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
          "start_month": date(2020, 1, 1), "op": "I", "updated_at": datetime(2026, 9, 30, 10)}
         for k in insured
     ]  # fmt: skip
+    # day 2 restates A (an update with the same coverage): the insured person's
+    # latest change moves to the later record
+    cb.append(
+        {"id_number": P["A"], "name": "某", "employer_uscc": uscc(2),
+         "insurance_types": ["pension", "medical"], "status": "active",
+         "start_month": date(2020, 1, 1), "op": "U", "updated_at": datetime(2026, 10, 1, 10),
+         "_d": D2}
+    )  # fmt: skip
     jf_schema = {
         "id_number": s, "employer_uscc": s, "period": pl.Date, "insurance_type": s,
         "base_yuan": pl.Float64, "amount_yuan": pl.Float64, "paid": pl.Boolean,

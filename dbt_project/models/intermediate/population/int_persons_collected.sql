@@ -9,62 +9,42 @@
 ) }}
 
 -- Incremental per person: a load newer than the model's watermark re-derives
--- each person it touched from all of their collections. The filter runs on
--- the plain ID in staging (normalised as the pseudonym normalises it), so only
--- the touched persons' rows are pseudonymised.
+-- each person it touched from all of their collections. Persons are told
+-- apart by the plain ID as the pseudonym normalises it, and only the one row
+-- kept per touched person is pseudonymised (the nested hash is the costly part).
 with
 
 collections as (
-    select * from {{ ref('stg_population__grid_collections') }}
-    {{ where_touched_since_watermark(ref('stg_population__grid_collections'), 'upper(trim(citizen_id))', 'loaded_at') }}
-),
-
-keyed as (
     select
-        {{ pseudonym('citizen_id') }} as person_key,
-        {{ pseudonym('person_name') }} as name_key,
-        {{ pseudonym('phone') }} as phone_key,
-        collection_channel,
-        collected_at,
-        room_code,
-        building_code,
-        grid_code,
-        community_code,
-        employer_uscc,
-        is_elderly_alone,
-        is_disabled,
-        is_dibao,
-        is_tekun,
-        is_child_in_distress,
-        delivery_date,
-        source_row_number,
-        loaded_at
-    from collections
+        *,
+        {{ pseudonym_subject('citizen_id') }} as citizen_subject
+    from {{ ref('stg_population__grid_collections') }}
+    {{ where_touched_since_watermark(ref('stg_population__grid_collections'), pseudonym_subject('citizen_id'), 'loaded_at') }}
 ),
 
 channels as (
     select
-        person_key,
+        citizen_subject,
         count(distinct collection_channel) as channel_count,
         count(*) as collection_count,
         max(loaded_at) as loaded_at
-    from keyed
-    group by person_key
+    from collections
+    group by citizen_subject
 ),
 
 latest as (
-    select * from keyed
+    select * from collections
     qualify row_number() over (
-        partition by person_key
+        partition by citizen_subject
         order by collected_at desc, delivery_date desc, source_row_number desc
     ) = 1
 ),
 
 final as (
     select
-        latest.person_key,
-        latest.name_key,
-        latest.phone_key,
+        {{ pseudonym('latest.citizen_id') }} as person_key,
+        {{ pseudonym('latest.person_name') }} as name_key,
+        {{ pseudonym('latest.phone') }} as phone_key,
         latest.collection_channel,
         latest.collected_at,
         latest.room_code,
@@ -81,7 +61,7 @@ final as (
         channels.channel_count > 1 as is_cross_channel_duplicate,
         channels.loaded_at
     from latest
-    inner join channels on latest.person_key = channels.person_key
+    inner join channels on latest.citizen_subject = channels.citizen_subject
 )
 
 select * from final

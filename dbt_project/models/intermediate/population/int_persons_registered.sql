@@ -8,14 +8,25 @@
 ) }}
 
 -- Incremental per person: a load newer than the model's watermark re-derives
--- each person it touched from all of their records. The filter runs on the
--- plain ID in staging (normalised as the pseudonym normalises it), so only the
--- touched persons' records are pseudonymised.
+-- each person it touched from all of their records. Persons are told apart
+-- by the plain ID as the pseudonym normalises it, and only the one record
+-- kept per touched person is pseudonymised (the nested hash is the costly part).
 with
 
 register_records as (
-    select * from {{ ref('stg_population__register_records') }}
-    {{ where_touched_since_watermark(ref('stg_population__register_records'), 'upper(trim(citizen_id))', 'loaded_at') }}
+    select
+        *,
+        {{ pseudonym_subject('citizen_id') }} as citizen_subject
+    from {{ ref('stg_population__register_records') }}
+    {{ where_touched_since_watermark(ref('stg_population__register_records'), pseudonym_subject('citizen_id'), 'loaded_at') }}
+),
+
+latest_record as (
+    select * from register_records
+    qualify row_number() over (
+        partition by citizen_subject
+        order by changed_at desc, delivery_date desc, source_row_number desc
+    ) = 1
 ),
 
 latest as (
@@ -37,11 +48,7 @@ latest as (
         changed_at,
         loaded_at,
         quality_flags
-    from register_records
-    qualify row_number() over (
-        partition by citizen_id
-        order by changed_at desc, delivery_date desc, source_row_number desc
-    ) = 1
+    from latest_record
 )
 
 select * from latest

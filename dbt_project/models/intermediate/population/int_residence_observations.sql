@@ -8,42 +8,48 @@
 ) }}
 
 -- Incremental per person: a load of either channel newer than the model's
--- watermark re-derives every statement of each person it touched. The filter
--- runs on the plain ID in staging (normalised as the pseudonym normalises it),
--- so only the touched persons' rows are pseudonymised. Limit shared with the
+-- watermark re-derives every statement of each person it touched. Persons are
+-- told apart by the plain ID as the pseudonym normalises it, and only the rows
+-- kept for touched persons are pseudonymised. Limit shared with the
 -- other incremental models: rows that a corrected re-delivery dropped stay
 -- until a full refresh unless the correction touches the same person.
 with
 
 {% if is_incremental() %}
     touched as (
-        select upper(trim(citizen_id)) as citizen_id
+        select {{ pseudonym_subject('citizen_id') }} as citizen_subject
         from {{ ref('stg_population__register_records') }}
         where loaded_at > {{ incremental_watermark('loaded_at') }}
         union
-        select upper(trim(citizen_id)) as citizen_id
+        select {{ pseudonym_subject('citizen_id') }} as citizen_subject
         from {{ ref('stg_population__grid_collections') }}
         where loaded_at > {{ incremental_watermark('loaded_at') }}
     ),
 {% endif %}
 
 register_records as (
-    select * from {{ ref('stg_population__register_records') }}
+    select
+        *,
+        {{ pseudonym_subject('citizen_id') }} as citizen_subject
+    from {{ ref('stg_population__register_records') }}
     {%- if is_incremental() %}
-        where upper(trim(citizen_id)) in (select touched.citizen_id from touched)
+        where {{ pseudonym_subject('citizen_id') }} in (select touched.citizen_subject from touched)
     {%- endif %}
 ),
 
 collections as (
-    select * from {{ ref('stg_population__grid_collections') }}
+    select
+        *,
+        {{ pseudonym_subject('citizen_id') }} as citizen_subject
+    from {{ ref('stg_population__grid_collections') }}
     {%- if is_incremental() %}
-        where upper(trim(citizen_id)) in (select touched.citizen_id from touched)
+        where {{ pseudonym_subject('citizen_id') }} in (select touched.citizen_subject from touched)
     {%- endif %}
 ),
 
 from_register as (
     select
-        {{ pseudonym('citizen_id') }} as person_key,
+        citizen_subject,
         room_code,
         coalesce(moved_in_on, cast(changed_at as date)) as observed_on,
         changed_at as observed_at,
@@ -57,7 +63,7 @@ from_register as (
 
 from_grid as (
     select
-        {{ pseudonym('citizen_id') }} as person_key,
+        citizen_subject,
         room_code,
         cast(collected_at as date) as observed_on,
         collected_at as observed_at,
@@ -75,6 +81,29 @@ unioned as (
     select * from from_grid
 ),
 
+-- one statement per person and day: the highest-ranked, then the latest
+-- (pseudonymised after this, on the rows kept only)
+daily as (
+    select * from unioned
+    qualify row_number() over (
+        partition by citizen_subject, observed_on
+        order by source_rank asc nulls last, observed_at desc, room_code asc nulls last
+    ) = 1
+),
+
+keyed as (
+    select
+        {{ pseudonym('citizen_subject') }} as person_key,
+        room_code,
+        observed_on,
+        observed_at,
+        moved_out_on,
+        residence_source,
+        source_rank,
+        loaded_at
+    from daily
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat(['person_key', "'|'", as_string('observed_on')])) }} as observation_key,
@@ -86,12 +115,7 @@ final as (
         residence_source,
         source_rank,
         loaded_at
-    from unioned
-    -- one statement per person and day: the highest-ranked, then the latest
-    qualify row_number() over (
-        partition by person_key, observed_on
-        order by source_rank asc nulls last, observed_at desc, room_code asc nulls last
-    ) = 1
+    from keyed
 )
 
 select * from final

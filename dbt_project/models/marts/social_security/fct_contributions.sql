@@ -35,29 +35,47 @@ current_rows as (
             and contributions.delivery_date = latest_delivery.delivery_date
 ),
 
+deduplicated as (
+    select
+        *,
+        {{ pseudonym_subject('citizen_id') }} as citizen_subject
+    from current_rows
+    qualify row_number() over (
+        partition by {{ pseudonym_subject('citizen_id') }}, employer_uscc, contribution_month, insurance_type
+        order by source_row_number desc
+    ) = 1
+),
+
+-- a person has several rows a month (insurance types, employers): the
+-- nested hash runs once per person, not once per row
+persons as (
+    select
+        subjects.citizen_subject,
+        {{ pseudonym('subjects.citizen_subject') }} as person_key
+    from (select distinct citizen_subject from deduplicated) as subjects
+),
+
+-- the key hashes the pseudonym: an unkeyed hash of a citizen ID could be reversed
 final as (
     select
         {{ dbt.hash(dbt.concat([
-            'citizen_id', "'|'", "coalesce(employer_uscc, '')", "'|'",
-            as_string('contribution_month'), "'|'", 'insurance_type',
+            'persons.person_key', "'|'", "coalesce(deduplicated.employer_uscc, '')", "'|'",
+            as_string('deduplicated.contribution_month'), "'|'", 'deduplicated.insurance_type',
         ])) }}
             as contribution_key,
-        {{ pseudonym('citizen_id') }} as person_key,
-        employer_uscc,
-        contribution_month,
-        insurance_type,
-        contribution_base_yuan,
-        contribution_amount_yuan,
-        coalesce(is_paid, false) as is_paid,
-        paid_on,
-        not coalesce(is_paid, false) as is_in_arrears,
-        delivery_date,
-        loaded_at
-    from current_rows
-    qualify row_number() over (
-        partition by citizen_id, employer_uscc, contribution_month, insurance_type
-        order by source_row_number desc
-    ) = 1
+        persons.person_key,
+        deduplicated.employer_uscc,
+        deduplicated.contribution_month,
+        deduplicated.insurance_type,
+        deduplicated.contribution_base_yuan,
+        deduplicated.contribution_amount_yuan,
+        coalesce(deduplicated.is_paid, false) as is_paid,
+        deduplicated.paid_on,
+        not coalesce(deduplicated.is_paid, false) as is_in_arrears,
+        deduplicated.delivery_date,
+        deduplicated.loaded_at
+    from deduplicated
+    left join persons on deduplicated.citizen_subject = persons.citizen_subject
 )
 
 select * from final
