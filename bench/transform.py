@@ -9,7 +9,8 @@ columns read) beside
 
 each with wall time, peak memory of the dbt process, rows read (raw rows)
 and rows written (rows of every table dbt materialised), and a ratio against
-the baseline so figures from different machines compare. District scale is
+the baseline so figures from different machines compare; then each step's five
+slowest nodes (every node's time: ``run_results-<step>.json`` in the work dir). District scale is
 heavy: run it under the shared lock.
 
     flock /tmp/zhiwang-heavy.lock env ZHIWANG_VAR_DIR=/work/data/district/bench-transform \\
@@ -26,6 +27,7 @@ deliveries into the landing folder first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -90,6 +92,20 @@ def _peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _slowest(work: Path, step: str, top: int = 5) -> list[tuple[str, float]]:
+    """The step's run_results.json kept beside the others (each dbt call overwrites
+    target/), and its ``top`` slowest nodes as (name, seconds)."""
+    results = work / "target" / "run_results.json"
+    kept = work / f"run_results-{step}.json"
+    shutil.copy(results, kept)
+    nodes = json.loads(kept.read_text())["results"]
+    timed = sorted(
+        ((n["unique_id"].split(".", 2)[-1], n["execution_time"]) for n in nodes),
+        key=lambda item: -item[1],
+    )
+    return timed[:top]
 
 
 def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float, float]:
@@ -178,6 +194,7 @@ def main() -> None:
 
     rows_read, baseline = _raw_scan(settings.warehouse)
     full, full_mb = _dbt("build", settings.warehouse, work, "--full-refresh")
+    slowest = {"dbt build --full-refresh": _slowest(work, "full-build")}
     written = _rows_written(settings.warehouse)
     results = [("dbt build --full-refresh", full, full_mb, rows_read, written, baseline)]
 
@@ -186,8 +203,10 @@ def main() -> None:
         _ingest(settings, dates[-1:])
     rows_now, baseline_now = _raw_scan(settings.warehouse)
     inc_run, inc_run_mb = _dbt("run", settings.warehouse, work)
+    slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
     results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
     inc_build, inc_build_mb = _dbt("build", settings.warehouse, work)
+    slowest["dbt build (incremental)"] = _slowest(work, "incremental-build")
     written_now = _rows_written(settings.warehouse)
     results.append(
         ("dbt build (incremental)", inc_build, inc_build_mb, rows_now, written_now, baseline_now)
@@ -203,6 +222,9 @@ def main() -> None:
             f"{(f'{wrote:,}' if wrote is not None else '-'):>13s} {read / seconds:11,.0f} "
             f"{seconds / base:10.1f}"
         )
+    print(f"\nslowest nodes per step (all timings: {work}/run_results-*.json)")
+    for step, nodes in slowest.items():
+        print(f"  {step}: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in nodes))
 
 
 if __name__ == "__main__":
