@@ -200,3 +200,37 @@ def code_format_valid(values: pl.Series, kind: str) -> pl.Series:
 def community_known(values: pl.Series, communities: frozenset[str]) -> pl.Series:
     """Whether the 12-digit community prefix is a current NBS community."""
     return values.str.slice(0, 12).is_in(list(communities))
+
+
+@lru_cache(maxsize=4)
+def _community_numbers(communities: frozenset[str]) -> np.ndarray:
+    """Sorted integer values of the 12-ASCII-digit community codes (only those can
+    equal the 12-digit prefix of a code that is all digits)."""
+    digits = [c for c in communities if len(c) == 12 and c.isascii() and c.isdigit()]
+    return np.sort(np.array([int(c) for c in digits], dtype=np.int64))
+
+
+def all_digit_codes(values: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose value is exactly the code kind's width of ASCII digits (what a clean
+    delivery holds) and their (rows, width) byte matrix.
+
+    One length pass and one pass over the bytes in numpy, instead of the regex passes
+    of normalisation and ``code_format_valid``: on these values normalisation is a
+    no-op and the format matches, so only the other rows need those passes.
+    """
+    width = CODE_WIDTH[kind]
+    rows = (values.str.len_bytes() == width).fill_null(False).arg_true().to_numpy()
+    mat = _matrix(values.gather(rows), width)
+    # uint8 arithmetic wraps: bytes below "0" become large, so one comparison suffices.
+    digits = ~((mat - np.uint8(48)) > 9).any(axis=1)
+    return rows[digits], mat[digits]
+
+
+def community_known_digits(mat: np.ndarray, communities: frozenset[str]) -> np.ndarray:
+    """``community_known`` for codes given as an all-digit byte matrix."""
+    table = _community_numbers(communities)
+    if not table.size:
+        return np.zeros(mat.shape[0], dtype=bool)
+    code12 = _digits_value(mat[:, :12])
+    pos = np.minimum(np.searchsorted(table, code12), table.size - 1)
+    return table[pos] == code12

@@ -220,3 +220,57 @@ def test_normalise_fast_path_equals_full_normalisation(texts: list[str | None], 
     got = {code: m.to_list() for m, code in fast.notes if m.any()}
     want = {code: m.to_list() for m, code in full.notes if m.any()}
     assert got == want
+
+
+def _communities() -> list[str]:
+    from ingest.validate import current_communities
+
+    return sorted(current_communities(STATE.reference_dir))
+
+
+@quick
+@given(st.data(), st.sampled_from(["community_code", "grid_code", "building_code", "room_code"]))
+def test_all_digit_code_fast_path_equals_the_regex_path(data: st.DataObject, kind: str) -> None:
+    """Code values that are digits of the right width skip normalisation and the format
+    regex; the others take the regex path and are put back in place. The result must
+    be the regex path's for the whole column."""
+    import numpy as np
+
+    from ingest import transform, validate
+
+    width = validate.CODE_WIDTH[kind]
+    known = st.sampled_from(_communities())
+    digits = st.text(alphabet="0123456789", min_size=width - 12, max_size=width - 12)
+    other = st.text(alphabet="0123456789", min_size=12, max_size=12)
+    code = st.builds(lambda c, d: (c + d)[:width], known | other, digits)
+    odd = st.sampled_from(
+        ["", " 4403", "\uff14\uff14\uff10\uff13", "44030601700A", "0" * (width - 1)]
+    )
+    texts = data.draw(
+        st.lists(st.none() | code | odd | st.text(max_size=26), min_size=1, max_size=30)
+    )
+    values = pl.Series(texts, dtype=pl.String)
+    column = col(kind, on_invalid="flag")
+    fast = check_column(values, column, STATE)
+    real = validate.all_digit_codes
+    try:
+        validate.all_digit_codes = lambda values, kind: (  # type: ignore[assignment]
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, width), dtype=np.uint8),
+        )
+        slow = check_column(values, column, STATE)
+    finally:
+        validate.all_digit_codes = real
+    rows, _ = real(values, kind)
+    clean = [t is not None and len(t) == width and t.isdigit() and t.isascii() for t in texts]
+    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
+    assert fast.values.to_list() == slow.values.to_list()
+
+    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
+        return [
+            (code_, m.fill_null(False).to_list())
+            for m, code_ in c.problems + c.notes
+            if m.fill_null(False).any()
+        ]
+
+    assert marks(fast) == marks(slow)
