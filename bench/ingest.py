@@ -281,7 +281,12 @@ def _duckdb_in_child(files: list[tuple[Path, str, str]]) -> dict[str, tuple[int,
         text=True,
         check=True,
     )
-    return {k: (v[0], v[1]) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    # The result is the last JSON line: anything else printed on stdout (a DuckDB
+    # progress bar, warnings) is not part of it.
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"DuckDB baseline printed no result: {out.stdout[-2000:]!r}")
+    return {k: (v[0], v[1]) for k, v in json.loads(lines[-1]).items()}
 
 
 def _duckdb_by_format(files: list[tuple[Path, str, str]]) -> dict[str, tuple[int, float]]:
