@@ -2,7 +2,7 @@
 
 {#- numerator per `per` of the denominator; null without a denominator -#}
 {% macro plan_rate(numerator, denominator, per) -%}
-    round({{ per }} * 1.0 * {{ numerator }} / nullif({{ denominator }}, 0), 4)
+    round({{ per }} * cast({{ numerator }} as double) / nullif({{ denominator }}, 0), 4)
 {%- endmacro %}
 
 {#- null when not measured; otherwise the comparison the plan states -#}

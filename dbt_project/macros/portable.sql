@@ -20,7 +20,7 @@
     (epoch({{ end_ts }}) - epoch({{ start_ts }})) / 3600.0
 {%- endmacro %}
 {% macro spark__hours_between(start_ts, end_ts) -%}
-    (unix_timestamp({{ end_ts }}) - unix_timestamp({{ start_ts }})) / 3600.0
+    cast(unix_timestamp({{ end_ts }}) - unix_timestamp({{ start_ts }}) as double) / 3600
 {%- endmacro %}
 
 {#- age in whole years on a date -#}
@@ -39,4 +39,23 @@
 {%- endmacro %}
 {% macro spark__age_years(birth_date, on_date) -%}
     cast(floor(months_between({{ on_date }}, {{ birth_date }}) / 12) as int)
+{%- endmacro %}
+
+{#- ISO day of the week, Monday 1 .. Sunday 7 -#}
+{% macro iso_weekday(date_expr) -%}
+    {{- return(adapter.dispatch('iso_weekday', 'zhiwang')(date_expr)) -}}
+{%- endmacro %}
+{% macro default__iso_weekday(date_expr) -%}
+    extract(isodow from {{ date_expr }})
+{%- endmacro %}
+{% macro spark__iso_weekday(date_expr) -%}
+    extract(dayofweek_iso from {{ date_expr }})
+{%- endmacro %}
+
+{#- dbt.dateadd on Spark. dbt-spark's own twin goes through
+    to_timestamp(<epoch seconds>), which Spark parses as a string: NULL for
+    the naive (TIMESTAMP_NTZ) times this project holds. timestampadd keeps
+    the type and, like DuckDB's date + interval, makes a date a timestamp. -#}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, cast({{ from_date_or_timestamp }} as timestamp))
 {%- endmacro %}

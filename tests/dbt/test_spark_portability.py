@@ -33,6 +33,12 @@ FORBIDDEN = {
     "list function": re.compile(r"\blist_\w+\s*\(", re.I),
     "epoch()": re.compile(r"\bepoch\s*\(", re.I),
     "sha256()": re.compile(r"\bsha256\s*\(", re.I),
+    # found by running the project on Spark (envs/spark/build.sh)
+    "varchar without length (Spark: use string)": re.compile(r"\bvarchar\b(?!\s*\()", re.I),
+    "isodow": re.compile(r"\bisodow\b", re.I),
+    "decimal literal factor (Spark keeps decimal; cast to double)": re.compile(
+        r"(?<![\w.])\d+\.\d+\s*\*|\*\s*\d+\.\d+(?![\w.])"
+    ),
 }
 
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
@@ -147,3 +153,28 @@ def test_shared_macro_bodies_have_no_duckdb_only_constructs() -> None:
             code = _strip(body)
             found += [f"{path.name}:{name}: {n}" for n, p in FORBIDDEN.items() if p.search(code)]
     assert found == []
+
+
+def test_seed_column_types_are_spark_type_names() -> None:
+    """Seeds create their tables from column_types as written: no DuckDB-only names.
+
+    (Contracts may say varchar/hugeint: macros/contracts.sql reads them as
+    Spark's string/bigint.)
+    """
+    text = (PROJECT / "seeds" / "_seeds.yml").read_text()
+    assert re.findall(r"\b(varchar|hugeint)\b(?!\s*\()", text, re.I) == []
+
+
+def test_int_grid_cells_has_one_model_per_engine(compiled_manifest: dict) -> None:
+    """DuckDB builds the H3 Python model; its SQL twin (Spark UDFs) is disabled there."""
+    enabled = [n for n in compiled_manifest["nodes"].values() if n["name"] == "int_grid_cells"]
+    disabled = [
+        n
+        for nodes in compiled_manifest["disabled"].values()
+        for n in nodes
+        if n["name"] == "int_grid_cells"
+    ]
+    assert [n["language"] for n in enabled] == ["python"]
+    assert [n["original_file_path"] for n in disabled] == [
+        "models/intermediate/housing/spark/int_grid_cells.sql"
+    ]

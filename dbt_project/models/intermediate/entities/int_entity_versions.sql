@@ -41,10 +41,10 @@ from_social as (
         'civil_affairs' as registry,
         entity_name,
         entity_type,
-        cast(null as varchar) as legal_rep_person_key,
+        cast(null as string) as legal_rep_person_key,
         premises_room_code,
         premises_building_code,
-        cast(null as varchar) as industry_code,
+        cast(null as string) as industry_code,
         'S' as industry_section,
         -- 正常 / 登记 is the live state; anything else (撤销, 注销 ...) is not
         case

@@ -16,8 +16,8 @@ final as (
         cast(extract(month from date_day) as integer) as month_number,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
         cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start,
-        cast(extract(isodow from date_day) as integer) as iso_weekday,
-        extract(isodow from date_day) >= 6 as is_weekend
+        cast({{ iso_weekday('date_day') }} as integer) as iso_weekday,
+        {{ iso_weekday('date_day') }} >= 6 as is_weekend
     from spine
 )
 

@@ -8,10 +8,6 @@ events as (
     select * from {{ ref('fct_event') }}
 ),
 
-communities as (
-    select * from {{ ref('dim_community') }}
-),
-
 departments as (
     select * from {{ ref('dim_department') }}
 ),
@@ -35,14 +31,12 @@ data_as_of as (
 events_located as (
     select
         events.*,
-        communities.street_code,
         not events.is_closed
         and not events.is_duplicate
         and not coalesce(events.is_rejected, false)
         and data_as_of.as_of_at > events.deadline_at as is_overdue
     from events
     cross join data_as_of
-    left join communities on events.community_code = communities.community_code
 ),
 
 periods as (
@@ -105,12 +99,12 @@ rates as (
     select
         by_unit.*,
         latest_population.resident_count,
-        1000.0 * by_unit.events_reported / nullif(latest_population.resident_count, 0) as events_per_1000_residents,
-        1.0 * by_unit.closed_on_time / nullif(by_unit.events_closed, 0) as closed_on_time_rate,
-        1.0 * by_unit.dispatched_on_time / nullif(by_unit.events_dispatched, 0) as dispatched_on_time_rate,
-        1.0 * by_unit.reworked_events / nullif(by_unit.events_worked, 0) as rework_rate,
-        1.0 * by_unit.duplicate_events / nullif(by_unit.events_reported, 0) as duplicate_rate,
-        1.0 * by_unit.overdue_backlog / nullif(by_unit.events_worked, 0) as overdue_rate
+        1000 * cast(by_unit.events_reported as double) / nullif(latest_population.resident_count, 0) as events_per_1000_residents,
+        cast(by_unit.closed_on_time as double) / nullif(by_unit.events_closed, 0) as closed_on_time_rate,
+        cast(by_unit.dispatched_on_time as double) / nullif(by_unit.events_dispatched, 0) as dispatched_on_time_rate,
+        cast(by_unit.reworked_events as double) / nullif(by_unit.events_worked, 0) as rework_rate,
+        cast(by_unit.duplicate_events as double) / nullif(by_unit.events_reported, 0) as duplicate_rate,
+        cast(by_unit.overdue_backlog as double) / nullif(by_unit.events_worked, 0) as overdue_rate
     from by_unit
     left join latest_population
         on
@@ -172,10 +166,11 @@ final as (
         duplicate_rate,
         overdue_rate,
         assessment_score,
-        rank() over (
+        -- bigint on both engines (Spark's rank() is an int)
+        cast(rank() over (
             partition by period_type, period_start, unit_level
             order by assessment_score desc
-        ) as assessment_rank
+        ) as bigint) as assessment_rank
     from with_department_street
 )
 

@@ -48,14 +48,18 @@ final as (
         coalesce(supply.certified_social_worker_count, 0) as certified_social_worker_count,
         coalesce(supply.education_unit_count, 0) as education_unit_count,
         coalesce(supply.health_social_work_unit_count, 0) as health_social_work_unit_count,
-        10000.0
-        * coalesce(supply.social_organisation_count, 0)
+        10000
+        * cast(coalesce(supply.social_organisation_count, 0) as double)
         / nullif(latest_population.managed_count, 0) as social_organisations_per_10000,
-        10000.0
-        * coalesce(supply.certified_social_worker_count, 0)
+        10000
+        * cast(coalesce(supply.certified_social_worker_count, 0) as double)
         / nullif(latest_population.managed_count, 0) as social_workers_per_10000,
-        10000.0 * coalesce(supply.health_social_work_unit_count, 0) / nullif(latest_population.managed_count, 0) as health_units_per_10000,
-        1000.0 * latest_population.elderly_60_plus_count / nullif(latest_population.managed_count, 0) as elderly_per_1000
+        10000
+        * cast(coalesce(supply.health_social_work_unit_count, 0) as double)
+        / nullif(latest_population.managed_count, 0) as health_units_per_10000,
+        1000
+        * cast(latest_population.elderly_60_plus_count as double)
+        / nullif(latest_population.managed_count, 0) as elderly_per_1000
     from latest_population
     left join supply on latest_population.unit_code = supply.street_code
 )

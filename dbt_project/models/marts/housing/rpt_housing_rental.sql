@@ -52,7 +52,7 @@ final as (
         coalesce(filed.filed_tenant_count, 0) as filed_tenant_count,
         filed.avg_monthly_rent_yuan,
         coalesce(residents.resident_count, 0) as resident_count,
-        round(1.0 * coalesce(residents.resident_count, 0) / nullif(buildings.room_count, 0), 6) as residents_per_room,
+        round(cast(coalesce(residents.resident_count, 0) as double) / nullif(buildings.room_count, 0), 6) as residents_per_room,
         round(buildings.floor_area_m2 / nullif(residents.resident_count, 0), 2) as floor_area_m2_per_resident,
         case when buildings.is_hazardous then coalesce(residents.resident_count, 0) else 0 end as residents_in_hazard
     from buildings

@@ -44,8 +44,8 @@ final as (
         cast(hukou_count as bigint) as hukou_count,
         cast(non_hukou_count as bigint) as non_hukou_count,
         cast(elderly_60_plus_count as bigint) as elderly_60_plus_count,
-        1.0 * elderly_60_plus_count / nullif(managed_count, 0) as elderly_60_plus_share,
-        1.0 * hukou_count / nullif(managed_count, 0) as hukou_share,
+        cast(elderly_60_plus_count as double) / nullif(managed_count, 0) as elderly_60_plus_share,
+        cast(hukou_count as double) / nullif(managed_count, 0) as hukou_share,
         cast(inflow_count as bigint) as inflow_count,
         cast(outflow_count as bigint) as outflow_count
     from rolled_up

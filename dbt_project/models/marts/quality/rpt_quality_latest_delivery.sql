@@ -28,7 +28,7 @@ final as (
         gate_status,
         is_blocked,
         checked_at,
-        {{ dbt.datediff('delivery_date', 'cast(checked_at as date)', 'day') }} as days_delivery_to_check
+        cast({{ dbt.datediff('delivery_date', 'cast(checked_at as date)', 'day') }} as bigint) as days_delivery_to_check
     from latest_per_delivery
     qualify row_number() over (partition by feed order by delivery_date desc) = 1
 )

@@ -22,7 +22,7 @@ final as (
 )
 
 select
-    md5(feed || '|' || cast(delivery_date as varchar)) as delivery_key,
+    md5(feed || '|' || cast(delivery_date as string)) as delivery_key,
     feed,
     delivery_date,
     rows_received,

@@ -47,7 +47,7 @@ final as (
         count(*) as resident_count,
         count(*) filter (where is_working_age) as working_age_count,
         count(*) filter (where is_working_age and is_insured) as insured_working_age_count,
-        1.0 * count(*) filter (where is_working_age and is_insured)
+        cast(count(*) filter (where is_working_age and is_insured) as double)
         / nullif(count(*) filter (where is_working_age), 0) as insured_share_working_age,
         count(*) filter (where is_working_age and not is_insured) as uninsured_working_age_count,
         count(*) filter (where has_employer_in_arrears) as residents_with_employer_in_arrears

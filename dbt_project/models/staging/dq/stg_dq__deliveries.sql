@@ -10,10 +10,10 @@ source as (
 -- {{ source('dq', 'deliveries') }} not created yet
 source as (
     select
-        cast(null as varchar) as feed,
+        cast(null as string) as feed,
         cast(null as date) as delivery_date,
-        cast(null as varchar) as run_id,
-        cast(null as varchar) as status,
+        cast(null as string) as run_id,
+        cast(null as string) as status,
         cast(null as boolean) as blocked,
         cast(null as bigint) as expectations,
         cast(null as bigint) as failed_fail,
@@ -28,7 +28,7 @@ source as (
 
 renamed as (
     select
-        md5(feed || '|' || cast(delivery_date as varchar) || '|' || run_id) as verdict_key,
+        md5(feed || '|' || cast(delivery_date as string) || '|' || run_id) as verdict_key,
         feed,
         delivery_date,
         run_id,

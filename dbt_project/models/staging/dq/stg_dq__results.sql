@@ -10,19 +10,19 @@ source as (
 -- {{ source('dq', 'results') }} not created yet
 source as (
     select
-        cast(null as varchar) as run_id,
-        cast(null as varchar) as suite,
-        cast(null as varchar) as expectation,
-        cast(null as varchar) as expectation_type,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as severity,
+        cast(null as string) as run_id,
+        cast(null as string) as suite,
+        cast(null as string) as expectation,
+        cast(null as string) as expectation_type,
+        cast(null as string) as column_name,
+        cast(null as string) as severity,
         cast(null as boolean) as success,
-        cast(null as varchar) as observed_value,
+        cast(null as string) as observed_value,
         cast(null as bigint) as unexpected_count,
         cast(null as double) as unexpected_percent,
-        cast(null as varchar) as unexpected_sample,
-        cast(null as varchar) as exception,
-        cast(null as varchar) as feed,
+        cast(null as string) as unexpected_sample,
+        cast(null as string) as exception,
+        cast(null as string) as feed,
         cast(null as date) as delivery_date,
         cast(null as timestamp) as checked_at
     where false

@@ -10,9 +10,9 @@ source as (
 -- {{ source('dq', 'runs') }} not created yet
 source as (
     select
-        cast(null as varchar) as run_id,
-        cast(null as varchar) as target,
-        cast(null as varchar) as layer,
+        cast(null as string) as run_id,
+        cast(null as string) as target,
+        cast(null as string) as layer,
         cast(null as date) as delivery_date,
         cast(null as timestamp) as started_at,
         cast(null as timestamp) as finished_at,
@@ -20,7 +20,7 @@ source as (
         cast(null as bigint) as expectations,
         cast(null as bigint) as failed_fail,
         cast(null as bigint) as failed_warn,
-        cast(null as varchar) as status
+        cast(null as string) as status
     where false
 ),
 {%- endif %}
