@@ -5,7 +5,7 @@
     Without Delta and without a partition_by, insert_overwrite replaces the
     WHOLE table with the rows the run selects, so the models' incremental
     filters (only the keys touched since the watermark) would drop every
-    untouched key: envs/spark/build.sh saw a second `dbt build` empty them.
+    untouched key on the second run.
     So on Spark is_incremental() is false: each run selects every row and
     insert_overwrite swaps the table for it, a full rebuild (what
     incremental.sql intends until the models move to microbatch). DuckDB
