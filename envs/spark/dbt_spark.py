@@ -1,0 +1,141 @@
+"""dbt on Spark for zhiwang (runs in envs/spark: `uv run --frozen python dbt_spark.py`).
+
+    dbt_spark.py [--raw DIR] [--export DIR] [DBT_ARGS...]
+
+One process, one in-process SparkSession (dbt-spark ``method: session``, the
+``spark`` output of dbt_project/profiles.yml):
+
+1. opens the session the way dbt-spark does (``dbt debug`` on the spark target),
+2. registers the H3 functions the Spark twin of int_grid_cells calls
+   (h3_latlng_to_cell, h3_cell_boundary_wkt, h3_cell_area_km2: Python UDFs
+   over the same ``h3`` package as the DuckDB model, so the cells are equal),
+3. with ``--raw DIR``: (re)creates the tables DIR/<schema>/<table>.parquet as
+   Spark tables <schema>.<table> (raw, dq), as the ingest does on DuckDB,
+4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
+5. with ``--export DIR``: writes every table of Spark's ``marts`` schema to
+   DIR/marts/<table>.parquet for envs/spark/duckdb_side.py compare.
+
+Plain ``dbt --target spark`` works for every model but int_grid_cells, whose
+functions only this launcher provides (on a cluster: Databricks' built-in
+h3_* functions, or the same UDFs registered by the job that runs dbt).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = REPO / "dbt_project"
+H3_RESOLUTION = 9
+
+
+def h3_latlng_to_cell(lat: float | None, lon: float | None, resolution: int) -> str | None:
+    import h3
+
+    if lat is None or lon is None:
+        return None
+    return h3.latlng_to_cell(lat, lon, resolution)
+
+
+def h3_cell_boundary_wkt(cell: str | None) -> str | None:
+    """The cell's boundary as WKT, lon lat with 6 decimals (as int_grid_cells.py)."""
+    import h3
+
+    if cell is None:
+        return None
+    ring = [*h3.cell_to_boundary(cell)]
+    ring.append(ring[0])
+    return "POLYGON((" + ", ".join(f"{lon:.6f} {lat:.6f}" for lat, lon in ring) + "))"
+
+
+def h3_cell_area_km2(cell: str | None) -> float | None:
+    import h3
+
+    return None if cell is None else h3.cell_area(cell, unit="km^2")
+
+
+def dbt(args: list[str]) -> bool:
+    from dbt.cli.main import dbtRunner
+
+    full = [
+        *args,
+        "--target",
+        "spark",
+        "--profiles-dir",
+        str(PROJECT),
+        "--project-dir",
+        str(PROJECT),
+    ]
+    result = dbtRunner().invoke(full)
+    return bool(result.success)
+
+
+def session():
+    """The SparkSession dbt-spark created (``dbt debug`` opened it with the profile's settings)."""
+    from pyspark.sql import SparkSession
+
+    if not dbt(["debug", "--quiet"]):
+        sys.exit("dbt debug failed on the spark target")
+    spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+    for fn, returns in (
+        (h3_latlng_to_cell, "string"),
+        (h3_cell_boundary_wkt, "string"),
+        (h3_cell_area_km2, "double"),
+    ):
+        spark.udf.register(fn.__name__, fn, returns)
+    return spark
+
+
+def load_raw(spark, raw: Path) -> None:
+    for schema_dir in sorted(p for p in raw.iterdir() if p.is_dir() and p.name != "marts"):
+        schema = schema_dir.name
+        spark.sql(f"create database if not exists {schema}")
+        for parquet in sorted(schema_dir.glob("*.parquet")):
+            table = f"{schema}.{parquet.stem}"
+            spark.sql(f"drop table if exists {table}")
+            spark.sql(f"create table {table} using parquet location '{parquet.resolve()}'")
+        count = len(list(schema_dir.glob("*.parquet")))
+        print(f"registered {count} {schema} tables from {schema_dir}")
+
+
+def export_marts(spark, out: Path) -> None:
+    target = out / "marts"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    tables = [r.tableName for r in spark.sql("show tables in marts").collect() if not r.isTemporary]
+    for name in tables:
+        tmp = out / f".{name}.tmp"
+        spark.table(f"marts.{name}").coalesce(1).write.mode("overwrite").parquet(str(tmp))
+        (part,) = tmp.glob("part-*.parquet")
+        part.rename(target / f"{name}.parquet")
+        shutil.rmtree(tmp)
+    print(f"exported {len(tables)} Spark marts to {target}")
+
+
+def main(argv: list[str]) -> int:
+    # pyspark logs every failing statement with its JVM stack trace; dbt reports it anyway
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    raw = export = None
+    while argv[:1] in (["--raw"], ["--export"]):
+        if argv[0] == "--raw":
+            raw = Path(argv[1])
+        else:
+            export = Path(argv[1])
+        argv = argv[2:]
+    # the Python UDFs' workers run this environment's interpreter (h3 installed)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = session()
+    if raw is not None:
+        load_raw(spark, raw)
+    ok = dbt(argv) if argv else True
+    if export is not None:
+        export_marts(spark, export)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

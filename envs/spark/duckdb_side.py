@@ -1,0 +1,137 @@
+"""The DuckDB side of the Spark check (runs in the main env: `uv run --frozen python`).
+
+    export WAREHOUSE DIR   raw.* and dq.* tables -> DIR/<schema>/<table>.parquet,
+                           marts.* -> DIR/marts/<table>.parquet (the DuckDB result)
+    compare DUCKDB SPARK   every mart of DUCKDB/marts against SPARK/marts: row
+                           counts, then the rows sorted and compared value by
+                           value; exit 1 on any difference
+
+Doubles: equal within 1e-9 (relative). The models round some means to 6
+decimals (centroids); a double sum in another order can end a hair on the other
+side of the rounding boundary, so a difference of one unit in the 6th decimal
+(<= 1.5e-6) is tolerated and reported, anything more is a difference.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import duckdb
+
+EXPORTED = ("raw", "dq", "marts")
+FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
+REL_TOL = 1e-9
+ROUNDING_FLIP = 1.5e-6
+
+
+def export(warehouse: Path, out: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_schema in {EXPORTED} order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            (out / schema).mkdir(parents=True, exist_ok=True)
+            target = out / schema / f"{table}.parquet"
+            con.execute(f"copy (select * from {schema}.{table}) to '{target}' (format parquet)")
+        print(f"exported {len(tables)} tables from {warehouse} to {out}")
+
+
+def _norm(name: str, dtype: str) -> str:
+    """A column as text that sorts the same on both sides (doubles rounded for the order only)."""
+    col = f'"{name}"'
+    if dtype.upper() in FLOAT_TYPES or dtype.upper().startswith("DECIMAL"):
+        return f"round(cast({col} as double), 6)"
+    return f"cast({col} as varchar)"
+
+
+def _same(a: object, b: object, tol: float = 1e-12) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=tol) or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def compare_one(con: duckdb.DuckDBPyConnection, left: Path, right: Path) -> tuple[str | None, str]:
+    """(None when equal, else what differs; a note on tolerated rounding flips)."""
+    if not right.exists():
+        return "missing on Spark", ""
+    described = con.execute(f"describe select * from '{left}'").fetchall()
+    names = [c[0] for c in described]
+    lcols = {c[0]: c[1] for c in described}
+    rcols = {c[0]: c[1] for c in con.execute(f"describe select * from '{right}'").fetchall()}
+    if set(names) != set(rcols):
+        return (
+            f"columns differ: only DuckDB {set(names) - set(rcols)},"
+            f" only Spark {set(rcols) - set(names)}"
+        ), ""
+    counts = [con.execute(f"select count(*) from '{p}'").fetchone()[0] for p in (left, right)]
+    if counts[0] != counts[1]:
+        return f"row count {counts[0]} (DuckDB) vs {counts[1]} (Spark)", ""
+    rows = []
+    for path, types in ((left, lcols), (right, rcols)):
+        # each side compared in its own types, cast to the DuckDB side's where they differ
+        select = ", ".join(
+            f'cast("{n}" as double) as "{n}"'
+            if types[n].upper().startswith("DECIMAL") or lcols[n].upper() in FLOAT_TYPES
+            else f'cast("{n}" as {lcols[n]}) as "{n}"'
+            for n in names
+        )
+        order = ", ".join(_norm(n, lcols[n]) + " nulls first" for n in names)
+        rows.append(con.execute(f"select {select} from '{path}' order by {order}").fetchall())
+    unequal = [
+        (i, n, a, b)
+        for i, (lrow, rrow) in enumerate(zip(*rows, strict=True))
+        for n, a, b in zip(names, lrow, rrow, strict=True)
+        if not _same(a, b)
+    ]
+    bad = [(i, n) for i, n, a, b in unequal if not _same(a, b, ROUNDING_FLIP)]
+    flips = len(unequal) - len(bad)
+    note = f"  ({flips} doubles differ by one unit in the 6th decimal)" if flips else ""
+    if bad:
+        i, n = bad[0]
+        col = names.index(n)
+        return (
+            f"{len({r for r, _ in bad})} of {counts[0]} sorted rows differ; first: row {i}"
+            f" column {n}: {rows[0][i][col]!r} (DuckDB) vs {rows[1][i][col]!r} (Spark)"
+        ), note
+    return None, note
+
+
+def compare(duck: Path, spark: Path) -> int:
+    marts = sorted((duck / "marts").glob("*.parquet"))
+    failed = 0
+    with duckdb.connect(":memory:") as con:
+        for left in marts:
+            right = spark / "marts" / left.name
+            rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
+            problem, note = compare_one(con, left, right)
+            failed += problem is not None
+            print(
+                f"  {'OK  ' if problem is None else 'DIFF'} {left.stem:<34} {rows:>7} rows"
+                + ("" if problem is None else f"  {problem}")
+                + note
+            )
+        extra = sorted(
+            {p.stem for p in (spark / "marts").glob("*.parquet")} - {p.stem for p in marts}
+        )
+        for name in extra:
+            failed += 1
+            print(f"  DIFF {name:<34} only on Spark")
+    print(f"{len(marts) + len(extra) - failed} marts equal, {failed} differ")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["export"] and len(argv) == 3:
+        export(Path(argv[1]), Path(argv[2]))
+        return 0
+    if argv[:1] == ["compare"] and len(argv) == 3:
+        return compare(Path(argv[1]), Path(argv[2]))
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
