@@ -180,6 +180,8 @@ def check_column(values: pl.Series, col: Column, state: FileState) -> Checked:
         values = _as_string(values.to_frame()).to_series()
     if col.type in validate.CODE_WIDTH:
         return _codes(values, col, state)
+    if col.type == "citizen_id":
+        return _citizen_ids(values, col)
     checked = _normalise(values, col)
     v = checked.values
     t = col.type
@@ -216,6 +218,40 @@ def check_column(values: pl.Series, col: Column, state: FileState) -> Checked:
     return checked
 
 
+def _spread(mask: pl.Series, idx: pl.Series, n: int, base: np.ndarray | None = None) -> pl.Series:
+    """A mask over the rows ``idx`` of a column of ``n`` rows → a mask over all rows
+    (False, or ``base``, elsewhere)."""
+    out = np.zeros(n, dtype=bool) if base is None else base
+    out[idx.to_numpy()] = mask.fill_null(False).to_numpy()
+    return pl.Series(mask.name, out)
+
+
+def _citizen_ids(values: pl.Series, col: Column) -> Checked:
+    """Citizen IDs: values already 18 clean characters (nearly all) are checked in
+    numpy; the others are normalised, upgraded from 15 digits and checked as before,
+    and put back in place (all checks are per value)."""
+    n = values.len()
+    fast, valid = validate.ric18_rows(values)
+    invalid = np.zeros(n, dtype=bool)
+    invalid[fast] = ~valid
+    slow = np.ones(n, dtype=bool)
+    slow[fast] = False
+    slow &= values.is_not_null().to_numpy()
+    checked = Checked(values.clone().alias(col.name))
+    if not slow.any():
+        checked.problems.append((pl.Series(col.name, invalid), "invalid_citizen_id"))
+        return checked
+    idx = pl.Series(np.flatnonzero(slow), dtype=pl.UInt32)
+    part = _normalise(values.gather(idx), col)
+    v, upgraded = validate.upgrade_ric15(part.values)
+    part.notes.append((upgraded, "id_upgraded_15"))
+    bad = ~validate.ric_valid(v).fill_null(True)
+    checked.values = checked.values.scatter(idx, v)
+    checked.notes = [(_spread(m, idx, n), code) for m, code in part.notes]
+    checked.problems = [(_spread(bad, idx, n, invalid), "invalid_citizen_id")]
+    return checked
+
+
 def _codes(values: pl.Series, col: Column, state: FileState) -> Checked:
     """A code column: values that are digits of the right width (nearly all) need no
     normalisation and have a valid format, only the community check; the others go
@@ -240,15 +276,9 @@ def _codes(values: pl.Series, col: Column, state: FileState) -> Checked:
     part.problems.append((~fmt, "invalid_code"))
     part.notes.append((fmt & v.is_not_null() & ~known, "unknown_community"))
     checked.values = checked.values.scatter(idx, v)
-
-    def spread(mask: pl.Series, base: np.ndarray | None = None) -> pl.Series:
-        out = np.zeros(n, dtype=bool) if base is None else base
-        out[idx.to_numpy()] = mask.fill_null(False).to_numpy()
-        return pl.Series(col.name, out)
-
-    checked.problems = [(spread(m), code) for m, code in part.problems]
+    checked.problems = [(_spread(m, idx, n), code) for m, code in part.problems]
     checked.notes = [
-        (spread(m, unknown if code == "unknown_community" else None), code)
+        (_spread(m, idx, n, unknown if code == "unknown_community" else None), code)
         for m, code in part.notes
     ]
     return checked

@@ -274,3 +274,60 @@ def test_all_digit_code_fast_path_equals_the_regex_path(data: st.DataObject, kin
         ]
 
     assert marks(fast) == marks(slow)
+
+
+@quick
+@given(st.data())
+def test_clean_citizen_id_fast_path_equals_the_regex_path(data: st.DataObject) -> None:
+    """Citizen IDs of 17 digits and a digit or X are checked in numpy only; the others
+    are normalised, upgraded and checked by the regex path and put back in place. The
+    result must be the regex path's for the whole column."""
+    import numpy as np
+
+    from ingest import transform, validate
+
+    def with_check(body: str) -> str:
+        return body + validate.ric_check_chars(pl.Series([body]))[0]
+
+    place = st.sampled_from(["110101", "440306", "440305", "999999"])
+    born = st.dates(date(1900, 1, 1), date(2030, 12, 31)).map(lambda d: d.strftime("%Y%m%d"))
+    serial = st.text(alphabet="0123456789", min_size=3, max_size=3)
+    ids = st.builds(lambda p, b, s: with_check(p + b + s), place, born, serial)
+    broken = st.builds(lambda i, c: i[:17] + c, ids, st.sampled_from("0123456789X"))
+    real_ish = st.sampled_from(["110101199003074477", "44030619900307447X", "440306900307447"])
+    odd = st.sampled_from(
+        ["", " 110101199003074477", "44030619900307447x", "１１０１０１"]
+    ) | st.text(alphabet="0123456789Xx -", max_size=19)
+    texts = data.draw(st.lists(st.none() | ids | broken | real_ish | odd, min_size=1, max_size=30))
+    values = pl.Series(texts, dtype=pl.String)
+    column = col("citizen_id", on_invalid="flag")
+    fast = check_column(values, column, STATE)
+    real = validate.ric18_rows
+    try:
+        validate.ric18_rows = lambda values: (  # type: ignore[assignment]
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=bool),
+        )
+        slow = check_column(values, column, STATE)
+    finally:
+        validate.ric18_rows = real
+    rows, _ = real(values)
+    clean = [
+        t is not None
+        and len(t) == 18
+        and t[:17].isdigit()
+        and t.isascii()
+        and t[17] in "0123456789X"
+        for t in texts
+    ]
+    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
+    assert fast.values.to_list() == slow.values.to_list()
+
+    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
+        return [
+            (code_, m.fill_null(False).to_list())
+            for m, code_ in c.problems + c.notes
+            if m.fill_null(False).any()
+        ]
+
+    assert marks(fast) == marks(slow)
