@@ -61,7 +61,7 @@ def _files(landing: Path) -> list[tuple[Path, str, str]]:
 
 
 def _duckdb_baseline(files: list[tuple[Path, str, str]]) -> tuple[int, float]:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"enable_progress_bar": False})
     rows = 0
     began = time.perf_counter()
     for path, fmt, encoding in files:
@@ -281,12 +281,12 @@ def _duckdb_in_child(files: list[tuple[Path, str, str]]) -> dict[str, tuple[int,
         text=True,
         check=True,
     )
-    # The result is the last JSON line: anything else printed on stdout (a DuckDB
-    # progress bar, warnings) is not part of it.
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if not lines:
+    # The result is the last JSON object printed: DuckDB's progress bar (drawn with
+    # carriage returns, so on the same line) may come before it.
+    start = out.stdout.rfind('{"')
+    if start < 0:
         raise RuntimeError(f"DuckDB baseline printed no result: {out.stdout[-2000:]!r}")
-    return {k: (v[0], v[1]) for k, v in json.loads(lines[-1]).items()}
+    return {k: (v[0], v[1]) for k, v in json.loads(out.stdout[start:]).items()}
 
 
 def _duckdb_by_format(files: list[tuple[Path, str, str]]) -> dict[str, tuple[int, float]]:
