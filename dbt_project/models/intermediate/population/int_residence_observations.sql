@@ -82,12 +82,16 @@ unioned as (
 ),
 
 -- one statement per person and day: the highest-ranked, then the latest
--- (pseudonymised after this, on the rows kept only)
+-- (pseudonymised after this, on the rows kept only). The trailing keys only
+-- break ties (grid and self channel at the same second), so that a full
+-- refresh and an incremental run keep the same row.
 daily as (
     select * from unioned
     qualify row_number() over (
         partition by citizen_subject, observed_on
-        order by source_rank asc nulls last, observed_at desc, room_code asc nulls last
+        order by
+            source_rank asc nulls last, observed_at desc, room_code asc nulls last,
+            residence_source asc nulls last, loaded_at desc
     ) = 1
 ),
 
