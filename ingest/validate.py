@@ -170,13 +170,27 @@ def ric18_rows(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return rows[fmt], _ric_matrix_valid(mat[fmt])
 
 
-def org_code_valid(values: pl.Series) -> np.ndarray:
-    """GB 11714 check of the 9-char organisation code inside 18-char USCCs (no nulls)."""
-    mat = _matrix(values, 18)
+def _org_matrix_valid(mat: np.ndarray) -> np.ndarray:
+    """GB 11714 check of the organisation code inside an (n, 18) USCC byte matrix."""
     val = _ORG_VALUE[mat[:, 8:16]]
     c = 11 - _weighted(val, ORG_WEIGHTS) % 11
     want = np.where(c == 10, ord("X"), np.where(c == 11, ord("0"), c + 48))
     return (want == mat[:, 16]) & (val >= 0).all(axis=1)
+
+
+def org_code_valid(values: pl.Series) -> np.ndarray:
+    """GB 11714 check of the 9-char organisation code inside 18-char USCCs (no nulls)."""
+    return _org_matrix_valid(_matrix(values, 18))
+
+
+def _uscc_matrix_valid(mat: np.ndarray, org_check: bool = True) -> np.ndarray:
+    """Check character (and organisation code) of format-valid USCCs (byte matrix)."""
+    total = _weighted(_USCC_VALUE[mat[:, :17]], USCC_WEIGHTS)
+    alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
+    good = alphabet[(31 - total % 31) % 31] == mat[:, 17]
+    if org_check:
+        good &= _org_matrix_valid(mat)
+    return good
 
 
 def uscc_valid(values: pl.Series, *, org_check: bool = True) -> pl.Series:
@@ -187,15 +201,20 @@ def uscc_valid(values: pl.Series, *, org_check: bool = True) -> pl.Series:
     ok = np.zeros(values.len(), dtype=bool)
     idx = fmt.arg_true().to_numpy()
     if idx.size:
-        cand = values.gather(idx)
-        mat = _matrix(cand, 18)
-        total = _weighted(_USCC_VALUE[mat[:, :17]], USCC_WEIGHTS)
-        alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
-        good = alphabet[(31 - total % 31) % 31] == mat[:, 17]
-        if org_check:
-            good &= org_code_valid(cand)
-        ok[idx] = good
+        ok[idx] = _uscc_matrix_valid(_matrix(values.gather(idx), 18), org_check)
     return pl.Series(values.name, ok).set(values.is_null(), None)
+
+
+def uscc18_rows(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose value already has the USCC format (``RE_USCC``: 18 characters of
+    the USCC alphabet, digits at 3-8) and whether each is valid: in numpy, without
+    the regex passes of normalisation and ``uscc_valid``, which are no-ops or matches
+    on these values."""
+    rows = (values.str.len_bytes() == 18).fill_null(False).arg_true().to_numpy()
+    mat = _matrix(values.gather(rows), 18)
+    fmt = (_USCC_VALUE[mat] >= 0).all(axis=1)
+    fmt &= ~((mat[:, 2:8] - np.uint8(48)) > 9).any(axis=1)
+    return rows[fmt], _uscc_matrix_valid(mat[fmt])
 
 
 CODE_WIDTH = {"community_code": 12, "grid_code": 15, "building_code": 17, "room_code": 25}

@@ -331,3 +331,58 @@ def test_clean_citizen_id_fast_path_equals_the_regex_path(data: st.DataObject) -
         ]
 
     assert marks(fast) == marks(slow)
+
+
+@quick
+@given(st.data())
+def test_clean_uscc_fast_path_equals_the_regex_path(data: st.DataObject) -> None:
+    """USCCs already in the format are checked in numpy only; the others are
+    normalised and checked by the regex path and put back in place. The result must
+    be the regex path's for the whole column."""
+    import numpy as np
+
+    from ingest import transform, validate
+
+    alphabet = validate.USCC_ALPHABET
+    body = st.builds(
+        lambda a, d, r: a + d + r,
+        st.text(alphabet=alphabet, min_size=2, max_size=2),
+        st.text(alphabet="0123456789", min_size=6, max_size=6),
+        st.text(alphabet=alphabet, min_size=10, max_size=10),
+    )
+    real_ish = st.sampled_from(["91440300MA5DC4XH2R", "91110000100000000X", "9144030071526726XG"])
+    odd = st.sampled_from(["", " 91440300MA5DC4XH2R", "91440300ma5dc4xh2r", "914403-00MA5DC4XH2R"])
+    odd = odd | st.text(alphabet=alphabet + "IOSVZ io-", max_size=19)
+    texts = data.draw(st.lists(st.none() | body | real_ish | odd, min_size=1, max_size=30))
+    values = pl.Series(texts, dtype=pl.String)
+    column = col("uscc", on_invalid="flag")
+    fast = check_column(values, column, STATE)
+    real = validate.uscc18_rows
+    try:
+        validate.uscc18_rows = lambda values: (  # type: ignore[assignment]
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=bool),
+        )
+        slow = check_column(values, column, STATE)
+    finally:
+        validate.uscc18_rows = real
+    rows, _ = real(values)
+    clean = [
+        t is not None
+        and len(t) == 18
+        and all(c in alphabet for c in t)
+        and t[2:8].isdigit()
+        and t[2:8].isascii()
+        for t in texts
+    ]
+    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
+    assert fast.values.to_list() == slow.values.to_list()
+
+    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
+        return [
+            (code_, m.fill_null(False).to_list())
+            for m, code_ in c.problems + c.notes
+            if m.fill_null(False).any()
+        ]
+
+    assert marks(fast) == marks(slow)
