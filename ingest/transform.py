@@ -9,6 +9,7 @@ row checks across columns and duplicate detection across the whole file
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -228,85 +229,86 @@ def _spread(mask: pl.Series, idx: pl.Series, n: int, base: np.ndarray | None = N
     return pl.Series(mask.name, out)
 
 
-def _citizen_ids(values: pl.Series, col: Column) -> Checked:
-    """Citizen IDs: values already 18 clean characters (nearly all) are checked in
-    numpy; the others are normalised, upgraded from 15 digits and checked as before,
-    and put back in place (all checks are per value)."""
+def _check_split(
+    values: pl.Series,
+    col: Column,
+    fast: np.ndarray,
+    slow_check: Callable[[Checked], None],
+    problems: Sequence[tuple[np.ndarray, str]] = (),
+    notes: Sequence[tuple[np.ndarray, str]] = (),
+) -> Checked:
+    """Check a column in two parts. The rows ``fast`` hold values that normalisation
+    cannot change (nearly all of a delivery): the caller checked them in numpy, and
+    ``problems`` / ``notes`` are their (mask over the rows ``fast``, code) marks. The
+    other non-null values are gathered, normalised, checked by ``slow_check`` (which
+    may change ``part.values`` and adds its marks to ``part``, every code of
+    ``problems`` / ``notes`` among them) and put back in place (all checks are per
+    value). Null values are in neither part and get no marks."""
     n = values.len()
-    fast, valid = validate.ric18_rows(values)
-    invalid = np.zeros(n, dtype=bool)
-    invalid[fast] = ~valid
+    base: dict[str, np.ndarray] = {}
+    for mask, code in (*problems, *notes):
+        base[code] = np.zeros(n, dtype=bool)
+        base[code][fast] = mask
     slow = np.ones(n, dtype=bool)
     slow[fast] = False
     slow &= values.is_not_null().to_numpy()
     checked = Checked(values.clone().alias(col.name))
     if not slow.any():
-        checked.problems.append((pl.Series(col.name, invalid), "invalid_citizen_id"))
+        checked.problems = [(pl.Series(col.name, base[code]), code) for _, code in problems]
+        checked.notes = [(pl.Series(col.name, base[code]), code) for _, code in notes]
         return checked
     idx = pl.Series(np.flatnonzero(slow), dtype=pl.UInt32)
     part = _normalise(values.gather(idx), col)
-    v, upgraded = validate.upgrade_ric15(part.values)
-    part.notes.append((upgraded, "id_upgraded_15"))
-    bad = ~validate.ric_valid(v).fill_null(True)
-    checked.values = checked.values.scatter(idx, v)
-    checked.notes = [(_spread(m, idx, n), code) for m, code in part.notes]
-    checked.problems = [(_spread(bad, idx, n, invalid), "invalid_citizen_id")]
+    slow_check(part)
+    checked.values = checked.values.scatter(idx, part.values)
+    checked.problems = [(_spread(m, idx, n, base.get(c)), c) for m, c in part.problems]
+    checked.notes = [(_spread(m, idx, n, base.get(c)), c) for m, c in part.notes]
     return checked
+
+
+def _citizen_ids(values: pl.Series, col: Column) -> Checked:
+    """Citizen IDs: values already 18 clean characters (nearly all) are checked in
+    numpy; the others are normalised, upgraded from 15 digits and checked as before,
+    and put back in place (all checks are per value)."""
+
+    def slow_check(part: Checked) -> None:
+        part.values, upgraded = validate.upgrade_ric15(part.values)
+        part.notes.append((upgraded, "id_upgraded_15"))
+        part.problems.append(
+            (~validate.ric_valid(part.values).fill_null(True), "invalid_citizen_id")
+        )
+
+    fast, valid = validate.ric18_rows(values)
+    return _check_split(values, col, fast, slow_check, problems=[(~valid, "invalid_citizen_id")])
 
 
 def _usccs(values: pl.Series, col: Column) -> Checked:
     """USCCs: values already in the USCC format (nearly all) are checked in numpy; the
     others are normalised and checked as before, and put back in place."""
-    n = values.len()
+
+    def slow_check(part: Checked) -> None:
+        part.problems.append((~validate.uscc_valid(part.values).fill_null(True), "invalid_uscc"))
+
     fast, valid = validate.uscc18_rows(values)
-    invalid = np.zeros(n, dtype=bool)
-    invalid[fast] = ~valid
-    slow = np.ones(n, dtype=bool)
-    slow[fast] = False
-    slow &= values.is_not_null().to_numpy()
-    checked = Checked(values.clone().alias(col.name))
-    if not slow.any():
-        checked.problems.append((pl.Series(col.name, invalid), "invalid_uscc"))
-        return checked
-    idx = pl.Series(np.flatnonzero(slow), dtype=pl.UInt32)
-    part = _normalise(values.gather(idx), col)
-    bad = ~validate.uscc_valid(part.values).fill_null(True)
-    checked.values = checked.values.scatter(idx, part.values)
-    checked.notes = [(_spread(m, idx, n), code) for m, code in part.notes]
-    checked.problems = [(_spread(bad, idx, n, invalid), "invalid_uscc")]
-    return checked
+    return _check_split(values, col, fast, slow_check, problems=[(~valid, "invalid_uscc")])
 
 
 def _codes(values: pl.Series, col: Column, state: FileState) -> Checked:
     """A code column: values that are digits of the right width (nearly all) need no
     normalisation and have a valid format, only the community check; the others go
     through the regex path and are put back in place (all checks are per value)."""
-    n = values.len()
-    fast, mat = validate.all_digit_codes(values, col.type)
     communities = validate.current_communities(state.reference_dir)
-    unknown = np.zeros(n, dtype=bool)
-    unknown[fast] = ~validate.community_known_digits(mat, communities)
-    slow = np.ones(n, dtype=bool)
-    slow[fast] = False
-    slow &= values.is_not_null().to_numpy()
-    checked = Checked(values.clone().alias(col.name))
-    if not slow.any():
-        checked.notes.append((pl.Series(col.name, unknown), "unknown_community"))
-        return checked
-    idx = pl.Series(np.flatnonzero(slow), dtype=pl.UInt32)
-    part = _normalise(values.gather(idx), col)
-    v = part.values
-    fmt = validate.code_format_valid(v, col.type).fill_null(True)
-    known = validate.community_known(v, communities)
-    part.problems.append((~fmt, "invalid_code"))
-    part.notes.append((fmt & v.is_not_null() & ~known, "unknown_community"))
-    checked.values = checked.values.scatter(idx, v)
-    checked.problems = [(_spread(m, idx, n), code) for m, code in part.problems]
-    checked.notes = [
-        (_spread(m, idx, n, unknown if code == "unknown_community" else None), code)
-        for m, code in part.notes
-    ]
-    return checked
+
+    def slow_check(part: Checked) -> None:
+        v = part.values
+        fmt = validate.code_format_valid(v, col.type).fill_null(True)
+        known = validate.community_known(v, communities)
+        part.problems.append((~fmt, "invalid_code"))
+        part.notes.append((fmt & v.is_not_null() & ~known, "unknown_community"))
+
+    fast, mat = validate.all_digit_codes(values, col.type)
+    unknown = ~validate.community_known_digits(mat, communities)
+    return _check_split(values, col, fast, slow_check, notes=[(unknown, "unknown_community")])
 
 
 def _parse(v: pl.Series, col: Column) -> tuple[pl.Series, pl.Series]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from unittest import mock
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import parse
+from ingest import parse, validate
 from ingest.contract import Column
-from ingest.transform import FileState, check_column
+from ingest.transform import Checked, FileState, check_column
 
 STATE = FileState(delivery_date=date(2026, 10, 1), reference_dir=Path("seeds/reference"))
 FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -228,16 +231,50 @@ def _communities() -> list[str]:
     return sorted(current_communities(STATE.reference_dir))
 
 
+def _assert_fast_path_equals_the_regex_path(
+    texts: list[str | None], kind: str, fast_rows: str, clean: Callable[[str], bool]
+) -> None:
+    """``check_column`` of ``texts`` as a ``kind`` column must be the regex path's for
+    the whole column: its values and every mark equal those of a run in which the numpy
+    fast path ``validate.<fast_rows>`` takes no rows (all take the regex path). The
+    fast path must take exactly the values that ``clean`` accepts."""
+    values = pl.Series(texts, dtype=pl.String)
+    column = col(kind, on_invalid="flag")
+    real = getattr(validate, fast_rows)
+    taken: list[np.ndarray] = []
+
+    def spy(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        rows, per_row = real(*args)
+        taken.append(rows)
+        return rows, per_row
+
+    def no_rows(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        rows, per_row = real(*args)
+        return rows[:0], per_row[:0]
+
+    with mock.patch.object(validate, fast_rows, spy):
+        fast = check_column(values, column, STATE)
+    with mock.patch.object(validate, fast_rows, no_rows):
+        slow = check_column(values, column, STATE)
+    assert len(taken) == 1
+    assert taken[0].tolist() == [i for i, t in enumerate(texts) if t is not None and clean(t)]
+    assert fast.values.to_list() == slow.values.to_list()
+
+    def marks(c: Checked) -> list[tuple[str, list[bool]]]:
+        return [
+            (code, m.fill_null(False).to_list())
+            for m, code in c.problems + c.notes
+            if m.fill_null(False).any()
+        ]
+
+    assert marks(fast) == marks(slow)
+
+
 @quick
 @given(st.data(), st.sampled_from(["community_code", "grid_code", "building_code", "room_code"]))
 def test_all_digit_code_fast_path_equals_the_regex_path(data: st.DataObject, kind: str) -> None:
     """Code values that are digits of the right width skip normalisation and the format
-    regex; the others take the regex path and are put back in place. The result must
-    be the regex path's for the whole column."""
-    import numpy as np
-
-    from ingest import transform, validate
-
+    regex; the others take the regex path and are put back in place."""
     width = validate.CODE_WIDTH[kind]
     known = st.sampled_from(_communities())
     digits = st.text(alphabet="0123456789", min_size=width - 12, max_size=width - 12)
@@ -249,42 +286,19 @@ def test_all_digit_code_fast_path_equals_the_regex_path(data: st.DataObject, kin
     texts = data.draw(
         st.lists(st.none() | code | odd | st.text(max_size=26), min_size=1, max_size=30)
     )
-    values = pl.Series(texts, dtype=pl.String)
-    column = col(kind, on_invalid="flag")
-    fast = check_column(values, column, STATE)
-    real = validate.all_digit_codes
-    try:
-        validate.all_digit_codes = lambda values, kind: (  # type: ignore[assignment]
-            np.zeros(0, dtype=np.int64),
-            np.zeros((0, width), dtype=np.uint8),
-        )
-        slow = check_column(values, column, STATE)
-    finally:
-        validate.all_digit_codes = real
-    rows, _ = real(values, kind)
-    clean = [t is not None and len(t) == width and t.isdigit() and t.isascii() for t in texts]
-    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
-    assert fast.values.to_list() == slow.values.to_list()
-
-    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
-        return [
-            (code_, m.fill_null(False).to_list())
-            for m, code_ in c.problems + c.notes
-            if m.fill_null(False).any()
-        ]
-
-    assert marks(fast) == marks(slow)
+    _assert_fast_path_equals_the_regex_path(
+        texts,
+        kind,
+        "all_digit_codes",
+        lambda t: len(t) == width and t.isdigit() and t.isascii(),
+    )
 
 
 @quick
 @given(st.data())
 def test_clean_citizen_id_fast_path_equals_the_regex_path(data: st.DataObject) -> None:
     """Citizen IDs of 17 digits and a digit or X are checked in numpy only; the others
-    are normalised, upgraded and checked by the regex path and put back in place. The
-    result must be the regex path's for the whole column."""
-    import numpy as np
-
-    from ingest import transform, validate
+    are normalised, upgraded and checked by the regex path and put back in place."""
 
     def with_check(body: str) -> str:
         return body + validate.ric_check_chars(pl.Series([body]))[0]
@@ -299,50 +313,19 @@ def test_clean_citizen_id_fast_path_equals_the_regex_path(data: st.DataObject) -
         ["", " 110101199003074477", "44030619900307447x", "１１０１０１"]
     ) | st.text(alphabet="0123456789Xx -", max_size=19)
     texts = data.draw(st.lists(st.none() | ids | broken | real_ish | odd, min_size=1, max_size=30))
-    values = pl.Series(texts, dtype=pl.String)
-    column = col("citizen_id", on_invalid="flag")
-    fast = check_column(values, column, STATE)
-    real = validate.ric18_rows
-    try:
-        validate.ric18_rows = lambda values: (  # type: ignore[assignment]
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=bool),
-        )
-        slow = check_column(values, column, STATE)
-    finally:
-        validate.ric18_rows = real
-    rows, _ = real(values)
-    clean = [
-        t is not None
-        and len(t) == 18
-        and t[:17].isdigit()
-        and t.isascii()
-        and t[17] in "0123456789X"
-        for t in texts
-    ]
-    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
-    assert fast.values.to_list() == slow.values.to_list()
-
-    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
-        return [
-            (code_, m.fill_null(False).to_list())
-            for m, code_ in c.problems + c.notes
-            if m.fill_null(False).any()
-        ]
-
-    assert marks(fast) == marks(slow)
+    _assert_fast_path_equals_the_regex_path(
+        texts,
+        "citizen_id",
+        "ric18_rows",
+        lambda t: len(t) == 18 and t[:17].isdigit() and t.isascii() and t[17] in "0123456789X",
+    )
 
 
 @quick
 @given(st.data())
 def test_clean_uscc_fast_path_equals_the_regex_path(data: st.DataObject) -> None:
     """USCCs already in the format are checked in numpy only; the others are
-    normalised and checked by the regex path and put back in place. The result must
-    be the regex path's for the whole column."""
-    import numpy as np
-
-    from ingest import transform, validate
-
+    normalised and checked by the regex path and put back in place."""
     alphabet = validate.USCC_ALPHABET
     body = st.builds(
         lambda a, d, r: a + d + r,
@@ -354,35 +337,11 @@ def test_clean_uscc_fast_path_equals_the_regex_path(data: st.DataObject) -> None
     odd = st.sampled_from(["", " 91440300MA5DC4XH2R", "91440300ma5dc4xh2r", "914403-00MA5DC4XH2R"])
     odd = odd | st.text(alphabet=alphabet + "IOSVZ io-", max_size=19)
     texts = data.draw(st.lists(st.none() | body | real_ish | odd, min_size=1, max_size=30))
-    values = pl.Series(texts, dtype=pl.String)
-    column = col("uscc", on_invalid="flag")
-    fast = check_column(values, column, STATE)
-    real = validate.uscc18_rows
-    try:
-        validate.uscc18_rows = lambda values: (  # type: ignore[assignment]
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=bool),
-        )
-        slow = check_column(values, column, STATE)
-    finally:
-        validate.uscc18_rows = real
-    rows, _ = real(values)
-    clean = [
-        t is not None
-        and len(t) == 18
-        and all(c in alphabet for c in t)
-        and t[2:8].isdigit()
-        and t[2:8].isascii()
-        for t in texts
-    ]
-    assert rows.tolist() == [i for i, c in enumerate(clean) if c]
-    assert fast.values.to_list() == slow.values.to_list()
-
-    def marks(c: transform.Checked) -> list[tuple[str, list[bool]]]:
-        return [
-            (code_, m.fill_null(False).to_list())
-            for m, code_ in c.problems + c.notes
-            if m.fill_null(False).any()
-        ]
-
-    assert marks(fast) == marks(slow)
+    _assert_fast_path_equals_the_regex_path(
+        texts,
+        "uscc",
+        "uscc18_rows",
+        lambda t: (
+            len(t) == 18 and all(c in alphabet for c in t) and t[2:8].isdigit() and t[2:8].isascii()
+        ),
+    )
