@@ -105,6 +105,9 @@ INCREMENTAL = {
     "fct_event_transitions": "transition_id",
     "fct_contributions": "contribution_key",
     "fct_residence_spells": "spell_key",
+    "fct_rental_filings": "filing_id",
+    "int_entity_versions": "entity_version_id",
+    "dim_legal_entity": "uscc",
 }
 
 

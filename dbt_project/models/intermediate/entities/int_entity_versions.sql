@@ -1,15 +1,77 @@
 -- Both registries as one stream of entity versions, ready for SCD2: market
 -- regulation sends changes, civil affairs sends full snapshots (a snapshot row
 -- is a version as of its delivery date).
+{{ config(
+    materialized='incremental',
+    unique_key='entity_version_id',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental per version (entity and instant): a run re-derives each version
+-- that a row loaded after the model's watermark touched, from all rows of that
+-- version in either registry (the latest delivery wins). Keyed on the version,
+-- not the entity: every civil-affairs snapshot is loaded anew, so keying on
+-- the entity would rewrite each social organisation's whole history on every
+-- delivery; this way a snapshot only adds its own versions, and a market
+-- change only its own (with its pseudonym).
 with
 
-market as (
+all_market as (
     select * from {{ ref('stg_entities__market_entity_changes') }}
 ),
 
-social as (
+all_social as (
     select * from {{ ref('stg_entities__social_organisations') }}
 ),
+
+{% if is_incremental() %}
+watermark as (
+    select {{ incremental_watermark('loaded_at') }} as loaded_at
+),
+
+touched as (
+    select
+        all_market.uscc,
+        all_market.changed_at as version_at
+    from all_market
+    cross join watermark
+    where all_market.loaded_at > watermark.loaded_at
+    union
+    select
+        all_social.uscc,
+        cast(all_social.delivery_date as timestamp) as version_at
+    from all_social
+    cross join watermark
+    where all_social.loaded_at > watermark.loaded_at
+),
+
+market as (
+    select all_market.*
+    from all_market
+    inner join touched
+        on
+            all_market.uscc = touched.uscc
+            and all_market.changed_at = touched.version_at
+),
+
+social as (
+    select all_social.*
+    from all_social
+    inner join touched
+        on
+            all_social.uscc = touched.uscc
+            and cast(all_social.delivery_date as timestamp) = touched.version_at
+),
+{% else %}
+    market as (
+        select * from all_market
+    ),
+
+    social as (
+        select * from all_social
+    ),
+{% endif %}
 
 from_market as (
     select
@@ -31,7 +93,8 @@ from_market as (
         cast(null as integer) as full_time_staff,
         changed_at as version_at,
         delivery_date,
-        source_row_number
+        source_row_number,
+        loaded_at
     from market
 ),
 
@@ -60,7 +123,8 @@ from_social as (
         cast(full_time_staff as integer) as full_time_staff,
         cast(delivery_date as timestamp) as version_at,
         delivery_date,
-        source_row_number
+        source_row_number,
+        loaded_at
     from social
 ),
 
