@@ -286,13 +286,17 @@ def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
         for k, base in [("A", 8000.0), ("E", 5000.0)] + ([] if clean else [("B", 15000.0)])
         for t in ("pension", "medical")
     ]  # fmt: skip
-    # a corrected August: the later delivery's row replaces the earlier one
+    # a corrected August: the later delivery's row replaces the earlier one; the
+    # correction repeats the key within its file, and the last row of the file
+    # wins (the ingest flags the repeat, as it does for every repeated key)
     aug = date(2026, 8, 1)
-    for amount, delivered in ((100.0, D1), (640.0, D2)):
+    for amount, delivered, flags in (
+        (100.0, D1, None), (600.0, D2, None), (640.0, D2, "duplicate_key_in_file")
+    ):
         jf.append(
             {"id_number": P["A"], "employer_uscc": uscc(2), "period": aug,
              "insurance_type": "pension", "base_yuan": 8000.0, "amount_yuan": amount,
-             "paid": amount > 200, "paid_date": None, "_d": delivered}
+             "paid": amount > 200, "paid_date": None, "_d": delivered, "_flags": flags}
         )  # fmt: skip
     jz_schema = {
         "payment_id": s, "id_number": s, "household_id": s, "program": s, "period": pl.Date,

@@ -9,73 +9,111 @@
 
 -- Incremental on the month: delete+insert on contribution_month swaps a
 -- re-delivered month as a whole, which is the correction rule itself.
+--
+-- A month is ~14M rows at district scale and a correction re-delivers all of
+-- them, so the daily run is dominated by this model. Each CTE over the month
+-- is a narrow scan used once (no large CTE is referenced twice, which would
+-- make DuckDB materialise it), and the duplicate rule touches only the keys
+-- the ingest flagged: it marks every repeat of a key within a file
+-- (duplicate_in_file / duplicate_key_in_file, key = the jfmx contract key)
+-- and a month is one file (FEEDS.md), so unflagged keys occur once. The
+-- unique test on contribution_key guards the rule. Citizen IDs arrive
+-- canonical from the ingest (trimmed, upper-case check letter), so rows are
+-- matched on the plain ID and only the distinct IDs are pseudonymised.
+{#- The touched months' current rows, written into each CTE that reads them
+    rather than made one CTE: DuckDB materialises a CTE read more than once,
+    which for a month is a 14M-row copy of every column. -#}
+{%- set current_rows -%}
+    {{ ref('stg_social_security__contributions') }} as current_rows
+    inner join latest_delivery
+        on
+            current_rows.contribution_month = latest_delivery.contribution_month
+            and current_rows.delivery_date = latest_delivery.delivery_date
+{%- endset %}
+
 with
 
-contributions as (
-    select * from {{ ref('stg_social_security__contributions') }}
-    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}
-),
-
+-- the newest delivery of each touched month is the month's truth, rows it
+-- no longer carries are gone
 latest_delivery as (
-    -- the newest delivery of each month is the month's truth, rows it no
-    -- longer carries are gone
     select
         contribution_month,
         max(delivery_date) as delivery_date
-    from contributions
+    from {{ ref('stg_social_security__contributions') }}
+    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}
     group by contribution_month
 ),
 
-current_rows as (
-    select contributions.*
-    from contributions
-    inner join latest_delivery
-        on
-            contributions.contribution_month = latest_delivery.contribution_month
-            and contributions.delivery_date = latest_delivery.delivery_date
+repeated_keys as (
+    select distinct
+        current_rows.citizen_id,
+        coalesce(current_rows.employer_uscc, '') as employer_uscc,
+        current_rows.contribution_month,
+        current_rows.insurance_type
+    from {{ current_rows }}
+    where current_rows.quality_flags like '%duplicate%'
 ),
 
-deduplicated as (
+-- every row of a repeated key but the last one of the file
+superseded as (
     select
-        *,
-        {{ pseudonym_subject('citizen_id') }} as citizen_subject
-    from current_rows
+        current_rows.batch_id,
+        current_rows.source_row_number
+    from {{ current_rows }}
+    inner join repeated_keys
+        on
+            current_rows.citizen_id = repeated_keys.citizen_id
+            and coalesce(current_rows.employer_uscc, '') = repeated_keys.employer_uscc
+            and current_rows.contribution_month = repeated_keys.contribution_month
+            and current_rows.insurance_type = repeated_keys.insurance_type
     qualify row_number() over (
-        partition by {{ pseudonym_subject('citizen_id') }}, employer_uscc, contribution_month, insurance_type
-        order by source_row_number desc
-    ) = 1
+        partition by
+            repeated_keys.citizen_id, repeated_keys.employer_uscc,
+            current_rows.contribution_month, current_rows.insurance_type
+        order by current_rows.source_row_number desc
+    ) > 1
 ),
 
 -- a person has several rows a month (insurance types, employers): the
 -- nested hash runs once per person, not once per row
 persons as (
     select
-        subjects.citizen_subject,
-        {{ pseudonym('subjects.citizen_subject') }} as person_key
-    from (select distinct citizen_subject from deduplicated) as subjects
+        subjects.citizen_id,
+        {{ pseudonym('subjects.citizen_id') }} as person_key
+    from (select distinct current_rows.citizen_id from {{ current_rows }}) as subjects
+),
+
+kept as (
+    select current_rows.*
+    from {{ current_rows }}
+    left join superseded
+        on
+            current_rows.batch_id = superseded.batch_id
+            and current_rows.source_row_number = superseded.source_row_number
+    where superseded.source_row_number is null
 ),
 
 -- the key hashes the pseudonym: an unkeyed hash of a citizen ID could be reversed
 final as (
     select
         {{ dbt.hash(dbt.concat([
-            'persons.person_key', "'|'", "coalesce(deduplicated.employer_uscc, '')", "'|'",
-            as_string('deduplicated.contribution_month'), "'|'", 'deduplicated.insurance_type',
+            'persons.person_key', "'|'", "coalesce(kept.employer_uscc, '')", "'|'",
+            as_string('kept.contribution_month'), "'|'", 'kept.insurance_type',
         ])) }}
             as contribution_key,
         persons.person_key,
-        deduplicated.employer_uscc,
-        deduplicated.contribution_month,
-        deduplicated.insurance_type,
-        deduplicated.contribution_base_yuan,
-        deduplicated.contribution_amount_yuan,
-        coalesce(deduplicated.is_paid, false) as is_paid,
-        deduplicated.paid_on,
-        not coalesce(deduplicated.is_paid, false) as is_in_arrears,
-        deduplicated.delivery_date,
-        deduplicated.loaded_at
-    from deduplicated
-    left join persons on deduplicated.citizen_subject = persons.citizen_subject
+        kept.employer_uscc,
+        kept.contribution_month,
+        kept.insurance_type,
+        kept.contribution_base_yuan,
+        kept.contribution_amount_yuan,
+        coalesce(kept.is_paid, false) as is_paid,
+        kept.paid_on,
+        not coalesce(kept.is_paid, false) as is_in_arrears,
+        kept.delivery_date,
+        kept.loaded_at
+    from kept
+    left join persons on kept.citizen_id = persons.citizen_id
 )
 
 select * from final
