@@ -31,3 +31,23 @@
     )
     {%- endif %}
 {%- endmacro %}
+
+{#- Compile time, on an incremental run: whether any of ``relations`` (each
+    with a loaded_at column) has rows loaded after this model's watermark.
+    Lets a model skip work that only a delivery of those feeds can change,
+    e.g. the weekly housing snapshots on the six days without one. True on
+    a full build and at parse time, so the full-build SQL never depends on it. -#}
+{% macro has_loads_since_watermark(relations, watermark_column) -%}
+    {%- if not execute or not is_incremental() -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set probes = [] -%}
+    {%- for relation in relations -%}
+        {%- do probes.append(
+            "exists (select 1 from " ~ relation ~ " where loaded_at > "
+            ~ incremental_watermark(watermark_column) ~ ")"
+        ) -%}
+    {%- endfor -%}
+    {%- set found = run_query("select " ~ probes | join(" or ") ~ " as found") -%}
+    {{- return(found.columns[0].values()[0] == true) -}}
+{%- endmacro %}

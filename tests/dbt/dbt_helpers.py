@@ -108,6 +108,8 @@ INCREMENTAL = {
     "fct_rental_filings": "filing_id",
     "int_entity_versions": "entity_version_id",
     "dim_legal_entity": "uscc",
+    "dim_room": "room_code",
+    "dim_building": "building_code",
 }
 
 

@@ -217,10 +217,12 @@ def _housing() -> dict[str, pl.DataFrame]:
     }  # fmt: skip
     layout = {B1: [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1)], B2: [(1, 1), (1, 2), (1, 3),
               (2, 1), (3, 1)], B3: [(1, 1), (1, 2)]}  # fmt: skip
+    # day 2 brings the next weekly snapshot: one room was re-measured
     fw = [
-        {"room_code": room(b, f, n), "building_code": b, "floor": f, "area_m2": 30.0 + n,
-         "use": "residential", "is_rental": b == B1, "updated_at": ts}
-        for b, rooms in layout.items() for f, n in rooms
+        {"room_code": room(b, f, n), "building_code": b, "floor": f,
+         "area_m2": 45.0 if (d, b, f, n) == (D2, B2, 3, 1) else 30.0 + n,
+         "use": "residential", "is_rental": b == B1, "updated_at": ts, "_d": d}
+        for d in (D1, D2) for b, rooms in layout.items() for f, n in rooms
     ]  # fmt: skip
     zl_schema = {
         "filing_id": s, "room_code": s, "landlord_id_number": s, "tenant_id_number": s,

@@ -2,18 +2,59 @@
 -- inferred members: a building that rooms point at but no snapshot row carries
 -- (e.g. its row was quarantined) gets a row with only what its code tells, so
 -- no room is orphaned and the gap stays visible (is_inferred).
+{{ config(
+    materialized='incremental',
+    unique_key='building_code',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental all or nothing, as dim_room: a buildings or rooms delivery
+-- loaded after the watermark re-derives every building (buildings are never
+-- dropped, an inferred one is replaced by its snapshot row under the same
+-- key); otherwise no row is selected.
+{%- set rebuild = has_loads_since_watermark(
+    [ref('stg_housing__buildings'), ref('stg_housing__rooms')], 'snapshot_loaded_at'
+) %}
+
 with
 
 buildings as (
     select * from {{ ref('stg_housing__buildings') }}
+    {%- if not rebuild %}
+        where 1 = 0
+    {%- endif %}
 ),
 
 rooms as (
     select * from {{ ref('dim_room') }}
+    {%- if not rebuild %}
+        where 1 = 0
+    {%- endif %}
+),
+
+building_loads as (
+    select
+        max(delivery_date) as delivery_date,
+        max(loaded_at) as loaded_at
+    from buildings
+),
+
+room_loads as (
+    select max(snapshot_loaded_at) as loaded_at from rooms
 ),
 
 latest_snapshot as (
-    select max(delivery_date) as delivery_date from buildings
+    select
+        building_loads.delivery_date,
+        -- the newest housing load this build saw (the watermark)
+        case
+            when room_loads.loaded_at is null or building_loads.loaded_at > room_loads.loaded_at
+                then building_loads.loaded_at
+            else room_loads.loaded_at
+        end as loaded_at
+    from building_loads
+    cross join room_loads
 ),
 
 latest_row as (
@@ -53,7 +94,8 @@ snapshot_buildings as (
         room_counts.floor_area_m2,
         latest_row.delivery_date as last_seen_on,
         latest_row.delivery_date = latest_snapshot.delivery_date as is_in_latest_snapshot,
-        false as is_inferred
+        false as is_inferred,
+        latest_snapshot.loaded_at as snapshot_loaded_at
     from latest_row
     cross join latest_snapshot
     left join room_counts on latest_row.building_code = room_counts.building_code
@@ -78,8 +120,10 @@ inferred_buildings as (
         room_counts.floor_area_m2,
         cast(null as date) as last_seen_on,
         false as is_in_latest_snapshot,
-        true as is_inferred
+        true as is_inferred,
+        latest_snapshot.loaded_at as snapshot_loaded_at
     from room_counts
+    cross join latest_snapshot
     left join latest_row on room_counts.building_code = latest_row.building_code
     where latest_row.building_code is null
 ),

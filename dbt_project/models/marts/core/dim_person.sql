@@ -2,6 +2,7 @@
 -- Precedence (一数一源): identity (sex, birth date, ethnicity, hukou) from the
 -- public-security register; current residence from the grid / self-declaration
 -- channel, else the register. Disagreements are kept as evidence flags.
+-- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
 {{ config(
     materialized='incremental',
     unique_key='person_key',
@@ -12,10 +13,11 @@
 -- Incremental per person: a run re-derives each person whose register or
 -- grid-channel record was loaded after the model's watermark (the ingest's
 -- loaded_at), plus each person whose stored building or grid no longer matches
--- what dim_room / dim_building / dim_grid say now (those dimensions carry no
--- load timestamp, so the stored lookups are recomputed and compared: a room
--- moved to another building or a building to another grid in a newer housing
--- snapshot refreshes its residents).
+-- what dim_room / dim_building / dim_grid say now (the stored lookups are
+-- recomputed and compared: a room moved to another building or a building to
+-- another grid in a newer housing snapshot refreshes its residents). That
+-- comparison reads every person, so it runs only when a rooms or buildings
+-- delivery was loaded after the watermark.
 with
 
 rooms as (
@@ -45,6 +47,11 @@ touched as (
     from {{ ref('int_persons_collected') }} as all_collected
     cross join watermark
     where all_collected.loaded_at > watermark.loaded_at
+    {%- if has_loads_since_watermark(
+        [ref('stg_housing__rooms'), ref('stg_housing__buildings')], 'last_loaded_at'
+    ) %}
+    -- only a housing delivery can move a room or a building (grids only ever
+    -- gain members, and a person's own collected grid is observed with them)
     union
     select persons_now.person_key
     from {{ this }} as persons_now
@@ -56,6 +63,7 @@ touched as (
         coalesce(persons_now.residence_building_code, '')
         <> coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17), '')
         or coalesce(persons_now.residence_grid_code, '') <> coalesce(buildings.grid_code, grids.grid_code, '')
+    {%- endif %}
 ),
 {% endif %}
 

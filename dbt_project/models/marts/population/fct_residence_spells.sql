@@ -2,6 +2,7 @@
 -- per uninterrupted stay in one room; valid_to is exclusive and null while
 -- the person still lives there. Consecutive statements of the same room from
 -- either channel extend one spell.
+-- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
 {{ config(
     materialized='incremental',
     unique_key='person_key',
@@ -44,11 +45,16 @@ touched as (
     from registered
     cross join watermark
     where registered.loaded_at > watermark.loaded_at
+    {%- if has_loads_since_watermark(
+        [ref('stg_housing__rooms'), ref('stg_housing__buildings')], 'last_loaded_at'
+    ) %}
+    -- only a housing delivery can move a building to another grid
     union
     select spells_now.person_key
     from {{ this }} as spells_now
     left join buildings on spells_now.building_code = buildings.building_code
     where coalesce(spells_now.grid_code, '') <> coalesce(buildings.grid_code, '')
+    {%- endif %}
 ),
 
 observations as (
