@@ -19,7 +19,7 @@ collections as (
         *,
         {{ pseudonym_subject('citizen_id') }} as citizen_subject
     from {{ ref('stg_population__grid_collections') }}
-    {{ where_touched_since_watermark(ref('stg_population__grid_collections'), pseudonym_subject('citizen_id'), 'loaded_at') }}
+    {{ where_touched_since_watermark(ref('stg_population__grid_collections'), 'citizen_id', 'loaded_at') }}
 ),
 
 channels as (

@@ -18,7 +18,7 @@ register_records as (
         *,
         {{ pseudonym_subject('citizen_id') }} as citizen_subject
     from {{ ref('stg_population__register_records') }}
-    {{ where_touched_since_watermark(ref('stg_population__register_records'), pseudonym_subject('citizen_id'), 'loaded_at') }}
+    {{ where_touched_since_watermark(ref('stg_population__register_records'), 'citizen_id', 'loaded_at') }}
 ),
 
 latest_record as (

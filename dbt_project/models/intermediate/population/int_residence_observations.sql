@@ -8,20 +8,21 @@
 ) }}
 
 -- Incremental per person: a load of either channel newer than the model's
--- watermark re-derives every statement of each person it touched. Persons are
--- told apart by the plain ID as the pseudonym normalises it, and only the rows
--- kept for touched persons are pseudonymised. Limit shared with the
+-- watermark re-derives every statement of each person it touched. Touched
+-- persons are selected on the plain ID as the ingest delivers it (trimmed,
+-- upper-case: already the pseudonym's subject), and only the rows kept for
+-- touched persons are pseudonymised. Limit shared with the
 -- other incremental models: rows that a corrected re-delivery dropped stay
 -- until a full refresh unless the correction touches the same person.
 with
 
 {% if is_incremental() %}
     touched as (
-        select {{ pseudonym_subject('citizen_id') }} as citizen_subject
+        select citizen_id
         from {{ ref('stg_population__register_records') }}
         where loaded_at > {{ incremental_watermark('loaded_at') }}
         union
-        select {{ pseudonym_subject('citizen_id') }} as citizen_subject
+        select citizen_id
         from {{ ref('stg_population__grid_collections') }}
         where loaded_at > {{ incremental_watermark('loaded_at') }}
     ),
@@ -33,7 +34,7 @@ register_records as (
         {{ pseudonym_subject('citizen_id') }} as citizen_subject
     from {{ ref('stg_population__register_records') }}
     {%- if is_incremental() %}
-        where {{ pseudonym_subject('citizen_id') }} in (select touched.citizen_subject from touched)
+        where citizen_id in (select touched.citizen_id from touched)
     {%- endif %}
 ),
 
@@ -43,7 +44,7 @@ collections as (
         {{ pseudonym_subject('citizen_id') }} as citizen_subject
     from {{ ref('stg_population__grid_collections') }}
     {%- if is_incremental() %}
-        where {{ pseudonym_subject('citizen_id') }} in (select touched.citizen_subject from touched)
+        where citizen_id in (select touched.citizen_id from touched)
     {%- endif %}
 ),
 

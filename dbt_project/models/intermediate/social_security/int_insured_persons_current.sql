@@ -17,7 +17,7 @@ changes as (
         *,
         {{ pseudonym_subject('citizen_id') }} as citizen_subject
     from {{ ref('stg_social_security__insured_person_changes') }}
-    {{ where_touched_since_watermark(ref('stg_social_security__insured_person_changes'), pseudonym_subject('citizen_id'), 'loaded_at') }}
+    {{ where_touched_since_watermark(ref('stg_social_security__insured_person_changes'), 'citizen_id', 'loaded_at') }}
 ),
 
 latest_change as (
