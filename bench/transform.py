@@ -274,7 +274,10 @@ def _daily(
         ("dbt build (incremental)", inc_build, inc_build_mb, rows_now, written_now, baseline_now)
     )
 
-    print(f"\nwarehouse: {settings.warehouse}  threads: {settings.duckdb_threads}")
+    print(
+        f"\nwarehouse: {settings.warehouse}  duckdb threads: {settings.duckdb_threads}"
+        f"  dbt threads: {settings.dbt_threads}"
+    )
     print(f"baseline: raw scan of {results[0][3]:,} rows in {results[0][5]:.2f} s (same run)")
     if len(results) == 2:
         print("(from a saved state: the full build was not run)")

@@ -344,5 +344,6 @@ def data_docs() -> None:
         _fail(err)
     typer.echo(f"Data Docs: {index}")
 
+
 if __name__ == "__main__":
     app()

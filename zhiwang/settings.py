@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="HMAC key for personal-data pseudonyms; set a real secret in production.",
     )
     duckdb_threads: int = Field(default=2, description="DuckDB worker threads.")
+    dbt_threads: int = Field(
+        default=1,
+        description="dbt models built at once. DuckDB already spreads each query over "
+        "duckdb_threads; two concurrent models on 2 cores were slower than one at a time "
+        "(bench/transform.py: daily run 79 s against 69 s).",
+    )
     duckdb_memory_limit: str = Field(default="8GB", description="DuckDB memory limit.")
 
     def model_post_init(self, __context: object) -> None:
