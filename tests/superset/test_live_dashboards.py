@@ -83,39 +83,45 @@ def _wait_settled(page: Page, n_charts: int) -> bool:
     return True
 
 
+CHARTS_JS = """holders => holders.map(h => ({
+    title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
+    error: !!h.querySelector('.ant-alert-error, [role="alert"], [data-test="error-message"]'),
+    drawn: !!h.querySelector('canvas, svg, table, .header-line'),
+    text: h.innerText,
+}))"""
+
+
+def _settled_charts(page: Page, n_charts: int) -> list[dict]:
+    """The chart holders once settled, read after echarts/deck.gl had 1 s to paint."""
+    _wait_settled(page, n_charts)  # on a timeout the caller's assertions report it
+    page.wait_for_timeout(1000)
+    return page.eval_on_selector_all(CHART_HOLDERS, CHARTS_JS)
+
+
 def render_dashboard(page: Page, url: str, slug: str, n_charts: int, shot: Path) -> list[dict]:
-    """Open one dashboard, wait until all its charts are mounted and none is loading.
+    """Open one dashboard, wait until all its charts are mounted, drawn and none is loading.
 
     Native filters apply their defaults after the first paint and charts remount
     then, so a single "nothing is loading" check can land between two renders.
-    Superset's front end also, rarely, leaves a dashboard's grid blank after the
-    first chart container appeared (seen in CI on grid-events, not reproduced in
-    24 local loads): a leader would press reload, and so does this test, once,
-    with the blank screenshot kept beside the final one. A second blank load fails.
+    Superset's front end has also, rarely, left a dashboard's grid blank after
+    its charts had drawn (seen in CI with dashboard virtualisation on, which
+    superset_config.py now turns off): a leader would press reload, and so does
+    this test, once, with the blank screenshot kept beside the final one. A
+    second blank load fails.
     """
     page.goto(f"{url}/superset/dashboard/{slug}/")
     page.wait_for_selector('[data-test="chart-container"]', timeout=60_000)
     page.wait_for_load_state("networkidle")
-    if not _wait_settled(page, n_charts):
-        shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    charts = _settled_charts(page, n_charts)
+    if len(charts) < n_charts or not all(c["drawn"] for c in charts):
         page.screenshot(path=str(shot.with_suffix(".first-load.png")), full_page=True)
-        print(f"{slug}: charts not all shown on first load, reloading once")
+        print(f"{slug}: {len(charts)} of {n_charts} charts shown on first load, reloading once")
         page.reload()
         page.wait_for_load_state("networkidle")
-        _wait_settled(page, n_charts)  # on a timeout the caller's assertions report it
-    page.wait_for_timeout(1000)  # let echarts/deck.gl paint after their data arrives
-    shot.parent.mkdir(parents=True, exist_ok=True)
+        charts = _settled_charts(page, n_charts)
     page.screenshot(path=str(shot), full_page=True)
-    return page.eval_on_selector_all(
-        CHART_HOLDERS,
-        """holders => holders.map(h => ({
-            title: (h.querySelector('[data-test="editable-title"]') || {}).innerText || '',
-            error: !!h.querySelector(
-                '.ant-alert-error, [role="alert"], [data-test="error-message"]'),
-            drawn: !!h.querySelector('canvas, svg, table, .header-line'),
-            text: h.innerText,
-        }))""",
-    )
+    return charts
 
 
 @pytest.mark.parametrize("username", ["district_leader", STREET_LEADER])
