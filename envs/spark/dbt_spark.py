@@ -6,9 +6,9 @@ One process, one in-process SparkSession (dbt-spark ``method: session``, the
 ``spark`` output of dbt_project/profiles.yml):
 
 1. opens the session the way dbt-spark does (``dbt debug`` on the spark target),
-2. registers the H3 functions the Spark twin of int_grid_cells calls
-   (h3_latlng_to_cell, h3_cell_boundary_wkt, h3_cell_area_km2: Python UDFs
-   over the same ``h3`` package as the DuckDB model, so the cells are equal),
+2. registers the H3 functions int_grid_cells calls (h3_latlng_to_cell,
+   h3_cell_boundary_wkt, h3_cell_area_km2: Python UDFs from zhiwang/h3_cells.py,
+   the module DuckDB's dbt plugin registers too, so the cells are equal),
 3. with ``--raw DIR``: (re)creates the tables DIR/<schema>/<table>.parquet as
    Spark tables <schema>.<table> (raw, dq), as the ingest does on DuckDB,
 4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
@@ -30,32 +30,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
-H3_RESOLUTION = 9
-
-
-def h3_latlng_to_cell(lat: float | None, lon: float | None, resolution: int) -> str | None:
-    import h3
-
-    if lat is None or lon is None:
-        return None
-    return h3.latlng_to_cell(lat, lon, resolution)
-
-
-def h3_cell_boundary_wkt(cell: str | None) -> str | None:
-    """The cell's boundary as WKT, lon lat with 6 decimals (as int_grid_cells.py)."""
-    import h3
-
-    if cell is None:
-        return None
-    ring = [*h3.cell_to_boundary(cell)]
-    ring.append(ring[0])
-    return "POLYGON((" + ", ".join(f"{lon:.6f} {lat:.6f}" for lat, lon in ring) + "))"
-
-
-def h3_cell_area_km2(cell: str | None) -> float | None:
-    import h3
-
-    return None if cell is None else h3.cell_area(cell, unit="km^2")
 
 
 def dbt(args: list[str]) -> bool:
@@ -74,6 +48,20 @@ def dbt(args: list[str]) -> bool:
     return bool(result.success)
 
 
+def _h3_cells():
+    """zhiwang/h3_cells.py, loaded by path and pickled by value to the UDF workers."""
+    import importlib.util
+
+    from pyspark import cloudpickle
+
+    spec = importlib.util.spec_from_file_location("h3_cells", REPO / "zhiwang" / "h3_cells.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["h3_cells"] = module
+    spec.loader.exec_module(module)
+    cloudpickle.register_pickle_by_value(module)
+    return module
+
+
 def session():
     """The SparkSession dbt-spark created (``dbt debug`` opened it with the profile's settings)."""
     from pyspark.sql import SparkSession
@@ -81,12 +69,12 @@ def session():
     if not dbt(["debug", "--quiet"]):
         sys.exit("dbt debug failed on the spark target")
     spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-    for fn, returns in (
-        (h3_latlng_to_cell, "string"),
-        (h3_cell_boundary_wkt, "string"),
-        (h3_cell_area_km2, "double"),
-    ):
-        spark.udf.register(fn.__name__, fn, returns)
+    # the same functions DuckDB gets from its dbt plugin (zhiwang/h3_cells.py);
+    # the module is loaded by path: this environment does not install zhiwang
+    h3_cells = _h3_cells()
+    spark_types = {"VARCHAR": "string", "DOUBLE": "double"}
+    for name, (function, _, returns) in h3_cells.FUNCTIONS.items():
+        spark.udf.register(name, function, spark_types[returns])
     return spark
 
 

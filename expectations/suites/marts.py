@@ -89,7 +89,26 @@ def fct_population_snapshot(columns: set[str], tables: set[str]) -> list[Any]:
 
 
 def fct_contributions(columns: set[str], tables: set[str]) -> list[Any]:
-    out = [*_unique_key("contribution_key")] if "contribution_key" in columns else []
+    grain = ["person_key", "employer_uscc", "contribution_month", "insurance_type"]
+    out: list[Any] = []
+    if set(grain) <= columns:
+        # the grain is the key (no surrogate column); a missing employer is one value
+        out.append(
+            expect(
+                gxe.UnexpectedRowsExpectation,
+                "fail",
+                "grain_unique",
+                unexpected_rows_query=f"""
+                    select {", ".join(grain)}, count(*) as row_count from {{batch}}
+                    group by {", ".join(grain)}
+                    having count(*) > 1
+                """,
+            )
+        )
+        out += [
+            expect(gxe.ExpectColumnValuesToNotBeNull, "fail", f"{column}_not_null", column=column)
+            for column in ("person_key", "contribution_month", "insurance_type")
+        ]
     if "employer_uscc" in columns and "marts.dim_legal_entity" in tables:
         out.append(
             _orphans(

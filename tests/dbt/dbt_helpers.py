@@ -94,7 +94,7 @@ def findings(warehouse: Path) -> dict[str, set[str]]:
     return out
 
 
-# the incremental models and their unique keys
+# the incremental models and their incremental unique_key
 INCREMENTAL = {
     "int_persons_registered": "person_key",
     "int_persons_collected": "person_key",
@@ -103,7 +103,7 @@ INCREMENTAL = {
     "dim_person": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
-    "fct_contributions": "contribution_key",
+    "fct_contributions": "contribution_month",
     "fct_residence_spells": "spell_key",
     "fct_rental_filings": "filing_id",
     "int_entity_versions": "entity_version_id",
@@ -127,12 +127,10 @@ def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[i
         for table in tables:
             name = f"{schema_of(table)}.{table}"
             only_left = con.execute(
-                f"select count(*) from (select * from l.{name}"
-                f" except all select * from r.{name})"
+                f"select count(*) from (select * from l.{name} except all select * from r.{name})"
             ).fetchone()[0]
             only_right = con.execute(
-                f"select count(*) from (select * from r.{name}"
-                f" except all select * from l.{name})"
+                f"select count(*) from (select * from r.{name} except all select * from l.{name})"
             ).fetchone()[0]
             out[table] = (only_left, only_right)
     return out

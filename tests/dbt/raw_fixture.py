@@ -293,7 +293,9 @@ def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
     # wins (the ingest flags the repeat, as it does for every repeated key)
     aug = date(2026, 8, 1)
     for amount, delivered, flags in (
-        (100.0, D1, None), (600.0, D2, None), (640.0, D2, "duplicate_key_in_file")
+        (100.0, D1, None),
+        (600.0, D2, None),
+        (640.0, D2, "duplicate_key_in_file"),
     ):
         jf.append(
             {"id_number": P["A"], "employer_uscc": uscc(2), "period": aug,

@@ -165,16 +165,16 @@ def test_seed_column_types_are_spark_type_names() -> None:
     assert re.findall(r"\b(varchar|hugeint)\b(?!\s*\()", text, re.I) == []
 
 
-def test_int_grid_cells_has_one_model_per_engine(compiled_manifest: dict) -> None:
-    """DuckDB builds the H3 Python model; its SQL twin (Spark UDFs) is disabled there."""
+def test_int_grid_cells_is_one_sql_model_over_the_shared_h3_functions(
+    compiled_manifest: dict,
+) -> None:
+    """Both engines build the same SQL model; every h3_* function it calls is one
+    zhiwang/h3_cells.py registers (DuckDB plugin, Spark UDFs in dbt_spark.py)."""
+    from zhiwang.h3_cells import FUNCTIONS
+
     enabled = [n for n in compiled_manifest["nodes"].values() if n["name"] == "int_grid_cells"]
-    disabled = [
-        n
-        for nodes in compiled_manifest["disabled"].values()
-        for n in nodes
-        if n["name"] == "int_grid_cells"
-    ]
-    assert [n["language"] for n in enabled] == ["python"]
-    assert [n["original_file_path"] for n in disabled] == [
-        "models/intermediate/housing/spark/int_grid_cells.sql"
-    ]
+    disabled = [n for ns in compiled_manifest["disabled"].values() for n in ns]
+    assert [n["language"] for n in enabled] == ["sql"]
+    assert [n for n in disabled if n["name"] == "int_grid_cells"] == []
+    called = set(re.findall(r"\b(h3_\w+)\s*\(", enabled[0]["raw_code"]))
+    assert called and called <= set(FUNCTIONS)

@@ -15,14 +15,17 @@ calendar as (
     select distinct month_start from {{ ref('dim_date') }}
 ),
 
+-- a narrow scan of its own: read through the spells CTE, DuckDB would
+-- materialise all spells once more
 bounds as (
     select
         greatest(
-            cast({{ dbt.date_trunc('month', 'min(valid_from)') }} as date),
+            cast({{ dbt.date_trunc('month', 'min(all_spells.valid_from)') }} as date),
             cast('{{ var("calendar_start") }}' as date)
         ) as first_month,
-        cast({{ dbt.date_trunc('month', 'max(coalesce(valid_to, valid_from))') }} as date) as last_month
-    from spells
+        cast({{ dbt.date_trunc('month', 'max(coalesce(all_spells.valid_to, all_spells.valid_from))') }} as date)
+            as last_month
+    from {{ ref('fct_residence_spells') }} as all_spells
 ),
 
 spell_people as (
@@ -115,7 +118,9 @@ raw_changes as (
 
 changes as (
     -- spells older than the calendar start count from its first month
-    -- (as opening stock, not as that month's inflow or outflow)
+    -- (as opening stock, not as that month's inflow or outflow); changes
+    -- after the last month (mostly future 60th birthdays) never reach a
+    -- snapshot, so they are dropped before the aggregation
     select
         raw_changes.grid_code,
         greatest(raw_changes.month_start, bounds.first_month) as month_start,
@@ -127,6 +132,7 @@ changes as (
         case when raw_changes.month_start >= bounds.first_month then raw_changes.outflow else 0 end as outflow
     from raw_changes
     cross join bounds
+    where raw_changes.month_start <= bounds.last_month
 ),
 
 grid_months as (

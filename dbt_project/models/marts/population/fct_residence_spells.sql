@@ -16,15 +16,10 @@
 -- building's (a building moved grid in a newer housing snapshot). The
 -- watermark is the ingest's loaded_at, so a same-day corrected re-delivery
 -- is picked up too.
+-- The touched selection reads the large inputs by direct reference, not
+-- through a CTE that is read again below: DuckDB materialises a CTE used
+-- twice, which here would copy all ~10M observations on every run.
 with
-
-all_observations as (
-    select * from {{ ref('int_residence_observations') }}
-),
-
-registered as (
-    select * from {{ ref('int_persons_registered') }}
-),
 
 buildings as (
     select * from {{ ref('dim_building') }}
@@ -36,15 +31,15 @@ watermark as (
 ),
 
 touched as (
-    select all_observations.person_key
-    from all_observations
+    select touched_observations.person_key
+    from {{ ref('int_residence_observations') }} as touched_observations
     cross join watermark
-    where all_observations.loaded_at > watermark.loaded_at
+    where touched_observations.loaded_at > watermark.loaded_at
     union
-    select registered.person_key
-    from registered
+    select touched_registered.person_key
+    from {{ ref('int_persons_registered') }} as touched_registered
     cross join watermark
-    where registered.loaded_at > watermark.loaded_at
+    where touched_registered.loaded_at > watermark.loaded_at
     {%- if has_loads_since_watermark(
         [ref('stg_housing__rooms'), ref('stg_housing__buildings')], 'last_loaded_at'
     ) %}
@@ -59,12 +54,31 @@ touched as (
 
 observations as (
     select all_observations.*
-    from all_observations
+    from {{ ref('int_residence_observations') }} as all_observations
     inner join touched on all_observations.person_key = touched.person_key
+),
+
+registered as (
+    select
+        all_registered.person_key,
+        all_registered.is_deleted_upstream,
+        all_registered.changed_at,
+        all_registered.loaded_at
+    from {{ ref('int_persons_registered') }} as all_registered
+    inner join touched on all_registered.person_key = touched.person_key
 ),
 {% else %}
     observations as (
-        select * from all_observations
+        select * from {{ ref('int_residence_observations') }}
+    ),
+
+    registered as (
+        select
+            person_key,
+            is_deleted_upstream,
+            changed_at,
+            loaded_at
+        from {{ ref('int_persons_registered') }}
     ),
 {% endif %}
 

@@ -17,7 +17,7 @@
 -- the ingest flagged: it marks every repeat of a key within a file
 -- (duplicate_in_file / duplicate_key_in_file, key = the jfmx contract key)
 -- and a month is one file (FEEDS.md), so unflagged keys occur once. The
--- unique test on contribution_key guards the rule. Citizen IDs arrive
+-- composite primary-key test guards the rule. Citizen IDs arrive
 -- canonical from the ingest (trimmed, upper-case check letter), so rows are
 -- matched on the plain ID and only the distinct IDs are pseudonymised.
 {#- The touched months' current rows, written into each CTE that reads them
@@ -93,14 +93,10 @@ kept as (
     where superseded.source_row_number is null
 ),
 
--- the key hashes the pseudonym: an unkeyed hash of a citizen ID could be reversed
+-- no surrogate key: the grain (person, employer, month, insurance type) is
+-- the primary key, tested by unique_combination_of_columns
 final as (
     select
-        {{ dbt.hash(dbt.concat([
-            'persons.person_key', "'|'", "coalesce(kept.employer_uscc, '')", "'|'",
-            as_string('kept.contribution_month'), "'|'", 'kept.insurance_type',
-        ])) }}
-            as contribution_key,
         persons.person_key,
         kept.employer_uscc,
         kept.contribution_month,
