@@ -10,8 +10,9 @@
 -- Incremental on the month: delete+insert on contribution_month swaps a
 -- re-delivered month as a whole, which is the correction rule itself.
 --
--- A month is ~14M rows at district scale and a correction re-delivers all of
--- them, so the daily run is dominated by this model. Each CTE over the month
+-- A month is ~14M rows at district scale, delivered whole (and whole again
+-- when corrected), so the day a month arrives is dominated by this model.
+-- Each CTE over the month
 -- is a narrow scan used once (no large CTE is referenced twice, which would
 -- make DuckDB materialise it), and the duplicate rule touches only the keys
 -- the ingest flagged: it marks every repeat of a key within a file
@@ -44,34 +45,25 @@ latest_delivery as (
     group by contribution_month
 ),
 
-repeated_keys as (
-    select distinct
+-- the last row of each key the ingest flagged as repeated within its file:
+-- the flag marks every repeat (not the first occurrence), so the largest
+-- flagged row number of a key is the key's last row
+last_of_repeated as (
+    select
+        current_rows.batch_id,
         current_rows.citizen_id,
         coalesce(current_rows.employer_uscc, '') as employer_uscc,
         current_rows.contribution_month,
-        current_rows.insurance_type
+        current_rows.insurance_type,
+        max(current_rows.source_row_number) as last_row_number
     from {{ current_rows }}
     where current_rows.quality_flags like '%duplicate%'
-),
-
--- every row of a repeated key but the last one of the file
-superseded as (
-    select
+    group by
         current_rows.batch_id,
-        current_rows.source_row_number
-    from {{ current_rows }}
-    inner join repeated_keys
-        on
-            current_rows.citizen_id = repeated_keys.citizen_id
-            and coalesce(current_rows.employer_uscc, '') = repeated_keys.employer_uscc
-            and current_rows.contribution_month = repeated_keys.contribution_month
-            and current_rows.insurance_type = repeated_keys.insurance_type
-    qualify row_number() over (
-        partition by
-            repeated_keys.citizen_id, repeated_keys.employer_uscc,
-            current_rows.contribution_month, current_rows.insurance_type
-        order by current_rows.source_row_number desc
-    ) > 1
+        current_rows.citizen_id,
+        coalesce(current_rows.employer_uscc, ''),
+        current_rows.contribution_month,
+        current_rows.insurance_type
 ),
 
 -- a person has several rows a month (insurance types, employers): the
@@ -83,14 +75,21 @@ persons as (
     from (select distinct current_rows.citizen_id from {{ current_rows }}) as subjects
 ),
 
+-- one pass over the month: a row of a repeated key is kept only if it is
+-- the key's last row
 kept as (
     select current_rows.*
     from {{ current_rows }}
-    left join superseded
+    left join last_of_repeated
         on
-            current_rows.batch_id = superseded.batch_id
-            and current_rows.source_row_number = superseded.source_row_number
-    where superseded.source_row_number is null
+            current_rows.batch_id = last_of_repeated.batch_id
+            and current_rows.citizen_id = last_of_repeated.citizen_id
+            and coalesce(current_rows.employer_uscc, '') = last_of_repeated.employer_uscc
+            and current_rows.contribution_month = last_of_repeated.contribution_month
+            and current_rows.insurance_type = last_of_repeated.insurance_type
+    where
+        last_of_repeated.last_row_number is null
+        or current_rows.source_row_number = last_of_repeated.last_row_number
 ),
 
 -- no surrogate key: the grain (person, employer, month, insurance type) is
