@@ -20,14 +20,26 @@
     (select coalesce(max({{ column }}), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }})
 {%- endmacro %}
 
+{#- The keys of the rows of ``relations`` (each with a loaded_at column) loaded
+    after this model's watermark: the keys an incremental run re-derives. One
+    select per relation, joined by UNION. -#}
+{% macro keys_loaded_since_watermark(relations, key, watermark_column) -%}
+    {%- for relation in relations %}
+    {%- if not loop.first %}
+    union
+    {%- endif %}
+    select {{ key }} from {{ relation }}
+    where loaded_at > {{ incremental_watermark(watermark_column) }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- On an incremental run, keep every row of each key that a load newer than the
     model's watermark touched (all rows of the key, not only the new ones: the
     model re-derives the key as a whole). Nothing on a full build. -#}
 {% macro where_touched_since_watermark(relation, key, watermark_column) -%}
     {%- if is_incremental() %}
     where {{ key }} in (
-        select {{ key }} from {{ relation }}
-        where loaded_at > {{ incremental_watermark(watermark_column) }}
+        {{- keys_loaded_since_watermark([relation], key, watermark_column) | indent(4) }}
     )
     {%- endif %}
 {%- endmacro %}

@@ -18,13 +18,10 @@ with
 
 {% if is_incremental() %}
     touched as (
-        select citizen_id
-        from {{ ref('stg_population__register_records') }}
-        where loaded_at > {{ incremental_watermark('loaded_at') }}
-        union
-        select citizen_id
-        from {{ ref('stg_population__grid_collections') }}
-        where loaded_at > {{ incremental_watermark('loaded_at') }}
+        {{- keys_loaded_since_watermark(
+            [ref('stg_population__register_records'), ref('stg_population__grid_collections')],
+            'citizen_id', 'loaded_at'
+        ) | indent(4) }}
     ),
 {% endif %}
 

@@ -33,20 +33,10 @@ grids as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-    select {{ incremental_watermark('last_loaded_at') }} as loaded_at
-),
-
 touched as (
-    select all_registered.person_key
-    from {{ ref('int_persons_registered') }} as all_registered
-    cross join watermark
-    where all_registered.loaded_at > watermark.loaded_at
-    union
-    select all_collected.person_key
-    from {{ ref('int_persons_collected') }} as all_collected
-    cross join watermark
-    where all_collected.loaded_at > watermark.loaded_at
+    {{- keys_loaded_since_watermark(
+        [ref('int_persons_registered'), ref('int_persons_collected')], 'person_key', 'last_loaded_at'
+    ) }}
     {%- if has_loads_since_watermark(
         [ref('stg_housing__rooms'), ref('stg_housing__buildings')], 'last_loaded_at'
     ) %}

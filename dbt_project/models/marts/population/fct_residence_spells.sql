@@ -26,20 +26,10 @@ buildings as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-    select {{ incremental_watermark('last_loaded_at') }} as loaded_at
-),
-
 touched as (
-    select touched_observations.person_key
-    from {{ ref('int_residence_observations') }} as touched_observations
-    cross join watermark
-    where touched_observations.loaded_at > watermark.loaded_at
-    union
-    select touched_registered.person_key
-    from {{ ref('int_persons_registered') }} as touched_registered
-    cross join watermark
-    where touched_registered.loaded_at > watermark.loaded_at
+    {{- keys_loaded_since_watermark(
+        [ref('int_residence_observations'), ref('int_persons_registered')], 'person_key', 'last_loaded_at'
+    ) }}
     {%- if has_loads_since_watermark(
         [ref('stg_housing__rooms'), ref('stg_housing__buildings')], 'last_loaded_at'
     ) %}
