@@ -25,14 +25,9 @@ cells as (
 
 final as (
     select
-        grid_code,
-        community_code,
-        centroid_longitude,
-        centroid_latitude,
-        building_count,
-        h3_cell,
-        h3_cell_boundary_wkt(h3_cell) as polygon_wkt,
-        h3_cell_area_km2(h3_cell) as area_km2
+        cells.*,
+        h3_cell_boundary_wkt(cells.h3_cell) as polygon_wkt,
+        h3_cell_area_km2(cells.h3_cell) as area_km2
     from cells
 )
 

@@ -12,9 +12,9 @@
 --
 -- A month is ~14M rows at district scale, delivered whole (and whole again
 -- when corrected), so the day a month arrives is dominated by this model.
--- Each CTE over the month
--- is a narrow scan used once (no large CTE is referenced twice, which would
--- make DuckDB materialise it), and the duplicate rule touches only the keys
+-- Each CTE over the month is a narrow scan used once (no large CTE is
+-- referenced twice, which would make DuckDB materialise it), and the
+-- duplicate rule touches only the keys
 -- the ingest flagged: it marks every repeat of a key within a file
 -- (duplicate_in_file / duplicate_key_in_file, key = the jfmx contract key)
 -- and a month is one file (FEEDS.md), so unflagged keys occur once. The
