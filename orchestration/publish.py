@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.locking import warehouse_lock
+from orchestration.scoped_serving import publish_scopes
 from zhiwang.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,13 @@ def publish_serving(settings: Settings, run_label: str = "") -> dict[str, object
         building.unlink(missing_ok=True)
         raise RuntimeError(f"no tables in schemas {SERVED_SCHEMAS} of {settings.warehouse}")
     _fsync(building)
+    # Per street/community scope, a file with only its rows (docs/SECURITY.md, layer 2),
+    # built from the complete new copy before it is swapped in.
+    scopes = publish_scopes(building, target)
     os.replace(building, target)
     _fsync(target.parent)
-    log.info("published %d tables to %s", len(counts), target)
-    return {"serving": str(target), "tables": counts}
+    log.info("published %d tables to %s (+ %d scoped copies)", len(counts), target, len(scopes))
+    return {"serving": str(target), "tables": counts, "scopes": scopes}
 
 
 def _copy_marts(warehouse: Path, building: Path, run_label: str) -> dict[str, int]:
@@ -67,13 +71,32 @@ def _copy_marts(warehouse: Path, building: Path, run_label: str) -> dict[str, in
         con.execute("detach wh")
         con.execute(
             "create table marts._published as select ? as run_label, ? as published_at, "
-            "? as tables",
-            [run_label, datetime.now(UTC).replace(tzinfo=None), len(counts)],
+            "? as tables, cast(? as timestamp) as events_as_of_at",
+            [run_label, datetime.now(UTC).replace(tzinfo=None), len(counts), _events_as_of(con)],
         )
         con.execute("checkpoint")
     finally:
         con.close()
     return counts
+
+
+def _events_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The events' "now" (newest milestone), as ``rpt_event_performance`` defines it.
+
+    Published so that a scope's serving copy, which holds only its own events,
+    judges "overdue" against the same instant as the district's.
+    """
+    found = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'fct_event' and column_name = 'closed_at'"
+    ).fetchone()[0]
+    if not found:
+        return None
+    return con.execute(
+        "select max(greatest(reported_at, coalesce(dispatched_at, reported_at), "
+        "coalesce(handled_at, reported_at), coalesce(closed_at, reported_at))) "
+        "from marts.fct_event"
+    ).fetchone()[0]
 
 
 def _remove_stale_builds(target: Path) -> None:

@@ -83,7 +83,7 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
              "duckdb_memory_limit")  # fmt: skip
     for name in names:
         env[f"ZHIWANG_{name.upper()}"] = str(getattr(settings, name))
-    env["ZHIWANG_PSEUDONYM_KEY"] = settings.pseudonym_key.get_secret_value()
+    env["ZHIWANG_PSEUDONYM_KEY"] = settings.pseudonym_secret()
     return env
 
 

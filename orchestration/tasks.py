@@ -116,7 +116,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
             "ZHIWANG_VAR_DIR": str(settings.var_dir),
             "ZHIWANG_WAREHOUSE_PATH": str(settings.warehouse),
             "ZHIWANG_RAW_DIR": str(settings.raw),
-            "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_key.get_secret_value(),
+            "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_secret(),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -9,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from zhiwang.settings import Settings
+
+# Tests never run on a published default: one random pseudonym key per session
+# (a developer's own key from the environment wins). zhiwang/secrets.py refuses defaults.
+os.environ.setdefault("ZHIWANG_PSEUDONYM_KEY", secrets.token_urlsafe(32))
 
 TINY_START = date(2026, 10, 1)
 TINY_DAYS = 7

@@ -26,7 +26,51 @@ console = Console(stderr=True)
 
 
 def _settings() -> Settings:
-    return get_settings()
+    from zhiwang.secrets import InsecureSecretError
+
+    try:
+        return get_settings()
+    except InsecureSecretError as err:
+        _fail(err)
+        raise  # unreachable: _fail exits
+
+
+def _ensure_secrets(settings: Settings) -> Settings:
+    """Generate what ``<var_dir>/secrets.env`` lacks; show new values once, on the terminal only."""
+    from zhiwang.secrets import PASSWORD_NAMES, ensure_secrets, secrets_path
+
+    generated = ensure_secrets(settings.var_dir)
+    if not generated:
+        return settings
+    path = secrets_path(settings.var_dir)
+    console.print(
+        f"[bold]generated secrets[/] {', '.join(sorted(generated))} into {path} (mode 0600; "
+        "the environment or .env override them)"
+    )
+    users = {
+        "SUPERSET_ADMIN_PASSWORD": "admin",
+        "SUPERSET_DISTRICT_LEADER_PASSWORD": "district_leader",
+        "SUPERSET_STREET_LEADER_PASSWORD": "street_leader_xinan",
+        "SUPERSET_COMMUNITY_LEADER_PASSWORD": "community_leader_baomin",
+        "SUPERSET_ANALYST_PASSWORD": "analyst",
+    }
+    shown = [name for name in PASSWORD_NAMES if name in generated]
+    if shown:
+        # Printed once, to the terminal only (never to a log); they stay in the 0600 file.
+        console.print("  Superset logins (shown once; later read them from that file):")
+        for name in shown:
+            console.print(f"    {users[name]:<24} {generated[name]}")
+    get_settings.cache_clear()
+    return _settings()
+
+
+@app.command()
+def secrets() -> None:
+    """Create <var_dir>/secrets.env (0600) with random secrets, or add the ones it lacks."""
+    from zhiwang.secrets import secrets_path
+
+    settings = _ensure_secrets(_settings())
+    console.print(f"secrets: {secrets_path(settings.var_dir)}")
 
 
 def _fail(err: Exception) -> None:
@@ -180,7 +224,7 @@ def run(
     """
     from orchestration.runner import run_pipeline
 
-    settings = _settings()
+    settings = _ensure_secrets(_settings())
     try:
         first = date.fromisoformat(start)
     except ValueError:
@@ -245,7 +289,14 @@ def _bootstrap_superset(settings: Settings) -> str:
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "bootstrap.log"
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env.update({"ZHIWANG_SERVING_PATH": str(settings.serving), "SUPERSET_HOME": str(home)})
+    env.update(
+        {
+            "ZHIWANG_SERVING_PATH": str(settings.serving),
+            "SUPERSET_HOME": str(home),
+            # Superset reads the generated secrets from <var_dir>/secrets.env itself.
+            "ZHIWANG_VAR_DIR": str(settings.var_dir),
+        }
+    )
     console.print("  bootstrapping Superset on the serving copy …")
     with log_path.open("w") as out:
         proc = subprocess.run(

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zhiwang.secrets import PSEUDONYM_KEY, check, read_secrets
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,9 +48,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "seeds" / "reference",
         description="Real NBS division codes and district boundaries.",
     )
-    pseudonym_key: SecretStr = Field(
-        default=SecretStr("zhiwang-dev-only-change-me"),
-        description="HMAC key for personal-data pseudonyms; set a real secret in production.",
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for personal-data pseudonyms. Unset: the one generated in "
+        "<var_dir>/secrets.env (zhiwang/secrets.py). Empty or published values are refused.",
     )
     duckdb_threads: int = Field(default=2, description="DuckDB worker threads.")
     dbt_threads: int = Field(
@@ -66,6 +69,18 @@ class Settings(BaseSettings):
         self.warehouse_path = self.warehouse_path or var / "warehouse" / "zhiwang.duckdb"
         self.raw_dir = self.raw_dir or var / "warehouse" / "raw"
         self.serving_path = self.serving_path or var / "serving" / "zhiwang_serving.duckdb"
+        if self.pseudonym_key is None:
+            generated = read_secrets(var).get(PSEUDONYM_KEY)
+            self.pseudonym_key = SecretStr(generated) if generated is not None else None
+        if self.pseudonym_key is not None:
+            # A given key must be a real secret: never a default published in the repository.
+            check(PSEUDONYM_KEY, self.pseudonym_key.get_secret_value(), var)
+
+    def pseudonym_secret(self) -> str:
+        """The pseudonym key, or a clear error when there is none yet."""
+        if self.pseudonym_key is None:
+            return check(PSEUDONYM_KEY, None, self.var_dir)
+        return self.pseudonym_key.get_secret_value()
 
     # Typed accessors: the post-init above guarantees these are set.
     @property

@@ -2,23 +2,32 @@
 
 Loaded through ``SUPERSET_CONFIG_PATH`` (set by ``envs/superset/bootstrap.sh``).
 Everything machine-specific comes from the environment; the defaults suit one
-developer machine.
+developer machine. Security controls and their tests: docs/SECURITY.md.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parents[2]
 if str(_REPO / "superset") not in sys.path:
     sys.path.insert(0, str(_REPO / "superset"))
 
-from zhiwang_superset.envfile import load_env_file, var_dir  # noqa: E402
+from zhiwang_superset.envfile import (  # noqa: E402
+    load_env_file,
+    load_secrets,
+    secrets_module,
+    var_dir,
+)
 
-# The repository's .env (see .env.example): secrets and passwords; the environment wins.
+# The repository's .env (see .env.example), then the secrets generated under
+# <var_dir>/secrets.env by `zhiwang run`; the environment wins over both.
 load_env_file()
+load_secrets()
+zhiwang_secrets = secrets_module()
 
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or var_dir() / "superset")
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
@@ -28,7 +37,24 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
     "SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_HOME / 'superset.db'}"
 )
 DATA_DIR = str(SUPERSET_HOME)
-SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY") or "zhiwang-superset-dev-only-change-me"
+# Signs session cookies: an empty, short or published value (any value ever in
+# .env.example or the code) refuses to start, unless ZHIWANG_DEV_MODE=1.
+SECRET_KEY = zhiwang_secrets.check(
+    zhiwang_secrets.SUPERSET_SECRET_KEY, os.environ.get("SUPERSET_SECRET_KEY"), var_dir()
+)
+
+# Row-level security that a crafted chart request cannot escape (docs/SECURITY.md):
+# layer 1 refuses free SQL from users without SQL Lab, layer 2 connects a
+# street/community leader to a serving file holding only their scope's rows.
+from zhiwang_superset.access import (  # noqa: E402
+    ZhiwangSecurityManager,
+    harden_app,
+    scoped_connection,
+)
+
+CUSTOM_SECURITY_MANAGER = ZhiwangSecurityManager
+DB_CONNECTION_MUTATOR = scoped_connection
+FLASK_APP_MUTATOR = harden_app
 
 # duckdb:// URIs point at a local file, which Superset calls "unsafe"; the
 # serving copy is a file by design and its connection disables external access.
@@ -53,11 +79,61 @@ FEATURE_FLAGS = {
     "DASHBOARD_VIRTUALIZATION": False,
 }
 
-# Served on localhost behind nothing: the strict CSP would block the app's own
-# inline bootstrap data in some browsers; re-enable behind a real proxy.
-TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
+# --- web hardening (docs/SECURITY.md) ---------------------------------------
+# ZHIWANG_HTTPS=1 (the production config, docker-compose.yml): served over TLS
+# behind a reverse proxy, so cookies are Secure and HSTS is sent. Unset (the
+# embedded default on http://127.0.0.1) everything else below still applies.
+HTTPS = os.environ.get("ZHIWANG_HTTPS", "").strip() == "1"
+ENABLE_PROXY_FIX = HTTPS  # trust X-Forwarded-Proto from the TLS proxy
 WTF_CSRF_ENABLED = True
+SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+REMEMBER_COOKIE_SECURE = HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+# An idle login ends after 8 hours (one working day); refreshed on each request.
+PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+SESSION_REFRESH_EACH_REQUEST = True
+
+# Content-Security-Policy and the other headers by Flask-Talisman: Superset's
+# own policy (script nonces + 'strict-dynamic') minus every third-party
+# origin (the dashboards load nothing from outside), no framing by other sites.
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "frame_options": "SAMEORIGIN",
+    "force_https": False,  # TLS ends at the proxy; HSTS tells browsers to stay on https
+    "strict_transport_security": HTTPS,
+    "strict_transport_security_max_age": 365 * 24 * 3600,
+    "session_cookie_secure": HTTPS,
+    "referrer_policy": "same-origin",
+}
+TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
+
+# Login throttling (Flask-Limiter; in-process memory unless RATELIMIT_STORAGE_URI
+# names a shared store such as redis://, so each gunicorn worker counts apart):
+# every POST to the login form at most AUTH_RATE_LIMIT, and failed logins per
+# client and user name (zhiwang_superset.access) at most LOGIN_FAILURE_LIMIT.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = os.environ.get("SUPERSET_RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_APPLICATION = "1000 per second"
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = "10 per second"
+LOGIN_FAILURE_LIMIT = os.environ.get("SUPERSET_LOGIN_FAILURE_LIMIT", "5 per 5 minutes")
+LOGIN_FAILURE_LIMIT_PER_CLIENT = "30 per 5 minutes"
 
 # Dashboards answer from the small marts table; a 60 s cache keeps a leader's
 # clicks cheap without hiding a fresh publish for long.

@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from zhiwang_superset.envfile import load_env_file, serving_path, var_dir
+from zhiwang_superset.envfile import load_env_file, load_secrets, serving_path, var_dir
 
 
 def main() -> None:
@@ -21,6 +21,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     load_env_file()
+    load_secrets()
     os.environ.setdefault("SUPERSET_HOME", str(var_dir() / "superset"))
     Path(os.environ["SUPERSET_HOME"]).mkdir(parents=True, exist_ok=True)
     if args.command == "exposures":

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from zhiwang_superset.assets import DATABASE_NAME, import_assets, render_assets
-from zhiwang_superset.security import apply_security, load_security
+from zhiwang_superset.security import apply_security, checked_password, load_security
 
 log = logging.getLogger("zhiwang_superset")
 ADMIN_PASSWORD_ENV = "SUPERSET_ADMIN_PASSWORD"
@@ -47,10 +47,7 @@ def migrate_if_needed() -> bool:
 def _ensure_admin() -> object:
     from superset import security_manager
 
-    password = os.environ.get(ADMIN_PASSWORD_ENV)
-    if not password:
-        log.warning("%s unset: dev-only default admin password in use", ADMIN_PASSWORD_ENV)
-        password = "zhiwang-dev-only"
+    password = checked_password(ADMIN_PASSWORD_ENV)
     admin = security_manager.find_user(username="admin")
     if admin is None:
         admin = security_manager.add_user(

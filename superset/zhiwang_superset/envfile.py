@@ -38,3 +38,19 @@ def serving_path() -> Path:
     """``ZHIWANG_SERVING_PATH``, else the settings' default under the var dir."""
     explicit = os.environ.get("ZHIWANG_SERVING_PATH")
     return Path(explicit) if explicit else var_dir() / "serving" / "zhiwang_serving.duckdb"
+
+
+def secrets_module():
+    """``zhiwang/secrets.py`` (standard library only), importable from the Superset env."""
+    import sys
+
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))  # last: nothing installed is shadowed
+    from zhiwang import secrets
+
+    return secrets
+
+
+def load_secrets() -> None:
+    """The secrets generated under ``<var_dir>/secrets.env``; the environment wins."""
+    secrets_module().load_into_environ(var_dir())

@@ -37,7 +37,10 @@ def _load(assets_dir: Path, kind: str) -> list[dict[str, Any]]:
 def dataset_marts(dataset: dict[str, Any]) -> set[str]:
     """The mart models a dataset reads (lower-case model names)."""
     if dataset.get("sql"):
-        found = {name.lower() for name in MART_REF.findall(dataset["sql"])}
+        # `marts._published` is the publish's own metadata table, not a dbt model.
+        found = {
+            name.lower() for name in MART_REF.findall(dataset["sql"]) if not name.startswith("_")
+        }
         if not found:
             raise ValueError(f"dataset {dataset['table_name']}: its SQL names no marts.<model>")
         return found

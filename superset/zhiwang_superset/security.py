@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 SECURITY_FILE = Path(__file__).resolve().parent.parent / "security.yaml"
-DEV_PASSWORD = "zhiwang-dev-only"
 log = logging.getLogger(__name__)
 
 
@@ -48,11 +47,14 @@ def user_scope(user: dict[str, Any]) -> Scope | None:
 
 
 def user_password(user: dict[str, Any]) -> str:
-    password = os.environ.get(user["password_env"])
-    if not password:
-        log.warning("%s unset: dev-only default password in use", user["password_env"])
-        return DEV_PASSWORD
-    return password
+    """The password from ``password_env``; empty, short or published values are refused."""
+    return checked_password(user["password_env"])
+
+
+def checked_password(name: str) -> str:
+    from zhiwang_superset.envfile import secrets_module, var_dir
+
+    return secrets_module().check(name, os.environ.get(name), var_dir())
 
 
 def apply_security(spec: dict[str, Any], database_name: str, catalog: str) -> None:
