@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -28,7 +29,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ENV_DIR = REPO / "envs" / "superset"
 OUTPUT_DIR = REPO / "test-output" / "superset"
-DEMO_PASSWORD = "zhiwang-test-password"
+# Generated per session: no test relies on a published default (zhiwang/secrets.py).
+DEMO_PASSWORD = secrets.token_urlsafe(16)
+SECRET_KEY = secrets.token_urlsafe(42)
+PSEUDONYM_KEY = os.environ.get("ZHIWANG_PSEUDONYM_KEY") or secrets.token_urlsafe(32)
 DEMO_USERS = {
     "SUPERSET_ADMIN_PASSWORD",
     "SUPERSET_DISTRICT_LEADER_PASSWORD",
@@ -80,6 +84,7 @@ class RealServingBuild:
         if not self.serving_path.exists():
             env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
             env = {k: v for k, v in env.items() if not k.startswith(("ZHIWANG_", "SUPERSET_"))}
+            env["ZHIWANG_PSEUDONYM_KEY"] = PSEUDONYM_KEY
             self.proc = subprocess.Popen(
                 ["uv", "run", "--frozen", "--project", str(REPO), "python", "-m",
                  "tests.superset.build_serving", str(var_dir)],
@@ -115,7 +120,7 @@ def serving_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServ
 
 
 def superset_env(home: Path, serving_path: Path, data_docs: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "ZHIWANG_DEV_MODE"}
     if data_docs is not None:
         env["ZHIWANG_DATA_DOCS_DIR"] = str(data_docs)
     env.update(
@@ -123,6 +128,9 @@ def superset_env(home: Path, serving_path: Path, data_docs: Path | None = None) 
         SUPERSET_CONFIG_PATH=str(ENV_DIR / "superset_config.py"),
         ZHIWANG_SERVING_PATH=str(serving_path),
         PYTHONPATH=str(REPO / "superset"),
+        SUPERSET_SECRET_KEY=SECRET_KEY,
+        # The var dir of this home: no developer's var/secrets.env is read.
+        ZHIWANG_VAR_DIR=str(home),
         **dict.fromkeys(DEMO_USERS, DEMO_PASSWORD),
     )
     return env
