@@ -38,7 +38,7 @@ case "${1:-start}" in
       if curl -fsS "$URL/health" 2>/dev/null | grep -q OK; then
         echo "Superset: $URL (stop: envs/superset/serve.sh stop; log: $LOG)"
         echo "  logins: district_leader, street_leader_xinan (新安街道), community_leader_baomin (宝民社区), analyst, admin"
-        echo "  passwords: SUPERSET_*_PASSWORD from the environment or .env (dev default zhiwang-dev-only)"
+        echo "  passwords: SUPERSET_*_PASSWORD from the environment, .env or $VAR_DIR/secrets.env (generated, 0600)"
         exit 0
       fi
       sleep 1
