@@ -52,7 +52,7 @@ def test_a_cookie_forged_with_the_old_default_key_is_refused(
     [
         ("SUPERSET_SECRET_KEY", OLD_DEFAULT_KEY),
         ("SUPERSET_SECRET_KEY", ""),
-        ("SUPERSET_SECRET_KEY", "short"),
+        ("SUPERSET_SECRET_KEY", "a-weak-key-9"),
     ],
 )
 def test_superset_refuses_to_start_with_a_published_or_empty_secret_key(
