@@ -1,6 +1,9 @@
 -- Question: per building, how many rooms are rented and filed, how many people
 -- live there (overcrowding), is it an urban village (城中村), is it hazardous and
--- how many residents does the hazard touch?
+-- how many residents does the hazard touch? Residents are the managed persons
+-- of fct_person_status; a filing counts while it is current (docs/DEFINITIONS.md:
+-- latest change active and not deleted, and not ended before the rental
+-- filings' as-of date - the newest filing delivery date).
 with
 
 buildings as (
@@ -12,7 +15,12 @@ filings as (
 ),
 
 persons as (
-    select * from {{ ref('dim_person') }}
+    select * from {{ ref('fct_person_status') }}
+    where is_managed
+),
+
+filings_as_of as (
+    select max(delivery_date) as as_of_date from {{ ref('stg_housing__rental_filing_changes') }}
 ),
 
 filed as (
@@ -23,17 +31,17 @@ filed as (
         -- measures rounded so rebuilds are bit-identical (parallel avg of doubles)
         round(avg(monthly_rent_yuan), 2) as avg_monthly_rent_yuan
     from filings
-    where is_active
+    cross join filings_as_of
+    where filings.is_active and (filings.ends_on is null or filings.ends_on >= filings_as_of.as_of_date)
     group by building_code
 ),
 
 residents as (
     select
-        residence_building_code as building_code,
+        building_code,
         count(*) as resident_count
     from persons
-    where is_resident
-    group by residence_building_code
+    group by building_code
 ),
 
 final as (
