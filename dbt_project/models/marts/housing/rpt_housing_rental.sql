@@ -3,7 +3,7 @@
 -- how many residents does the hazard touch? Residents are the managed persons
 -- of fct_person_status; a filing counts while it is current (docs/DEFINITIONS.md:
 -- latest change active and not deleted, and not ended before the rental
--- filings' as-of date - the newest filing delivery date).
+-- filings' as-of date - the newest filing delivery date; fct_rental_filing_status).
 with
 
 buildings as (
@@ -14,26 +14,27 @@ filings as (
     select * from {{ ref('fct_rental_filings') }}
 ),
 
+filing_status as (
+    select * from {{ ref('fct_rental_filing_status') }}
+),
+
 persons as (
     select * from {{ ref('fct_person_status') }}
     where is_managed
 ),
 
-filings_as_of as (
-    select max(delivery_date) as as_of_date from {{ ref('stg_housing__rental_filing_changes') }}
-),
 
 filed as (
     select
-        building_code,
-        count(distinct room_code) as filed_room_count,
-        count(distinct tenant_person_key) as filed_tenant_count,
+        filings.building_code,
+        count(distinct filings.room_code) as filed_room_count,
+        count(distinct filings.tenant_person_key) as filed_tenant_count,
         -- measures rounded so rebuilds are bit-identical (parallel avg of doubles)
-        round(avg(monthly_rent_yuan), 2) as avg_monthly_rent_yuan
+        round(avg(filings.monthly_rent_yuan), 2) as avg_monthly_rent_yuan
     from filings
-    cross join filings_as_of
-    where filings.is_active and (filings.ends_on is null or filings.ends_on >= filings_as_of.as_of_date)
-    group by building_code
+    inner join filing_status on filings.filing_id = filing_status.filing_id
+    where filing_status.is_current
+    group by filings.building_code
 ),
 
 residents as (
