@@ -20,12 +20,20 @@ entities as (
     where is_current and is_active
 ),
 
+population_as_of as (
+    select max(as_of_date) as as_of_date from {{ ref('fct_person_status') }}
+),
+
+rental_as_of as (
+    select max(as_of_date) as as_of_date from filings
+),
+
 as_of as (
     select
-        max(persons_as_of.as_of_date) as population_as_of,
-        max(filings_as_of.as_of_date) as rental_as_of
-    from {{ ref('fct_person_status') }} as persons_as_of
-    cross join (select max(as_of_date) as as_of_date from filings) as filings_as_of
+        population_as_of.as_of_date as population_as_of,
+        rental_as_of.as_of_date as rental_as_of
+    from population_as_of
+    cross join rental_as_of
 ),
 
 person_counts as (

@@ -33,13 +33,13 @@ located_entities as (
 
 supply as (
     select
-        street_code,
+        located_entities.street_code,
         count(*) filter (where located_entities.registry = 'civil_affairs') as social_organisation_count,
         coalesce(sum(located_entities.certified_social_workers), 0) as certified_social_worker_count,
         count(*) filter (where located_entities.industry_section = 'P') as education_unit_count,
         count(*) filter (where located_entities.industry_section = 'Q') as health_social_work_unit_count
     from located_entities
-    group by street_code
+    group by located_entities.street_code
 ),
 
 -- every street with residents or supply (the unlocated street included)

@@ -29,9 +29,9 @@ rolled_up as (
         from snapshots
         where {{ column }} is not null
         {%- if level == 'district' %}
-        group by month_start
+            group by month_start
         {%- else %}
-        group by {{ column }}, month_start
+            group by {{ column }}, month_start
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -11,7 +11,7 @@ renamed as (
         -- variants (M, 男, ...) normalised from the var sex_codes; anything else unknown
         case upper(trim(xbdm))
             {%- for raw, sex in var('sex_codes').items() %}
-            when '{{ raw | upper }}' then '{{ sex }}'
+                when '{{ raw | upper }}' then '{{ sex }}'
             {%- endfor %}
             else 'unknown'
         end as sex,
