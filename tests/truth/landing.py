@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 REPO = Path(__file__).resolve().parents[2]
 # the NBS divisions with the 2017 street code history (reference data, no code)
@@ -334,6 +334,77 @@ def current_filings(landing: Path) -> tuple[pl.DataFrame, date]:
     return pl.DataFrame(rows, schema=schema), as_of
 
 
+# ---------------------------------------------------------------- legal entities
+
+MARKET_ACTIVE = {"存续", "在业"}
+SOCIAL_ACTIVE = {"正常", "登记", "存续", None}
+
+
+def credit_code(value: object) -> str | None:
+    """The normalised USCC, or None when it is no valid GB 32100 code."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(" ", "").replace("-", "").upper()
+    # GB 32100: authority 1-9 or A/N/Y (stdnum's validate wants 8 leading
+    # digits, so only its check-character function is used), 6-digit area,
+    # a GB 11714 organisation code, the check character over its alphabet
+    if len(text) != 18 or text[0] not in "123456789ANY" or not text[2:8].isdigit():
+        return None
+    if any(c not in USCC_ALPHABET for c in text) or uscc.calc_check_digit(text) != text[-1]:
+        return None
+    return text if _organisation_check(text[8:16]) == text[16] else None
+
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _organisation_check(body: str) -> str:
+    """GB 11714 check character of an 8-character organisation code body."""
+    values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
+    c = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def active_entities(landing: Path) -> pl.DataFrame:
+    """Entities whose newest version (either registry) is active, with their street."""
+    versions: dict[tuple[str, datetime], tuple] = {}
+
+    def offer(code: str, at: datetime, day: date, number: int, active: bool, room: str | None):
+        key = (code, at)
+        if key not in versions or (day, number) > versions[key][:2]:
+            versions[key] = (day, number, active, room)
+
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S")
+    for day, path in live_files(landing, "entities", "scjg_frxx_"):
+        for number, row in enumerate(_csv_rows(path, "utf-8-sig"), start=1):
+            code = credit_code(row["统一社会信用代码"])
+            at = _timestamp(row["更新时间"], formats)
+            if code is None or at is None or row["名称"] is None:
+                continue
+            offer(code, at, day, number, row["登记状态"] in MARKET_ACTIVE, row["经营场所房屋编码"])
+    for day, path in live_files(landing, "entities", "mz_shzz_"):
+        sheet = pl.read_excel(path, sheet_name="社会组织", infer_schema_length=0)
+        for number, row in enumerate(sheet.iter_rows(named=True), start=1):
+            code = credit_code(row["统一社会信用代码"])
+            if code is None or _text(row["名称"]) is None:
+                continue
+            at = datetime.combine(day, datetime.min.time())
+            offer(code, at, day, number, _text(row["状态"]) in SOCIAL_ACTIVE,
+                  _text(row["住所房屋编码"]))  # fmt: skip
+    newest: dict[str, tuple] = {}
+    for (code, at), (_d, _n, active, room) in versions.items():
+        if code not in newest or at > newest[code][0]:
+            newest[code] = (at, active, room)
+    divisions = Divisions.load()
+    rows = [
+        {"uscc": code, "street": divisions.locate(room, None)[0]}
+        for code, (_at, active, room) in newest.items()
+        if active
+    ]
+    return pl.DataFrame(rows, schema={"uscc": pl.String, "street": pl.String})
+
+
 # ---------------------------------------------------------------- the headline numbers
 
 
@@ -356,7 +427,12 @@ def headline_figures(landing: Path) -> tuple[pl.DataFrame, date, date]:
         current_rental_filing_count=pl.col("current").sum(),
         ended_but_marked_active_count=pl.col("ended").sum(),
     )
-    streets = by_street.join(filed, on="street", how="full", coalesce=True).fill_null(0)
+    entities = active_entities(landing).group_by("street").agg(active_entity_count=pl.len())
+    streets = (
+        by_street.join(filed, on="street", how="full", coalesce=True)
+        .join(entities, on="street", how="full", coalesce=True)
+        .fill_null(0)
+    )
     counts = [c for c in streets.columns if c != "street"]
     district = streets.select(pl.lit(HOME_DISTRICT + "000000").alias("street"),
                               *[pl.col(c).sum() for c in counts])  # fmt: skip

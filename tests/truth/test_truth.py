@@ -23,7 +23,7 @@ from tests.truth.landing import HOME_DISTRICT, age_bands, headline_figures
 COUNTS = [
     "managed_population", "unlocated_population", "hukou_count", "elderly_60_plus_count",
     "unknown_age_count", "working_age_count", "insured_working_age_count", "insured_count",
-    "current_rental_filing_count", "ended_but_marked_active_count",
+    "current_rental_filing_count", "ended_but_marked_active_count", "active_entity_count",
 ]  # fmt: skip
 SHARES = {
     "hukou_share": ("hukou_count", "managed_population"),
