@@ -453,3 +453,13 @@ def age_bands(landing: Path) -> pl.DataFrame:
                    + (pl.col("age") // 5 * 5 + 4).cast(pl.String))
     )  # fmt: skip
     return persons.group_by("sex", band.alias("age_band")).agg(person_count=pl.len())
+
+
+if __name__ == "__main__":
+    import sys
+
+    # uv run --frozen python -m tests.truth.landing <landing dir>: the true figures
+    figures, population_on, rental_on = headline_figures(Path(sys.argv[1]))
+    print(f"population as of {population_on}, rental filings as of {rental_on}")
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250):
+        print(figures.sort("unit_level", "unit_code"))
