@@ -114,6 +114,25 @@ def check_truth(landing: Path, warehouse: Path) -> pl.DataFrame:
     return truth.sort("unit_level", "unit_code")
 
 
+def check_planted_deletes(ground_truth: Path, warehouse: Path) -> None:
+    """Every person the generator deleted upstream (after the grid team last
+    saw them) is no longer managed: residence by time, not by channel."""
+    from tests.dbt.pseudonym import pseudonym
+
+    manifest = pl.read_parquet(ground_truth / "manifest.parquet").filter(
+        (pl.col("defect") == "upstream_delete") & (pl.col("feed") == "population")
+    )
+    keys = [pseudonym(k) for k in manifest["key"].to_list()]
+    assert keys, "the generator planted no upstream deletes"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        managed = con.execute(
+            "select count(*) from marts.fct_person_status "
+            "where is_managed and person_key in (select unnest(?))",
+            [keys],
+        ).fetchall()[0][0]
+    assert managed == 0, f"{managed} of {len(keys)} persons deleted upstream still counted"
+
+
 @pytest.fixture(scope="module")
 def tiny_marts(tiny_pipeline: TinyPipeline, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.dbt.dbt_helpers import build
@@ -127,6 +146,7 @@ def test_headline_numbers_equal_the_landing_files(
     tiny_pipeline: TinyPipeline, tiny_marts: Path
 ) -> None:
     truth = check_truth(tiny_pipeline.settings.landing, tiny_marts)
+    check_planted_deletes(tiny_pipeline.settings.ground_truth, tiny_marts)
     district = truth.filter(pl.col("unit_level") == "district").row(0, named=True)
     assert district["managed_population"] > 10_000
     # the 61 filings still marked active whose lease has ended are not current
@@ -154,6 +174,7 @@ def test_headline_numbers_equal_the_landing_files_slow(
 ) -> None:
     warehouse = _generated_marts(tmp_path / "var", scale, days, seed)
     truth = check_truth(tmp_path / "var" / "landing", warehouse)
+    check_planted_deletes(tmp_path / "var" / "ground_truth", warehouse)
     if (scale, days) == ("tiny", 3):
         # the issue's run: one quarantined building row; its residents are
         # counted on the unlocated grid of their community, not dropped
