@@ -20,6 +20,7 @@ inner spaces/hyphens, are upper-cased and upgraded from 15 to 18 digits.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
@@ -266,6 +267,7 @@ def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+@functools.cache
 def population_frame(landing: Path) -> tuple[pl.DataFrame, date]:
     """One row per managed person at the as-of date, with the attributes the
     headline numbers count (docs/DEFINITIONS.md)."""
