@@ -54,4 +54,4 @@ select
     persons.managed
 from totals
 cross join persons
-where coalesce(totals.total, -1) <> persons.managed
+where coalesce(totals.total, 0) <> persons.managed
