@@ -78,6 +78,23 @@ TINY = Scale(
     community_pop_max=500,
 )
 
+# District /50: a larger-than-tiny check (the slow truth test) that still
+# generates, ingests and builds in about a minute on 2 cores.
+SMALL = Scale(
+    name="small",
+    district_codes=(BAOAN,),
+    persons=110_620,
+    legal_entities=18_000,
+    social_orgs=400,
+    buildings=3_200,
+    rooms=54_000,
+    rental_filings=24_000,
+    insured_persons=60_000,
+    events_per_year=600 * 365,
+    community_pop_min=140,
+    community_pop_max=5_000,
+)
+
 CITY = Scale(
     name="city",
     district_codes=SHENZHEN_DISTRICTS,
@@ -93,11 +110,11 @@ CITY = Scale(
     community_pop_max=DISTRICT.community_pop_max,
 )
 
-SCALES: dict[str, Scale] = {s.name: s for s in (TINY, DISTRICT, CITY)}
+SCALES: dict[str, Scale] = {s.name: s for s in (TINY, SMALL, DISTRICT, CITY)}
 
 
 def get_scale(name: str) -> Scale:
-    """The scale called ``name`` (tiny | district | city)."""
+    """The scale called ``name`` (tiny | small | district | city)."""
     try:
         return SCALES[name]
     except KeyError:

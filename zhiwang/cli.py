@@ -80,7 +80,7 @@ def _fail(err: Exception) -> None:
 
 @app.command()
 def generate(
-    scale: Annotated[str, typer.Option(help="tiny | district | city")] = "tiny",
+    scale: Annotated[str, typer.Option(help="tiny | small | district | city")] = "tiny",
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 42,
     start: Annotated[str, typer.Option(help="First delivery date, YYYY-MM-DD.")] = "2026-10-01",
     days: Annotated[int, typer.Option(help="Number of daily deliveries.")] = 7,
@@ -197,7 +197,7 @@ def _jsonable(value: object) -> object:
 
 @app.command()
 def run(
-    scale: Annotated[str, typer.Option(help="tiny | district | city")] = "tiny",
+    scale: Annotated[str, typer.Option(help="tiny | small | district | city")] = "tiny",
     start: Annotated[str, typer.Option(help="First delivery date, YYYY-MM-DD.")] = "2026-10-01",
     days: Annotated[int, typer.Option(help="Number of daily deliveries.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,

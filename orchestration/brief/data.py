@@ -43,30 +43,61 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 
 
 def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
+    """Managed population by its one definition (docs/DEFINITIONS.md): the
+    district's streets from rpt_headline_figures, a street's communities from
+    rpt_population_structure's latest month (counted at the as-of date).
+    Shares are ratios of sums, and residents without a known location show
+    as the unlocated (未定位) street or community, never dropped."""
+    if street is None:
+        s = Section("Population 人口", "How many people are managed where, and how old are they?",
+                    "rpt_headline_figures", label="area",
+                    values=["managed_count", "unlocated_count", "hukou_share",
+                            "elderly_60_plus_share"])  # fmt: skip
+        s.frame = _frame(
+            con,
+            """
+            select coalesce(n.street_name, h.unit_code) as area,
+                   h.managed_population as managed_count,
+                   h.unlocated_population as unlocated_count,
+                   round(h.hukou_share, 3) as hukou_share,
+                   round(h.elderly_60_plus_share, 3) as elderly_60_plus_share
+            from marts.rpt_headline_figures as h
+            left join marts.dim_street as n on n.street_code = h.unit_code and n.is_current
+            where h.unit_level = 'street'
+            order by h.is_unlocated desc, managed_count desc limit 15
+            """,
+        )
+        rows = con.execute(
+            "select managed_population, unlocated_population, population_as_of "
+            "from marts.rpt_headline_figures where unit_level = 'district'"
+        ).fetchall()
+        if rows:
+            total = rows[0]
+            s.note = (f"district total {total[0]:,} managed persons at {total[2]}, "
+                      f"{total[1]:,} of them without a known location (未定位)")  # fmt: skip
+            s.question += f" (district: {total[0]:,} at {total[2]}; 未定位 {total[1]:,})"
+        return s
     s = Section("Population 人口", "How many people are managed where, and how old are they?",
                 "rpt_population_structure", label="area",
                 values=["managed_count", "hukou_share", "elderly_60_plus_share"])  # fmt: skip
-    level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
     s.frame = _frame(
         con,
-        f"""
+        """
         with latest as (select max(month_start) as m from marts.rpt_population_structure)
-        select coalesce(any_value(n.name), p.unit_code) as area,
-               sum(p.managed_count) as managed_count,
-               round(avg(p.hukou_share), 3) as hukou_share,
-               round(avg(p.elderly_60_plus_share), 3) as elderly_60_plus_share
+        select coalesce(any_value(c.community_name), p.unit_code) as area,
+               cast(sum(p.managed_count) as bigint) as managed_count,
+               round(sum(p.hukou_count) / nullif(sum(p.managed_count), 0), 3) as hukou_share,
+               round(sum(p.elderly_60_plus_count) / nullif(sum(p.managed_count), 0), 3)
+                   as elderly_60_plus_share
         from marts.rpt_population_structure as p
         join latest on p.month_start = latest.m
-        left join (select community_code as code, community_name as name, street_code
-                   from marts.dim_community where is_current
-                   union all
-                   select street_code, street_name, street_code from marts.dim_street
-                   where is_current) as n on n.code = p.unit_code
         left join marts.dim_community as c on c.community_code = p.unit_code and c.is_current
-        where p.unit_level = ? {where}
-        group by p.unit_code order by managed_count desc limit 15
+        where p.unit_level = 'community' and p.street_code = ?
+        group by p.unit_code
+        -- the street's unlocated community (未定位社区) first, never cut off
+        order by any_value(p.is_unlocated) desc, managed_count desc limit 15
         """,
-        [level] + ([street] if street else []),
+        [street],
     )
     return s
 

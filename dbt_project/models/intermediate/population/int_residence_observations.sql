@@ -1,5 +1,11 @@
--- Every statement of "person P lives in room R from day D", from both channels.
--- On the same day the grid channel outranks the register (一数一源 for residence).
+-- Every dated statement about where a person lives, from both channels:
+-- "P lives in room R from day D" (a register record, a grid / self sighting)
+-- and "P no longer lives here from day D" (a register move-out or delete:
+-- is_end). Residence is decided by time, not by channel (docs/DEFINITIONS.md):
+-- per person and day the latest statement wins, whichever channel made it;
+-- at the same second an end outranks a sighting. A register record without a
+-- room still says the person lives in the district (room_code null: counted
+-- on the unlocated members).
 {{ config(
     materialized='incremental',
     unique_key='person_key',
@@ -51,12 +57,35 @@ from_register as (
         room_code,
         coalesce(moved_in_on, cast(changed_at as date)) as observed_on,
         changed_at as observed_at,
-        moved_out_on,
+        false as is_end,
         'register' as residence_source,
-        2 as source_rank,
         loaded_at
     from register_records
-    where change_type <> 'delete' and room_code is not null
+    where change_type <> 'delete'
+    union all
+    -- a move-out dated D ends the stay from D; a date without a time ranks
+    -- after every sighting of that day (the person left during it)
+    select
+        citizen_subject,
+        cast(null as {{ dbt.type_string() }}) as room_code,
+        moved_out_on as observed_on,
+        cast({{ dbt.dateadd('day', 1, 'moved_out_on') }} as timestamp) as observed_at,
+        true as is_end,
+        'register' as residence_source,
+        loaded_at
+    from register_records
+    where change_type <> 'delete' and moved_out_on is not null
+    union all
+    select
+        citizen_subject,
+        cast(null as {{ dbt.type_string() }}) as room_code,
+        cast(changed_at as date) as observed_on,
+        changed_at as observed_at,
+        true as is_end,
+        'register' as residence_source,
+        loaded_at
+    from register_records
+    where change_type = 'delete'
 ),
 
 from_grid as (
@@ -65,9 +94,8 @@ from_grid as (
         room_code,
         cast(collected_at as date) as observed_on,
         collected_at as observed_at,
-        cast(null as date) as moved_out_on,
+        false as is_end,
         collection_channel as residence_source,
-        1 as source_rank,
         loaded_at
     from collections
     where room_code is not null
@@ -79,16 +107,18 @@ unioned as (
     select * from from_grid
 ),
 
--- one statement per person and day: the highest-ranked, then the latest
--- (pseudonymised after this, on the rows kept only). The trailing keys only
--- break ties (grid and self channel at the same second), so that a full
--- refresh and an incremental run keep the same row.
+-- one statement per person and day: the latest, whichever channel; at the
+-- same second an end (move-out, delete) outranks a sighting (pseudonymised
+-- after this, on the rows kept only). The trailing keys only break ties
+-- (grid and self channel at the same second), so that a full refresh and an
+-- incremental run keep the same row.
 daily as (
     select * from unioned
+    where observed_on is not null
     qualify row_number() over (
         partition by citizen_subject, observed_on
         order by
-            source_rank asc nulls last, observed_at desc, room_code asc nulls last,
+            observed_at desc nulls last, is_end desc, room_code asc nulls last,
             residence_source asc nulls last, loaded_at desc
     ) = 1
 ),
@@ -99,9 +129,8 @@ keyed as (
         room_code,
         observed_on,
         observed_at,
-        moved_out_on,
+        is_end,
         residence_source,
-        source_rank,
         loaded_at
     from daily
 ),
@@ -113,9 +142,8 @@ final as (
         room_code,
         observed_on,
         observed_at,
-        moved_out_on,
+        is_end,
         residence_source,
-        source_rank,
         loaded_at
     from keyed
 )

@@ -1,7 +1,9 @@
 -- 实有人口 golden record, one row per person, pseudonymous.
 -- Precedence (一数一源): identity (sex, birth date, ethnicity, hukou) from the
--- public-security register; current residence from the grid / self-declaration
--- channel, else the register. Disagreements are kept as evidence flags.
+-- public-security register; residence from the person's latest residence
+-- spell (fct_residence_spells: by time, not by channel - the latest dated
+-- statement of either channel wins, a register move-out or delete after the
+-- last sighting ends it). Disagreements are kept as evidence flags.
 -- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
 {{ config(
     materialized='incremental',
@@ -13,9 +15,9 @@
 -- Incremental per person: a run re-derives each person whose register or
 -- grid-channel record was loaded after the model's watermark (the ingest's
 -- loaded_at), plus each person whose stored building or grid no longer matches
--- what dim_room / dim_building / dim_grid say now (the stored lookups are
--- recomputed and compared: a room moved to another building or a building to
--- another grid in a newer housing snapshot refreshes its residents). That
+-- what dim_room and their latest spell say now (a room moved to another
+-- building or a building to another grid in a newer housing snapshot
+-- refreshes its residents; fct_residence_spells is rebuilt first). That
 -- comparison reads every person, so it runs only when a rooms or buildings
 -- delivery was loaded after the watermark.
 with
@@ -24,12 +26,10 @@ rooms as (
     select * from {{ ref('dim_room') }}
 ),
 
-buildings as (
-    select * from {{ ref('dim_building') }}
-),
-
-grids as (
-    select grid_code from {{ ref('dim_grid') }}
+-- each person's latest spell (one per person)
+latest_spells as (
+    select * from {{ ref('fct_residence_spells') }}
+    qualify row_number() over (partition by person_key order by spell_number desc) = 1
 ),
 
 {% if is_incremental() %}
@@ -46,13 +46,11 @@ touched as (
     select persons_now.person_key
     from {{ this }} as persons_now
     left join rooms on persons_now.residence_room_code = rooms.room_code
-    left join buildings
-        on coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17)) = buildings.building_code
-    left join grids on persons_now.collected_grid_code = grids.grid_code
+    left join latest_spells on persons_now.person_key = latest_spells.person_key
     where
         coalesce(persons_now.residence_building_code, '')
         <> coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17), '')
-        or coalesce(persons_now.residence_grid_code, '') <> coalesce(buildings.grid_code, grids.grid_code, '')
+        or coalesce(persons_now.residence_grid_code, '') <> coalesce(latest_spells.grid_code, '')
     {%- endif %}
 ),
 {% endif %}
@@ -85,9 +83,6 @@ merged as (
         registered.ethnicity_code,
         registered.is_hukou,
         coalesce(registered.has_residence_permit, false) as has_residence_permit,
-        case when collected.person_key is not null then collected.room_code else registered.room_code end as residence_room_code,
-        case when collected.person_key is not null then collected.collection_channel else 'register' end as residence_source,
-        coalesce(cast(collected.collected_at as date), registered.moved_in_on) as residence_since,
         collected.grid_code as collected_grid_code,
         collected.employer_uscc,
         coalesce(collected.is_elderly_alone, false) as is_elderly_alone,
@@ -102,7 +97,6 @@ merged as (
         coalesce(registered.phone_key <> collected.phone_key, false) as has_phone_conflict,
         coalesce(registered.room_code <> collected.room_code, false) as has_residence_conflict,
         coalesce(collected.is_cross_channel_duplicate, false) as is_cross_channel_duplicate,
-        registered.moved_out_on as register_moved_out_on,
         case
             when collected.loaded_at is null or registered.loaded_at > collected.loaded_at
                 then registered.loaded_at
@@ -121,21 +115,18 @@ final as (
         merged.ethnicity_code,
         merged.is_hukou,
         merged.has_residence_permit,
-        merged.residence_room_code,
-        coalesce(rooms.building_code, substr(merged.residence_room_code, 1, 17)) as residence_building_code,
-        -- a grid channel code of an unknown community is no grid: kept as
-        -- collected_grid_code, not as the conformed key
-        coalesce(buildings.grid_code, grids.grid_code) as residence_grid_code,
+        latest_spells.room_code as residence_room_code,
+        coalesce(rooms.building_code, latest_spells.building_code) as residence_building_code,
+        -- conformed (unlocated members when unknown); the grid channel's own
+        -- code is kept as delivered in collected_grid_code
+        latest_spells.grid_code as residence_grid_code,
         merged.collected_grid_code,
-        substr(merged.residence_room_code, 1, 12) as residence_community_code,
-        merged.residence_source,
-        merged.residence_since,
-        -- living here unless the register deleted or moved the person out and
-        -- the grid channel has not seen them since
-        not(
-            merged.residence_source = 'register'
-            and (merged.is_deleted_upstream or merged.register_moved_out_on is not null)
-        ) as is_resident,
+        latest_spells.community_code as residence_community_code,
+        latest_spells.residence_source,
+        latest_spells.valid_from as residence_since,
+        -- the latest spell is still open: no later statement of another room,
+        -- move-out or delete (the headline rule at a date: fct_person_status)
+        coalesce(latest_spells.is_current, false) as is_resident,
         merged.employer_uscc,
         merged.is_elderly_alone,
         merged.is_disabled,
@@ -151,9 +142,8 @@ final as (
         merged.is_cross_channel_duplicate,
         merged.last_loaded_at
     from merged
-    left join rooms on merged.residence_room_code = rooms.room_code
-    left join buildings on coalesce(rooms.building_code, substr(merged.residence_room_code, 1, 17)) = buildings.building_code
-    left join grids on merged.collected_grid_code = grids.grid_code
+    left join latest_spells on merged.person_key = latest_spells.person_key
+    left join rooms on latest_spells.room_code = rooms.room_code
 )
 
 select * from final

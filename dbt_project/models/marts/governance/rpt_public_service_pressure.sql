@@ -2,7 +2,9 @@
 -- residents and 60+ residents against social organisations, certified social
 -- workers, and schools (GB/T 4754 section P) and health / social-work units
 -- (section Q) registered there, per 10,000 residents. No feed carries beds:
--- bed indicators stay in rpt_plan_indicators as not measured.
+-- bed indicators stay in rpt_plan_indicators as not measured. Every active
+-- entity counts once: one whose premises room names no known community or
+-- street is counted on the unlocated street (未定位街道), never dropped.
 with
 
 population as (
@@ -14,9 +16,6 @@ entities as (
     where is_current and is_active
 ),
 
-communities as (
-    select * from {{ ref('dim_community') }}
-),
 
 latest_population as (
     select * from population
@@ -24,26 +23,40 @@ latest_population as (
     qualify row_number() over (partition by unit_code order by month_start desc) = 1
 ),
 
+located_entities as (
+    select
+        entities.*,
+        {{ street_code_of(located_community('loc')) }} as street_code
+    from entities
+    {{ location_joins('entities.premises_room_code', 'cast(null as ' ~ dbt.type_string() ~ ')', 'loc') }}
+),
+
 supply as (
     select
-        communities.street_code,
-        count(*) filter (where entities.registry = 'civil_affairs') as social_organisation_count,
-        coalesce(sum(entities.certified_social_workers), 0) as certified_social_worker_count,
-        count(*) filter (where entities.industry_section = 'P') as education_unit_count,
-        count(*) filter (where entities.industry_section = 'Q') as health_social_work_unit_count
-    from entities
-    inner join communities on substr(entities.premises_room_code, 1, 12) = communities.community_code
-    group by communities.street_code
+        located_entities.street_code,
+        count(*) filter (where located_entities.registry = 'civil_affairs') as social_organisation_count,
+        coalesce(sum(located_entities.certified_social_workers), 0) as certified_social_worker_count,
+        count(*) filter (where located_entities.industry_section = 'P') as education_unit_count,
+        count(*) filter (where located_entities.industry_section = 'Q') as health_social_work_unit_count
+    from located_entities
+    group by located_entities.street_code
+),
+
+-- every street with residents or supply (the unlocated street included)
+streets as (
+    select unit_code as street_code from latest_population
+    union
+    select street_code from supply
 ),
 
 final as (
     select
-        latest_population.unit_code as street_code,
+        streets.street_code,
         -- street-level rows: no community
         cast(null as {{ dbt.type_string() }}) as community_code,
         latest_population.month_start as population_month,
-        latest_population.managed_count,
-        latest_population.elderly_60_plus_count,
+        coalesce(latest_population.managed_count, 0) as managed_count,
+        coalesce(latest_population.elderly_60_plus_count, 0) as elderly_60_plus_count,
         coalesce(supply.social_organisation_count, 0) as social_organisation_count,
         coalesce(supply.certified_social_worker_count, 0) as certified_social_worker_count,
         coalesce(supply.education_unit_count, 0) as education_unit_count,
@@ -58,10 +71,11 @@ final as (
         * cast(coalesce(supply.health_social_work_unit_count, 0) as double)
         / nullif(latest_population.managed_count, 0) as health_units_per_10000,
         1000
-        * cast(latest_population.elderly_60_plus_count as double)
+        * cast(coalesce(latest_population.elderly_60_plus_count, 0) as double)
         / nullif(latest_population.managed_count, 0) as elderly_per_1000
-    from latest_population
-    left join supply on latest_population.unit_code = supply.street_code
+    from streets
+    left join latest_population on streets.street_code = latest_population.unit_code
+    left join supply on streets.street_code = supply.street_code
 )
 
 select * from final

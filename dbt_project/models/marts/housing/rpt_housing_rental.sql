@@ -1,6 +1,9 @@
 -- Question: per building, how many rooms are rented and filed, how many people
 -- live there (overcrowding), is it an urban village (城中村), is it hazardous and
--- how many residents does the hazard touch?
+-- how many residents does the hazard touch? Residents are the managed persons
+-- of fct_person_status; a filing counts while it is current (docs/DEFINITIONS.md:
+-- latest change active and not deleted, and not ended before the rental
+-- filings' as-of date - the newest filing delivery date; fct_rental_filing_status).
 with
 
 buildings as (
@@ -11,29 +14,35 @@ filings as (
     select * from {{ ref('fct_rental_filings') }}
 ),
 
-persons as (
-    select * from {{ ref('dim_person') }}
+filing_status as (
+    select * from {{ ref('fct_rental_filing_status') }}
 ),
+
+persons as (
+    select * from {{ ref('fct_person_status') }}
+    where is_managed
+),
+
 
 filed as (
     select
-        building_code,
-        count(distinct room_code) as filed_room_count,
-        count(distinct tenant_person_key) as filed_tenant_count,
+        filings.building_code,
+        count(distinct filings.room_code) as filed_room_count,
+        count(distinct filings.tenant_person_key) as filed_tenant_count,
         -- measures rounded so rebuilds are bit-identical (parallel avg of doubles)
-        round(avg(monthly_rent_yuan), 2) as avg_monthly_rent_yuan
+        round(avg(filings.monthly_rent_yuan), 2) as avg_monthly_rent_yuan
     from filings
-    where is_active
-    group by building_code
+    inner join filing_status on filings.filing_id = filing_status.filing_id
+    where filing_status.is_current
+    group by filings.building_code
 ),
 
 residents as (
     select
-        residence_building_code as building_code,
+        building_code,
         count(*) as resident_count
     from persons
-    where is_resident
-    group by residence_building_code
+    group by building_code
 ),
 
 final as (

@@ -1,6 +1,10 @@
 -- 人口快照 residents per grid at each month end, with hukou, 60+ and the
 -- half-year-resident (常住) counts, inflow and outflow. Built from +1/-1
 -- changes at spell boundaries, so cost grows with spells, not spell × months.
+-- The last month is counted at the population as-of date (fct_person_status):
+-- changes after it (future move-ins, birthdays to come) are not counted, so
+-- the last month's totals are exactly fct_person_status's (one definition).
+-- Every spell has a conformed grid (unlocated members): nobody is dropped.
 with
 
 spells as (
@@ -15,6 +19,10 @@ calendar as (
     select distinct month_start from {{ ref('dim_date') }}
 ),
 
+as_of as (
+    select max(as_of_date) as as_of_date from {{ ref('fct_person_status') }}
+),
+
 -- a narrow scan of its own: read through the spells CTE, DuckDB would
 -- materialise all spells once more
 bounds as (
@@ -23,9 +31,10 @@ bounds as (
             cast({{ dbt.date_trunc('month', 'min(all_spells.valid_from)') }} as date),
             cast('{{ var("calendar_start") }}' as date)
         ) as first_month,
-        cast({{ dbt.date_trunc('month', 'max(coalesce(all_spells.valid_to, all_spells.valid_from))') }} as date)
-            as last_month
+        cast({{ dbt.date_trunc('month', 'max(as_of.as_of_date)') }} as date) as last_month,
+        max(as_of.as_of_date) as as_of_date
     from {{ ref('fct_residence_spells') }} as all_spells
+    cross join as_of
 ),
 
 spell_people as (
@@ -38,7 +47,6 @@ spell_people as (
         {{ dbt.dateadd('month', 6, 'spells.valid_from') }} as resident_6m_from
     from spells
     inner join persons on spells.person_key = persons.person_key
-    where spells.grid_code is not null
 ),
 
 -- a snapshot is the last day of the month: a spell [valid_from, valid_to)
@@ -46,6 +54,7 @@ spell_people as (
 raw_changes as (
     select
         grid_code,
+        valid_from as change_on,
         cast({{ dbt.date_trunc('month', 'valid_from') }} as date) as month_start,
         1 as residents,
         case when is_hukou then 1 else 0 end as hukou,
@@ -57,6 +66,7 @@ raw_changes as (
     union all
     select
         grid_code,
+        valid_to as change_on,
         cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
         -1 as residents,
         case when is_hukou then -1 else 0 end as hukou,
@@ -69,6 +79,7 @@ raw_changes as (
     union all
     select
         grid_code,
+        greatest(valid_from, turns_60_on) as change_on,
         cast({{ dbt.date_trunc('month', 'greatest(valid_from, turns_60_on)') }} as date) as month_start,
         0 as residents,
         0 as hukou,
@@ -81,6 +92,7 @@ raw_changes as (
     union all
     select
         grid_code,
+        valid_to as change_on,
         cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
         0 as residents,
         0 as hukou,
@@ -93,6 +105,7 @@ raw_changes as (
     union all
     select
         grid_code,
+        resident_6m_from as change_on,
         cast({{ dbt.date_trunc('month', 'resident_6m_from') }} as date) as month_start,
         0 as residents,
         0 as hukou,
@@ -105,6 +118,7 @@ raw_changes as (
     union all
     select
         grid_code,
+        valid_to as change_on,
         cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
         0 as residents,
         0 as hukou,
@@ -119,8 +133,8 @@ raw_changes as (
 changes as (
     -- spells older than the calendar start count from its first month
     -- (as opening stock, not as that month's inflow or outflow); changes
-    -- after the last month (mostly future 60th birthdays) never reach a
-    -- snapshot, so they are dropped before the aggregation
+    -- after the as-of date (future move-ins, 60th birthdays to come) never
+    -- reach a snapshot, so they are dropped before the aggregation
     select
         raw_changes.grid_code,
         greatest(raw_changes.month_start, bounds.first_month) as month_start,
@@ -132,7 +146,7 @@ changes as (
         case when raw_changes.month_start >= bounds.first_month then raw_changes.outflow else 0 end as outflow
     from raw_changes
     cross join bounds
-    where raw_changes.month_start <= bounds.last_month
+    where raw_changes.change_on <= bounds.as_of_date
 ),
 
 grid_months as (

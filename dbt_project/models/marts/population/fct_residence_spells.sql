@@ -1,7 +1,10 @@
 -- 居住轨迹 residence spells (SCD2 history of where each person lives): one row
 -- per uninterrupted stay in one room; valid_to is exclusive and null while
 -- the person still lives there. Consecutive statements of the same room from
--- either channel extend one spell.
+-- either channel extend one spell; the next statement of another room, or a
+-- register move-out / delete (an end statement), closes it - by time, not by
+-- channel (int_residence_observations). Every spell has a grid, community and
+-- street: unknown levels are the unlocated members (macros/geography.sql).
 -- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
 {{ config(
     materialized='incremental',
@@ -38,7 +41,8 @@ touched as (
     select spells_now.person_key
     from {{ this }} as spells_now
     left join buildings on spells_now.building_code = buildings.building_code
-    where coalesce(spells_now.grid_code, '') <> coalesce(buildings.grid_code, '')
+    {{ location_joins('spells_now.room_code', 'buildings.grid_code', 'now') | indent(4) }}
+    where spells_now.grid_code <> {{ located_grid('now') }}
     {%- endif %}
 ),
 
@@ -72,11 +76,17 @@ registered as (
     ),
 {% endif %}
 
+-- a new spell starts at each statement that changes the room, and at each
+-- end (move-out, delete); end statements only close the spell before them
 marked as (
     select
         *,
         case
-            when room_code = lag(room_code) over (partition by person_key order by observed_on nulls last)
+            when is_end then 1
+            when lag(is_end) over (partition by person_key order by observed_on nulls last) then 1
+            when
+                coalesce(room_code, '')
+                = lag(coalesce(room_code, '')) over (partition by person_key order by observed_on nulls last)
                 then 0
             else 1
         end as is_new_spell
@@ -92,59 +102,70 @@ numbered as (
     from marked
 ),
 
-spells as (
+grouped as (
     select
         person_key,
         spell_number,
-        room_code,
+        max(room_code) as room_code,
+        bool_or(is_end) as is_end,
         min(observed_on) as valid_from,
-        max(observed_on) as last_observed_on,
         max_by(residence_source, observed_on) as last_source,
-        max(moved_out_on) as moved_out_on,
         max(loaded_at) as last_loaded_at,
         count(*) as observation_count
     from numbered
-    group by person_key, spell_number, room_code
+    group by person_key, spell_number
 ),
 
 bounded as (
     select
-        spells.*,
-        lead(spells.valid_from) over (partition by spells.person_key order by spells.spell_number nulls last) as next_spell_from,
-        max(spells.last_loaded_at) over (partition by spells.person_key) as person_loaded_at
-    from spells
+        grouped.*,
+        lead(grouped.valid_from) over (partition by grouped.person_key order by grouped.spell_number nulls last)
+            as next_spell_from,
+        max(grouped.last_loaded_at) over (partition by grouped.person_key) as person_loaded_at
+    from grouped
+),
+
+spells as (
+    select
+        person_key,
+        row_number() over (partition by person_key order by spell_number nulls last) as spell_number,
+        room_code,
+        valid_from,
+        next_spell_from as valid_to,
+        last_source,
+        last_loaded_at,
+        person_loaded_at,
+        observation_count
+    from bounded
+    where not is_end
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['bounded.person_key', "'|'", as_string('bounded.valid_from')])) }}
+        {{ dbt.hash(dbt.concat(['spells.person_key', "'|'", as_string('spells.valid_from')])) }}
             as spell_key,
-        bounded.person_key,
-        cast(bounded.spell_number as bigint) as spell_number,
-        bounded.room_code,
+        spells.person_key,
+        cast(spells.spell_number as bigint) as spell_number,
+        spells.room_code,
         -- the room code starts with its building's code (FEEDS.md code scheme)
-        substr(bounded.room_code, 1, 17) as building_code,
-        buildings.grid_code,
-        substr(bounded.room_code, 1, 12) as community_code,
-        bounded.valid_from,
+        substr(spells.room_code, 1, 17) as building_code,
+        -- conformed location: unknown levels go to the unlocated members
+        {{ located_grid('loc') }} as grid_code,
+        {{ located_community('loc') }} as community_code,
+        {{ street_code_of(located_community('loc')) }} as street_code,
+        {{ unlocated_reason('spells.room_code', 'loc', 'building_without_grid') }} as unlocated_reason,
+        spells.valid_from,
+        spells.valid_to,
+        spells.last_source as residence_source,
+        spells.observation_count,
         case
-            when bounded.next_spell_from is not null then bounded.next_spell_from
-            -- the register says the person left, or deleted them, and no
-            -- channel has seen them since
-            when bounded.moved_out_on is not null and bounded.last_source = 'register'
-                then bounded.moved_out_on
-            when registered.is_deleted_upstream and bounded.last_source = 'register'
-                then cast(registered.changed_at as date)
-        end as valid_to,
-        bounded.last_source as residence_source,
-        bounded.observation_count,
-        case
-            when registered.loaded_at > bounded.person_loaded_at then registered.loaded_at
-            else bounded.person_loaded_at
+            when registered.loaded_at > spells.person_loaded_at then registered.loaded_at
+            else spells.person_loaded_at
         end as last_loaded_at
-    from bounded
-    left join registered on bounded.person_key = registered.person_key
-    left join buildings on substr(bounded.room_code, 1, 17) = buildings.building_code
+    from spells
+    left join registered on spells.person_key = registered.person_key
+    left join buildings on substr(spells.room_code, 1, 17) = buildings.building_code
+    {{ location_joins('spells.room_code', 'buildings.grid_code', 'loc') }}
 ),
 
 flagged as (

@@ -1,6 +1,10 @@
 -- Question: how many people does each grid, community and street manage per
 -- month — managed (实际管理人口), half-year residents (常住), hukou (户籍) vs
--- non-hukou, 60+ and their share, inflow and outflow?
+-- non-hukou, 60+ and their share, inflow and outflow? Every resident is
+-- counted at every level: unknown locations are the unlocated members
+-- (is_unlocated), and the district row equals the sum over streets, over
+-- communities and over grids (test conserved_across_levels). The latest
+-- month is counted at the population as-of date (fct_person_status).
 with
 
 snapshots as (
@@ -8,7 +12,9 @@ snapshots as (
 ),
 
 rolled_up as (
-    {% for level, column in {'grid': 'grid_code', 'community': 'community_code', 'street': 'street_code'}.items() %}
+    {% for level, column in {
+        'grid': 'grid_code', 'community': 'community_code', 'street': 'street_code',
+        'district': "'" ~ var('home_district_code') ~ "'"}.items() %}
         select
             '{{ level }}' as unit_level,
             {{ column }} as unit_code,
@@ -22,7 +28,11 @@ rolled_up as (
             sum(outflow_count) as outflow_count
         from snapshots
         where {{ column }} is not null
-        group by {{ column }}, month_start
+        {%- if level == 'district' %}
+            group by month_start
+        {%- else %}
+            group by {{ column }}, month_start
+        {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -33,11 +43,17 @@ final as (
             as structure_key,
         unit_level,
         unit_code,
-        {{ street_code_of('unit_code') }} as street_code,
+        case when unit_level <> 'district' then {{ street_code_of('unit_code') }} end as street_code,
         case
             when unit_level = 'community' then unit_code
             when unit_level = 'grid' then {{ community_code_of('unit_code') }}
         end as community_code,
+        case unit_level
+            when 'grid' then substr(unit_code, 13, 3) = '999' or substr(unit_code, 10, 3) = '999'
+            when 'community' then substr(unit_code, 10, 3) = '999'
+            when 'street' then substr(unit_code, 7, 3) = '999'
+            else false
+        end as is_unlocated,
         month_start,
         cast(managed_count as bigint) as managed_count,
         cast(resident_6m_count as bigint) as resident_6m_count,

@@ -1,10 +1,12 @@
 -- Question: per community, what share of working-age residents (16-59) is
 -- insured, how many insured residents live here, and how many employees of
--- employers in arrears? (社保覆盖)
+-- employers in arrears? (社保覆盖) Every managed person of fct_person_status
+-- is counted once (unlocated communities included).
 with
 
 persons as (
-    select * from {{ ref('dim_person') }}
+    select * from {{ ref('fct_person_status') }}
+    where is_managed
 ),
 
 insured as (
@@ -26,24 +28,25 @@ arrears_employers as (
     where contributions.is_in_arrears and contributions.contribution_month = as_of.as_of_month
 ),
 
+-- managed persons, working age and insured as fct_person_status defines
+-- them (at the population as-of date): one definition for every mart
 residents as (
     select
         persons.person_key,
-        persons.residence_community_code as community_code,
-        {{ age_years('persons.birth_date', 'as_of.as_of_month') }} between 16 and 59 as is_working_age,
-        insured.person_key is not null and insured.insurance_status = 'active' as is_insured,
+        persons.community_code,
+        persons.street_code,
+        persons.is_working_age,
+        persons.is_insured,
         arrears_employers.employer_uscc is not null as has_employer_in_arrears
     from persons
-    cross join as_of
     left join insured on persons.person_key = insured.person_key
     left join arrears_employers on insured.employer_uscc = arrears_employers.employer_uscc
-    where persons.is_resident
 ),
 
 final as (
     select
         community_code,
-        {{ street_code_of('community_code') }} as street_code,
+        street_code,
         count(*) as resident_count,
         count(*) filter (where is_working_age) as working_age_count,
         count(*) filter (where is_working_age and is_insured) as insured_working_age_count,
@@ -52,8 +55,7 @@ final as (
         count(*) filter (where is_working_age and not is_insured) as uninsured_working_age_count,
         count(*) filter (where has_employer_in_arrears) as residents_with_employer_in_arrears
     from residents
-    where community_code is not null
-    group by community_code, {{ street_code_of('community_code') }}
+    group by community_code, street_code
 )
 
 select * from final

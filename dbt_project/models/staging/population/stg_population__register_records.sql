@@ -8,8 +8,16 @@ renamed as (
     select
         gmsfhm as citizen_id,
         xm as person_name,
-        case xbdm when '1' then 'male' when '2' then 'female' else 'unknown' end as sex,
-        csrq as birth_date,
+        -- variants (M, 男, ...) normalised from the var sex_codes; anything else unknown
+        case upper(trim(xbdm))
+            {%- for raw, sex in var('sex_codes').items() %}
+                when '{{ raw | upper }}' then '{{ sex }}'
+            {%- endfor %}
+            else 'unknown'
+        end as sex,
+        -- an impossible (future) birth date is no birth date: its age is unknown
+        case when csrq > _delivery_date then null else csrq end as birth_date,
+        csrq as birth_date_as_delivered,
         mzdm as ethnicity_code,
         hjlb = '1' as is_hukou,
         jzzbh as residence_permit_no,

@@ -1,0 +1,467 @@
+"""The headline numbers recomputed straight from the landing files.
+
+Independent of the warehouse: this module never imports the ingest, the
+generator or dbt, and reads no raw, staging or mart table. It knows only the
+file contracts (docs/FEEDS.md), the definitions (docs/DEFINITIONS.md) and
+the divisions' code history (dbt_project/seeds/admin_divisions.csv, data
+only), and implements the definitions a second time in plain Python +
+polars, on purpose in a different shape from the dbt models: residence is
+decided by the last statement on or before the as-of date (no spells), the
+location by a dictionary lookup (no unlocated dimension members).
+
+What it must agree with the ingest on is what FEEDS.md fixes: a delivery
+counts only with ``_SUCCESS``; a file delivered again under the same name in
+a later folder replaces the earlier one; a row that cannot be interpreted
+(wrong field count, bad JSON, a required field missing or invalid) is not
+loaded; identifiers are NFKC-normalised and trimmed, citizen IDs also lose
+inner spaces/hyphens, are upper-cased and upgraded from 15 to 18 digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+from stdnum.cn import ric, uscc
+
+REPO = Path(__file__).resolve().parents[2]
+# the NBS divisions with the 2017 street code history (reference data, no code)
+DIVISIONS = REPO / "dbt_project" / "seeds" / "admin_divisions.csv"
+HOME_DISTRICT = "440306"
+SHANGHAI = timezone(timedelta(hours=8))
+# docs/DEFINITIONS.md "Sex codes" (the register's GB/T 2261.1 plus the variants seen)
+SEX = {"1": "male", "M": "male", "MALE": "male", "男": "male",
+       "2": "female", "F": "female", "FEMALE": "female", "女": "female",
+       "0": "unknown", "9": "unknown"}  # fmt: skip
+
+
+# ---------------------------------------------------------------- delivered files
+
+
+def live_files(landing: Path, feed: str, prefix: str) -> list[tuple[date, Path]]:
+    """(delivery date, path) of every file of ``feed`` named ``prefix``*, complete
+    deliveries only; a name delivered again in a later folder replaces the earlier."""
+    latest: dict[str, tuple[date, Path]] = {}
+    for folder in sorted((landing / feed).glob("*")):
+        if not (folder / "_SUCCESS").exists():
+            continue
+        day = date.fromisoformat(folder.name)
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(prefix):
+                latest[path.name] = (day, path)
+    return sorted(latest.values())
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    out = unicodedata.normalize("NFKC", str(value)).strip()
+    return out or None
+
+
+def citizen_id(value: object) -> str | None:
+    """The normalised 18-character ID, or None when it is no valid GB 11643 ID."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(" ", "").replace("-", "").upper()
+    if len(text) == 15 and text.isdigit():
+        body = text[:6] + "19" + text[6:]
+        # stdnum takes the number with a (placeholder) check digit
+        text = body + ric.calc_check_digit(body + "0")
+    return text if ric.is_valid(text) else None
+
+
+def _ymd(value: str | None, fmt: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, fmt).date()
+    except ValueError:
+        return None
+
+
+def _timestamp(value: str | None, formats: tuple[str, ...]) -> datetime | None:
+    if value is None:
+        return None
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _csv_rows(path: Path, encoding: str) -> list[dict[str, str | None]]:
+    """Data rows with as many fields as the header (others are not loaded)."""
+    raw = path.read_bytes()
+    for enc in (encoding, "utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+    header = [h.strip().lstrip("\ufeff") for h in records[0]]
+    return [
+        {name: _text(value) for name, value in zip(header, record, strict=True)}
+        for record in records[1:]
+        if len(record) == len(header)
+    ]
+
+
+# ---------------------------------------------------------------- reference divisions
+
+
+@dataclass
+class Divisions:
+    current_communities: dict[str, str]  # community -> street
+    street_successor: dict[str, str]  # any street code -> the code in force
+
+    @classmethod
+    def load(cls) -> Divisions:
+        frame = pl.read_csv(DIVISIONS, infer_schema=False)
+        communities: dict[str, str] = {}
+        streets: dict[str, str] = {}
+        for row in frame.iter_rows(named=True):
+            if row["division_level"] == "community" and not row["valid_to"]:
+                communities[row["division_code"]] = row["parent_code"]
+            elif row["division_level"] == "street":
+                streets[row["division_code"]] = row["successor_code"] or row["division_code"]
+        return cls(communities, streets)
+
+    def locate(self, code: str | None, building_grid: str | None) -> tuple[str, str, str]:
+        """(street, community, grid) of a room/building code: unknown levels are
+        the unlocated codes of docs/DEFINITIONS.md."""
+        unlocated_street = HOME_DISTRICT + "999000"
+        community = code[:12] if code else None
+        if community in self.current_communities:
+            street = self.current_communities[community]
+        else:
+            street = self.street_successor.get(code[:9] + "000") if code else None
+            street = street or unlocated_street
+            community = street[:9] + "999"
+        grid = building_grid if building_grid and building_grid[:12] == community else None
+        return street, community, grid or community + "999"
+
+
+# ---------------------------------------------------------------- population
+
+
+@dataclass
+class Statement:
+    observed_on: date
+    observed_at: datetime
+    is_end: bool
+    room: str | None
+    source: str
+
+    def rank(self) -> tuple:
+        # the latest wins; at the same second an end; then room, channel (as dbt)
+        return (self.observed_on, self.observed_at, self.is_end,
+                _desc(self.room or ""), _desc(self.source))  # fmt: skip
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return (*(-ord(c) for c in text), 1)
+
+
+@dataclass
+class Person:
+    statements: list[Statement] = field(default_factory=list)
+    register: tuple | None = None  # (changed_at, delivery, row, record) of the latest record
+
+
+def read_population(landing: Path) -> tuple[dict[str, Person], date]:
+    people: dict[str, Person] = defaultdict(Person)
+    delivered: list[date] = []
+    for day, path in live_files(landing, "population", "ga_rkxx_"):
+        delivered.append(day)
+        for number, row in enumerate(_csv_rows(path, "gbk"), start=1):
+            pid = citizen_id(row["GMSFHM"])
+            changed = _timestamp(row["GXSJ"], ("%Y-%m-%d %H:%M:%S",))
+            if pid is None or changed is None or row["CZLX"] not in ("I", "U", "D"):
+                continue
+            person = people[pid]
+            key = (changed, day, number)
+            if person.register is None or key > person.register[:3]:
+                person.register = (*key, row)
+            if row["CZLX"] == "D":
+                person.statements.append(Statement(changed.date(), changed, True, None, "register"))
+                continue
+            moved_in = _ymd(row["RZRQ"], "%Y%m%d")
+            person.statements.append(
+                Statement(moved_in or changed.date(), changed, False, row["FWBM"], "register")
+            )
+            moved_out = _ymd(row["LKRQ"], "%Y%m%d")
+            if moved_out is not None:
+                end_of_day = datetime.combine(moved_out + timedelta(days=1), datetime.min.time())
+                person.statements.append(Statement(moved_out, end_of_day, True, None, "register"))
+    for day, path in live_files(landing, "population", "grid_rkcj_"):
+        delivered.append(day)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            pid = citizen_id(record.get("id_number"))
+            channel = _text(record.get("channel"))
+            at = _text(record.get("collected_at"))
+            try:
+                seen = datetime.fromisoformat(at) if at else None
+            except ValueError:
+                seen = None
+            if pid is None or channel not in ("grid", "self") or seen is None:
+                continue
+            if not _text(record.get("record_id")):
+                continue
+            if seen.tzinfo is not None:
+                seen = seen.astimezone(SHANGHAI).replace(tzinfo=None)
+            room = _text(record.get("room_code"))
+            person = people[pid]
+            if room is not None:
+                person.statements.append(Statement(seen.date(), seen, False, room, channel))
+    return dict(people), max(delivered)
+
+
+def building_grids(landing: Path) -> dict[str, str | None]:
+    """Each building's grid from the newest loaded snapshot row that has the building."""
+    latest: dict[str, tuple] = {}
+    for day, path in live_files(landing, "housing", "ld_"):
+        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+            code = row["building_code"]
+            if code is None or len(code) != 17 or not code.isdigit():
+                continue
+            if code not in latest or (day, number) > latest[code][:2]:
+                latest[code] = (day, number, row["grid_code"])
+    return {code: grid for code, (_d, _n, grid) in latest.items()}
+
+
+def insured_ids(landing: Path) -> set[str]:
+    """Persons whose latest insured-person change is active and no delete."""
+    latest: dict[str, tuple] = {}
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+    for day, path in live_files(landing, "social_security", "cbry_"):
+        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+            pid = citizen_id(row["id_number"])
+            at = _timestamp(row["updated_at"], formats)
+            if pid is None or at is None or row["op"] not in ("I", "U", "D"):
+                continue
+            key = (at, day, number)
+            if pid not in latest or key > latest[pid][:3]:
+                latest[pid] = (*key, row["status"] == "active" and row["op"] != "D")
+    return {pid for pid, (*_k, active) in latest.items() if active}
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+@functools.cache
+def population_frame(landing: Path) -> tuple[pl.DataFrame, date]:
+    """One row per managed person at the as-of date, with the attributes the
+    headline numbers count (docs/DEFINITIONS.md)."""
+    people, as_of = read_population(landing)
+    grids = building_grids(landing)
+    insured = insured_ids(landing)
+    divisions = Divisions.load()
+    rows = []
+    for pid, person in people.items():
+        known = [s for s in person.statements if s.observed_on <= as_of]
+        if not known:
+            continue
+        last = max(known, key=Statement.rank)
+        if last.is_end:
+            continue
+        room = last.room
+        street, community, grid = divisions.locate(room, grids.get(room[:17]) if room else None)
+        hukou, sex, age = False, "unknown", None
+        if person.register is not None:
+            _changed, delivered, _n, record = person.register
+            hukou = record["HJLB"] == "1"
+            sex = SEX.get((record["XBDM"] or "").upper(), "unknown")
+            birth = _ymd(record["CSRQ"], "%Y%m%d")
+            if birth is not None and birth <= delivered and birth <= as_of:
+                age = _age(birth, as_of)
+        rows.append({
+            "person": pid, "street": street, "community": community, "grid": grid,
+            "unlocated": grid.endswith("999") or community.endswith("999"),
+            "hukou": hukou, "sex": sex, "age": age, "insured": pid in insured,
+        })  # fmt: skip
+    schema = {"person": pl.String, "street": pl.String, "community": pl.String,
+              "grid": pl.String, "unlocated": pl.Boolean, "hukou": pl.Boolean,
+              "sex": pl.String, "age": pl.Int64, "insured": pl.Boolean}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema), as_of
+
+
+# ---------------------------------------------------------------- rental filings
+
+
+def current_filings(landing: Path) -> tuple[pl.DataFrame, date]:
+    """Filings current at the rental as-of date (the newest filing delivery)."""
+    latest: dict[str, tuple] = {}
+    delivered = []
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+    for day, path in live_files(landing, "housing", "zlba_"):
+        delivered.append(day)
+        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+            at = _timestamp(row["updated_at"], formats)
+            if row["filing_id"] is None or at is None or row["op"] not in ("I", "U", "D"):
+                continue
+            key = (at, day, number)
+            if row["filing_id"] not in latest or key > latest[row["filing_id"]][:3]:
+                latest[row["filing_id"]] = (*key, row)
+    as_of = max(delivered)
+    divisions = Divisions.load()
+    rows = []
+    for filing, (*_k, row) in latest.items():
+        ends = _ymd(row["end_date"], "%Y-%m-%d")
+        marked_active = row["status"] == "active" and row["op"] != "D"
+        street, _community, _grid = divisions.locate(row["room_code"], None)
+        rows.append({"filing": filing, "street": street,
+                     "current": marked_active and (ends is None or ends >= as_of),
+                     "ended": marked_active and ends is not None and ends < as_of})  # fmt: skip
+    schema = {"filing": pl.String, "street": pl.String, "current": pl.Boolean,
+              "ended": pl.Boolean}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema), as_of
+
+
+# ---------------------------------------------------------------- legal entities
+
+MARKET_ACTIVE = {"存续", "在业"}
+SOCIAL_ACTIVE = {"正常", "登记", "存续", None}
+
+
+def credit_code(value: object) -> str | None:
+    """The normalised USCC, or None when it is no valid GB 32100 code."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(" ", "").replace("-", "").upper()
+    # GB 32100: authority 1-9 or A/N/Y (stdnum's validate wants 8 leading
+    # digits, so only its check-character function is used), 6-digit area,
+    # a GB 11714 organisation code, the check character over its alphabet
+    if len(text) != 18 or text[0] not in "123456789ANY" or not text[2:8].isdigit():
+        return None
+    if any(c not in USCC_ALPHABET for c in text) or uscc.calc_check_digit(text) != text[-1]:
+        return None
+    return text if _organisation_check(text[8:16]) == text[16] else None
+
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _organisation_check(body: str) -> str:
+    """GB 11714 check character of an 8-character organisation code body."""
+    values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
+    c = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def active_entities(landing: Path) -> pl.DataFrame:
+    """Entities whose newest version (either registry) is active, with their street."""
+    versions: dict[tuple[str, datetime], tuple] = {}
+
+    def offer(code: str, at: datetime, day: date, number: int, active: bool, room: str | None):
+        key = (code, at)
+        if key not in versions or (day, number) > versions[key][:2]:
+            versions[key] = (day, number, active, room)
+
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S")
+    for day, path in live_files(landing, "entities", "scjg_frxx_"):
+        for number, row in enumerate(_csv_rows(path, "utf-8-sig"), start=1):
+            code = credit_code(row["统一社会信用代码"])
+            at = _timestamp(row["更新时间"], formats)
+            if code is None or at is None or row["名称"] is None:
+                continue
+            offer(code, at, day, number, row["登记状态"] in MARKET_ACTIVE, row["经营场所房屋编码"])
+    for day, path in live_files(landing, "entities", "mz_shzz_"):
+        sheet = pl.read_excel(path, sheet_name="社会组织", infer_schema_length=0)
+        for number, row in enumerate(sheet.iter_rows(named=True), start=1):
+            code = credit_code(row["统一社会信用代码"])
+            if code is None or _text(row["名称"]) is None:
+                continue
+            at = datetime.combine(day, datetime.min.time())
+            offer(code, at, day, number, _text(row["状态"]) in SOCIAL_ACTIVE,
+                  _text(row["住所房屋编码"]))  # fmt: skip
+    newest: dict[str, tuple] = {}
+    for (code, at), (_d, _n, active, room) in versions.items():
+        if code not in newest or at > newest[code][0]:
+            newest[code] = (at, active, room)
+    divisions = Divisions.load()
+    rows = [
+        {"uscc": code, "street": divisions.locate(room, None)[0]}
+        for code, (_at, active, room) in newest.items()
+        if active
+    ]
+    return pl.DataFrame(rows, schema={"uscc": pl.String, "street": pl.String})
+
+
+# ---------------------------------------------------------------- the headline numbers
+
+
+def headline_figures(landing: Path) -> tuple[pl.DataFrame, date, date]:
+    """Per street and for the district: the counts of rpt_headline_figures."""
+    persons, population_as_of = population_frame(landing)
+    filings, rental_as_of = current_filings(landing)
+    by_street = persons.group_by("street").agg(
+        managed_population=pl.len(),
+        unlocated_population=pl.col("unlocated").sum(),
+        hukou_count=pl.col("hukou").sum(),
+        elderly_60_plus_count=(pl.col("age") >= 60).fill_null(False).sum(),
+        unknown_age_count=pl.col("age").is_null().sum(),
+        working_age_count=pl.col("age").is_between(16, 59).fill_null(False).sum(),
+        insured_working_age_count=(pl.col("age").is_between(16, 59).fill_null(False)
+                                   & pl.col("insured")).sum(),
+        insured_count=pl.col("insured").sum(),
+    )  # fmt: skip
+    filed = filings.group_by("street").agg(
+        current_rental_filing_count=pl.col("current").sum(),
+        ended_but_marked_active_count=pl.col("ended").sum(),
+    )
+    entities = active_entities(landing).group_by("street").agg(active_entity_count=pl.len())
+    streets = (
+        by_street.join(filed, on="street", how="full", coalesce=True)
+        .join(entities, on="street", how="full", coalesce=True)
+        .fill_null(0)
+    )
+    counts = [c for c in streets.columns if c != "street"]
+    district = streets.select(pl.lit(HOME_DISTRICT + "000000").alias("street"),
+                              *[pl.col(c).sum() for c in counts])  # fmt: skip
+    frame = pl.concat([
+        streets.with_columns(pl.lit("street").alias("unit_level")),
+        district.with_columns(pl.lit("district").alias("unit_level")),
+    ]).rename({"street": "unit_code"}).with_columns(pl.col(counts).cast(pl.Int64))  # fmt: skip
+    return frame.select("unit_level", "unit_code", *counts), population_as_of, rental_as_of
+
+
+def age_bands(landing: Path) -> pl.DataFrame:
+    """Managed persons per sex and 5-year band ('unknown' for unknown ages)."""
+    persons, _as_of = population_frame(landing)
+    band = (
+        pl.when(pl.col("age").is_null()).then(pl.lit("unknown"))
+        .when(pl.col("age") >= 100).then(pl.lit("100+"))
+        .otherwise((pl.col("age") // 5 * 5).cast(pl.String) + "-"
+                   + (pl.col("age") // 5 * 5 + 4).cast(pl.String))
+    )  # fmt: skip
+    return persons.group_by("sex", band.alias("age_band")).agg(person_count=pl.len())
+
+
+if __name__ == "__main__":
+    import sys
+
+    # uv run --frozen python -m tests.truth.landing <landing dir>: the true figures
+    figures, population_on, rental_on = headline_figures(Path(sys.argv[1]))
+    print(f"population as of {population_on}, rental filings as of {rental_on}")
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250):
+        print(figures.sort("unit_level", "unit_code"))
