@@ -3,9 +3,9 @@
 with
 
 {% if relation is not none -%}
-    source as (
-        select * from {{ source('audit', 'batches') }}
-    ),
+source as (
+    select * from {{ source('audit', 'batches') }}
+),
 {%- else -%}
 -- {{ source('audit', 'batches') }} not created yet
 source as (

@@ -4,9 +4,9 @@
 with
 
 {% if relation is not none -%}
-    source as (
-        select * from {{ source('audit', 'quarantine') }}
-    ),
+source as (
+    select * from {{ source('audit', 'quarantine') }}
+),
 {%- else -%}
 -- {{ source('audit', 'quarantine') }} not created yet
 source as (
