@@ -22,13 +22,15 @@
 
 {#- 线上量化考核 the assessment score, 0-100, from rates in [0, 1]. Weights:
     closure on time 40, dispatch on time 20, no rework 20, no overdue 20.
-    A unit with no events of a kind gets full marks for that part. -#}
+    A rate without a denominator is NULL and so is the score: a unit that
+    closed (or dispatched) nothing in the period is not assessed, rather than
+    given full marks for it. -#}
 {% macro event_score(closed_on_time_rate, dispatched_on_time_rate, rework_rate, overdue_rate) -%}
     round(
-        40 * coalesce({{ closed_on_time_rate }}, 1)
-        + 20 * coalesce({{ dispatched_on_time_rate }}, 1)
-        + 20 * (1 - coalesce({{ rework_rate }}, 0))
-        + 20 * (1 - coalesce({{ overdue_rate }}, 0)),
+        40 * {{ closed_on_time_rate }}
+        + 20 * {{ dispatched_on_time_rate }}
+        + 20 * (1 - {{ rework_rate }})
+        + 20 * (1 - {{ overdue_rate }}),
         2
     )
 {%- endmacro %}

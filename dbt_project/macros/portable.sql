@@ -59,3 +59,13 @@
 {% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
     timestampadd({{ datepart }}, {{ interval }}, cast({{ from_date_or_timestamp }} as timestamp))
 {%- endmacro %}
+
+{#- distance in metres between two WGS-84 points, equirectangular
+    approximation (error far below a metre at the 100 m scale it serves;
+    built from radians/cos/sqrt/power, identical on DuckDB and Spark) -#}
+{% macro distance_m(lon_a, lat_a, lon_b, lat_b) -%}
+    (cast(6371008.8 as double) * sqrt(
+        power(radians({{ lon_b }} - {{ lon_a }}) * cos(radians(({{ lat_a }} + {{ lat_b }}) / 2)), 2)
+        + power(radians({{ lat_b }} - {{ lat_a }}), 2)
+    ))
+{%- endmacro %}

@@ -189,7 +189,7 @@ def build_briefs(serving: Path, out_dir: Path, week_end: date) -> list[BriefFile
     data: BriefData = read_brief_data(serving, week_end)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = dict(data.streets)
-    subtitle = f"Week ending {week_end.isoformat()} · serving copy published {data.published_at}"
+    subtitle = f"{data.period(week_end)} · serving copy published {data.published_at}"
     results = []
     for street, sections in data.sections_by_street.items():
         area = "district" if street is None else street

@@ -32,10 +32,43 @@ class Section:
 
 
 @dataclass
+class FeedDate:
+    feed: str
+    data_through: date
+    days_behind: int
+    is_behind: bool
+
+
+@dataclass
 class BriefData:
     streets: list[tuple[str, str]]
     sections_by_street: dict[str | None, list[Section]]
     published_at: str
+    feeds: list[FeedDate] = field(default_factory=list)
+
+    def period(self, week_end: date) -> str:
+        """The brief's period as the data supports it: the week, and each feed's last day.
+
+        A feed whose data stops before the week's end is named, so "week ending
+        2026-10-03" is never read as covering days a feed has not delivered.
+        """
+        week_start = week_end - timedelta(days=week_end.weekday())
+        text = f"Week {week_start.isoformat()} to {week_end.isoformat()}"
+        if not self.feeds:
+            return text + " · data dates unknown (marts.rpt_feed_freshness missing)"
+        dates = ", ".join(
+            f"{f.feed} {f.data_through.isoformat()}" + (" (BEHIND)" if f.is_behind else "")
+            for f in self.feeds
+        )
+        short = [f.feed for f in self.feeds if f.data_through < week_end]
+        text += f" · data run to: {dates}"
+        if short:
+            last = min(f.data_through for f in self.feeds)
+            text += (
+                f" · the week is incomplete for {', '.join(short)}"
+                f" (earliest data end {last.isoformat()})"
+            )
+        return text
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
@@ -102,18 +135,22 @@ def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
     return s
 
 
-def _events(con: duckdb.DuckDBPyConnection, street: str | None, week_end: date) -> Section:
+def _events(
+    con: duckdb.DuckDBPyConnection, street: str | None, week_end: date, feeds: list[FeedDate]
+) -> Section:
     s = Section("Events closed loop 事件闭环",
-                "Were last week's grid events closed on time, and who lags?",
+                "Were last week's grid events closed on time, and who lags? Duplicate reports "
+                "are counted apart, outside the events and the rates; a unit that closed "
+                "nothing has no score.",
                 "rpt_event_performance", label="unit_code",
-                values=["events_reported", "events_closed", "closed_on_time_rate",
-                        "assessment_score"])  # fmt: skip
+                values=["events_reported", "duplicate_events", "events_closed",
+                        "closed_on_time_rate", "assessment_score"])  # fmt: skip
     level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
     week_start = week_end - timedelta(days=week_end.weekday())
     s.frame = _frame(
         con,
         f"""
-        select e.unit_code, e.events_reported, e.events_closed,
+        select e.unit_code, e.events_reported, e.duplicate_events, e.events_closed,
                round(e.closed_on_time_rate, 3) as closed_on_time_rate,
                round(e.assessment_score, 1) as assessment_score, e.assessment_rank
         from marts.rpt_event_performance as e
@@ -123,8 +160,41 @@ def _events(con: duckdb.DuckDBPyConnection, street: str | None, week_end: date) 
         """,
         [level, week_start] + ([street] if street else []),
     )
+    events = next((f for f in feeds if f.feed == "events"), None)
+    if events is not None and events.data_through < week_end:
+        s.question += (
+            f" Events data run only to {events.data_through.isoformat()}"
+            + (f", {events.days_behind} day(s) behind the other feeds" if events.is_behind else "")
+            + ": the week's figures stop there."
+        )
     if s.frame.height == 0:
         s.note = f"no events in the week starting {week_start}"
+    return s
+
+
+def _feed_dates(con: duckdb.DuckDBPyConnection) -> list[FeedDate]:
+    rows = con.execute(
+        "select feed, data_through_date, days_behind, is_behind "
+        "from marts.rpt_feed_freshness order by feed"
+    ).fetchall()
+    return [FeedDate(*row) for row in rows]
+
+
+def _freshness(con: duckdb.DuckDBPyConnection) -> Section:
+    s = Section("Data freshness 数据时效",
+                "Up to which day does each feed's data run, and is one behind the others?",
+                "rpt_feed_freshness", label="feed", values=["days_behind"])  # fmt: skip
+    s.frame = _frame(
+        con,
+        """
+        select feed, latest_delivery_date, data_through_date, days_behind,
+               case when is_behind then 'BEHIND' else 'up to date' end as status
+        from marts.rpt_feed_freshness order by feed
+        """,
+    )
+    behind = s.frame.filter(pl.col("status") == "BEHIND")["feed"].to_list()
+    if behind:
+        s.question += f" Behind: {', '.join(behind)}."
     return s
 
 
@@ -203,18 +273,23 @@ def read_brief_data(serving: Path, week_end: date) -> BriefData:
             if "_published" in tables
             else "unknown"
         )
+        feeds = _feed_dates(con) if "rpt_feed_freshness" in tables else []
         district = [
+            _guard(_freshness, con),
             _guard(_population, con, None),
-            _guard(_events, con, None, week_end),
+            _guard(_events, con, None, week_end, feeds),
             _guard(_indicators, con),
             _guard(_cross_checks, con),
         ]
         by_street: dict[str | None, list[Section]] = {None: district}
         for code, _name in streets:
             by_street[code] = [
+                _guard(_freshness, con),
                 _guard(_population, con, code),
-                _guard(_events, con, code, week_end),
+                _guard(_events, con, code, week_end, feeds),
                 _guard(_indicators, con, code),
                 _guard(_cross_checks, con, code),
             ]
-    return BriefData(streets=streets, sections_by_street=by_street, published_at=published)
+    return BriefData(
+        streets=streets, sections_by_street=by_street, published_at=published, feeds=feeds
+    )

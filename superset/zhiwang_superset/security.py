@@ -73,7 +73,11 @@ def apply_security(spec: dict[str, Any], database_name: str, catalog: str) -> No
         for table in db.session.query(SqlaTable).filter(SqlaTable.schema == "marts").all()
         if table.database.database_name == database_name
     }
-    groups = {"geo": spec["geo_datasets"], "district": spec["district_datasets"]}
+    groups = {
+        "geo": spec["geo_datasets"],
+        "district": spec["district_datasets"],
+        "open": spec.get("open_datasets", []),
+    }
     missing = {name for names in groups.values() for name in names} - tables.keys()
     if missing:
         raise LookupError(f"datasets not imported: {sorted(missing)}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+import math
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -210,3 +211,36 @@ def test_model_cases_of_the_population_and_events_channels(run: tuple) -> None:
     merged = [e for e in events if e["state"] == "merged"]
     dups = set(m.filter(pl.col("defect") == "duplicate_incident")["key"])
     assert merged and all(e["event_id"] in dups and e["merged_into"] for e in merged)
+
+
+def test_every_planted_duplicate_names_its_original(run: tuple) -> None:
+    """The manifest pairs each duplicate incident with its true original: same grid and
+    category group, reported 1-10 minutes later, tens of metres away (what the duplicate
+    rule of fct_event_duplicates is judged against, tests/dbt/test_event_duplicates.py)."""
+    landing, gt, _ = run
+    dups = manifest(gt).filter(pl.col("defect") == "duplicate_incident")
+    assert dups.height >= 5
+    reported = {
+        e["event_id"]: e
+        for p in landing.glob("events/*/sjlz_*.jsonl")
+        for x in p.read_text("utf-8").splitlines()
+        if (e := json.loads(x))["state"] == "reported"
+    }
+    judged = 0
+    for key, detail in dups.select("key", "detail").iter_rows():
+        assert detail.startswith("same incident as SJ"), detail
+        original = detail.rsplit(" ", 1)[1]
+        assert original != key and original not in set(dups["key"])
+        if key not in reported or original not in reported:
+            continue  # a state line on a day that was not delivered
+        d, o = reported[key], reported[original]
+        assert d["grid_code"] == o["grid_code"]
+        assert d["category_code"][:2] == o["category_code"][:2]
+        minutes = (datetime.fromisoformat(d["at"]) - datetime.fromisoformat(o["at"])).seconds / 60
+        assert 1 <= minutes <= 10, (key, minutes)
+        lat = math.radians((float(d["lat"]) + float(o["lat"])) / 2)
+        dx = math.radians(float(d["lon"]) - float(o["lon"])) * math.cos(lat)
+        dy = math.radians(float(d["lat"]) - float(o["lat"]))
+        assert 6371008.8 * math.hypot(dx, dy) < 100, key
+        judged += 1
+    assert judged >= 5

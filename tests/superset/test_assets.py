@@ -61,10 +61,32 @@ def test_assets_link_by_uuid_only() -> None:
 def test_every_geo_dataset_carries_street_and_community_codes() -> None:
     security = yaml.safe_load(SECURITY.read_text(encoding="utf-8"))
     datasets = {d["table_name"]: d for d in _load("datasets")}
-    assert set(security["geo_datasets"]) | set(security["district_datasets"]) == set(datasets)
+    groups = ("geo_datasets", "district_datasets", "open_datasets")
+    assert set().union(*(security[g] for g in groups)) == set(datasets)
     for name in security["geo_datasets"]:
         columns = {c["column_name"] for c in datasets[name]["columns"]}
         assert {"street_code", "community_code"} <= columns, name
+    # open datasets reach every leader unfiltered: nothing geographic or personal in them
+    for name in security["open_datasets"]:
+        columns = {c["column_name"] for c in datasets[name]["columns"]}
+        assert not columns & {"street_code", "community_code", "grid_code", "person_key"}, name
+
+
+def test_every_dashboard_shows_how_far_each_feeds_data_run() -> None:
+    """Issue 12: every dashboard shows each feed's data date and flags a feed behind."""
+    datasets = {d["uuid"]: d for d in _load("datasets")}
+    charts = {c["uuid"]: c for c in _load("charts")}
+    for dashboard in _load("dashboards"):
+        shown = set()
+        for node in dashboard["position"].values():
+            if isinstance(node, dict) and node.get("type") == "CHART":
+                chart = charts[node["meta"]["uuid"]]
+                dataset = datasets[chart["dataset_uuid"]]
+                if "marts.rpt_feed_freshness" in (dataset["sql"] or ""):
+                    shown |= set(chart["params"].get("all_columns") or [])
+                    shown |= set(chart["params"].get("groupby") or [])
+                    shown |= set(chart["params"].get("metrics") or [])
+        assert {"data_through_date", "days_behind"} <= shown, dashboard["slug"]
 
 
 def test_datasets_read_only_the_marts_schema() -> None:

@@ -183,20 +183,38 @@ def test_street_leader_numbers_cover_only_their_street(superset_server: Superset
             "(select max(month_start) from marts.rpt_population_structure)",
             [STREET_CODE],
         ).fetchall()[0]
-        street_events, district_events = con.execute(
+        street_events, district_events, street_dups, district_dups = con.execute(
             "select sum(events_reported) filter (where unit_level = 'street' and unit_code = ?), "
-            "sum(events_reported) filter (where unit_level = 'grid') "
+            "sum(events_reported) filter (where unit_level = 'grid'), "
+            "sum(duplicate_events) filter (where unit_level = 'street' and unit_code = ?), "
+            "sum(duplicate_events) filter (where unit_level = 'grid') "
             "from marts.rpt_event_performance where period_type = 'month'",
-            [STREET_CODE],
+            [STREET_CODE, STREET_CODE],
         ).fetchall()[0]
     assert 0 < street_population < district_population
     assert 0 < street_events < district_events
+    assert district_dups > 0
     for name, metric, street_total, district_total in (
         ("实际管理人口", "managed_population", street_population, district_population),
         ("事件数", "events", street_events, district_events),
+        ("重复事件", "duplicates", street_dups, district_dups),
     ):
         assert leader.chart_data(charts[name])[0][metric] == street_total, name
         assert district.chart_data(_chart(district, name))[0][metric] == district_total, name
+
+
+def test_every_leader_sees_each_feeds_data_date(superset_server: SupersetServer) -> None:
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        expected = dict(
+            con.execute("select feed, data_through_date from marts.rpt_feed_freshness").fetchall()
+        )
+    assert expected
+    for username in ("district_leader", STREET_LEADER, "community_leader_baomin"):
+        client = SupersetClient(superset_server.url, username, DEMO_PASSWORD)
+        rows = client.chart_data(_chart(client, "数据时效（各数据源数据截至日期）"))
+        seen = {row["feed_name"]: row["data_through_date"] for row in rows}
+        assert len(seen) == len(expected), (username, seen)
+        assert all(value is not None for value in seen.values()), (username, seen)
 
 
 def test_community_leader_sees_only_their_community(superset_server: SupersetServer) -> None:

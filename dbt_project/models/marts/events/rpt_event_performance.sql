@@ -1,11 +1,18 @@
 -- Question: how well does each street, community, department and grid run the
 -- event closed loop per week and month, and how do they rank (统计排名,
--- 线上量化考核)? Events count in the period they were reported; merged
--- duplicates count towards the duplicate rate only.
+-- 线上量化考核)? Events count in the period they were reported. Duplicate
+-- reports (fct_event_duplicates: merged by the source or found by the rule)
+-- are their own figure: excluded from the volume, the on-time rates and the
+-- score. A unit that closed nothing in a period has no closure rate, hence no
+-- score and no rank (not full marks).
 with
 
 events as (
     select * from {{ ref('fct_event') }}
+),
+
+duplicates as (
+    select * from {{ ref('fct_event_duplicates') }}
 ),
 
 departments as (
@@ -31,12 +38,14 @@ data_as_of as (
 events_located as (
     select
         events.*,
+        duplicates.event_id is not null as is_duplicate_report,
         not events.is_closed
-        and not events.is_duplicate
+        and duplicates.event_id is null
         and not coalesce(events.is_rejected, false)
         and data_as_of.as_of_at > events.deadline_at as is_overdue
     from events
     cross join data_as_of
+    left join duplicates on events.event_id = duplicates.event_id
 ),
 
 periods as (
@@ -59,17 +68,17 @@ by_unit as (
             period_start,
             '{{ level }}' as unit_level,
             {{ column }} as unit_code,
-            count(*) as events_reported,
-            count(*) filter (where is_duplicate) as duplicate_events,
-            count(*) filter (where not is_duplicate) as events_worked,
-            count(*) filter (where is_closed and not is_duplicate) as events_closed,
-            count(*) filter (where is_closed_on_time and not is_duplicate) as closed_on_time,
-            count(*) filter (where dispatched_at is not null and not is_duplicate) as events_dispatched,
-            count(*) filter (where is_dispatched_on_time and not is_duplicate) as dispatched_on_time,
-            count(*) filter (where rework_count > 0 and not is_duplicate) as reworked_events,
-            count(*) filter (where reopen_count > 0 and not is_duplicate) as reopened_events,
+            count(*) as reports_received,
+            count(*) filter (where is_duplicate_report) as duplicate_events,
+            count(*) filter (where not is_duplicate_report) as events_reported,
+            count(*) filter (where is_closed and not is_duplicate_report) as events_closed,
+            count(*) filter (where is_closed_on_time and not is_duplicate_report) as closed_on_time,
+            count(*) filter (where dispatched_at is not null and not is_duplicate_report) as events_dispatched,
+            count(*) filter (where is_dispatched_on_time and not is_duplicate_report) as dispatched_on_time,
+            count(*) filter (where rework_count > 0 and not is_duplicate_report) as reworked_events,
+            count(*) filter (where reopen_count > 0 and not is_duplicate_report) as reopened_events,
             count(*) filter (where is_overdue) as overdue_backlog,
-            avg(handling_hours) filter (where not is_duplicate) as avg_handling_hours
+            avg(handling_hours) filter (where not is_duplicate_report) as avg_handling_hours
         from periods
         where {{ column }} is not null
         group by period_type, period_start, {{ column }}
@@ -102,9 +111,9 @@ rates as (
         1000 * cast(by_unit.events_reported as double) / nullif(latest_population.resident_count, 0) as events_per_1000_residents,
         cast(by_unit.closed_on_time as double) / nullif(by_unit.events_closed, 0) as closed_on_time_rate,
         cast(by_unit.dispatched_on_time as double) / nullif(by_unit.events_dispatched, 0) as dispatched_on_time_rate,
-        cast(by_unit.reworked_events as double) / nullif(by_unit.events_worked, 0) as rework_rate,
-        cast(by_unit.duplicate_events as double) / nullif(by_unit.events_reported, 0) as duplicate_rate,
-        cast(by_unit.overdue_backlog as double) / nullif(by_unit.events_worked, 0) as overdue_rate
+        cast(by_unit.reworked_events as double) / nullif(by_unit.events_reported, 0) as rework_rate,
+        cast(by_unit.duplicate_events as double) / nullif(by_unit.reports_received, 0) as duplicate_rate,
+        cast(by_unit.overdue_backlog as double) / nullif(by_unit.events_reported, 0) as overdue_rate
     from by_unit
     left join latest_population
         on
@@ -147,8 +156,8 @@ final as (
             when unit_level = 'community' then unit_code
             when unit_level = 'grid' then {{ community_code_of('unit_code') }}
         end as community_code,
+        reports_received,
         events_reported,
-        events_worked,
         events_closed,
         closed_on_time,
         events_dispatched,
@@ -166,11 +175,14 @@ final as (
         duplicate_rate,
         overdue_rate,
         assessment_score,
-        -- bigint on both engines (Spark's rank() is an int)
-        cast(rank() over (
-            partition by period_type, period_start, unit_level
-            order by assessment_score desc
-        ) as bigint) as assessment_rank
+        -- among the scored units only; bigint on both engines (Spark's rank() is an int)
+        case
+            when assessment_score is not null
+                then cast(rank() over (
+                    partition by period_type, period_start, unit_level, assessment_score is null
+                    order by assessment_score desc nulls last
+                ) as bigint)
+        end as assessment_rank
     from with_department_street
 )
 

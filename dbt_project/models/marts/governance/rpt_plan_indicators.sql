@@ -28,7 +28,35 @@ coverage as (
 
 entities as (
     select * from {{ ref('dim_legal_entity') }}
-    where is_current and is_active and registry = 'market_regulation'
+    where is_current and registry = 'market_regulation'
+),
+
+quarantine as (
+    select * from {{ ref('stg_audit__quarantine') }}
+),
+
+batches as (
+    select * from {{ ref('stg_audit__batches') }}
+),
+
+-- market-registry rows received but not loaded (live file versions only; a
+-- repeated row is the same code again): each is a code without a credit file
+quarantined_entity_rows as (
+    select count(*) as quarantined_count
+    from quarantine
+    inner join batches on quarantine.batch_id = batches.batch_id
+    where
+        batches.is_live
+        and quarantine.file_kind = 'scjg_frxx'
+        and quarantine.reason_code not in ('duplicate_in_file', 'duplicate_key_in_file')
+),
+
+credit_codes as (
+    select
+        count(distinct case when length(entities.uscc) = 18 then entities.uscc end) as valid_count,
+        count(distinct entities.uscc) + max(quarantined_entity_rows.quarantined_count) as received_count
+    from entities
+    cross join quarantined_entity_rows
 ),
 
 district as (
@@ -60,11 +88,13 @@ measured as (
         {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as measured_value
     from coverage
     union all
-    -- a credit file needs a well-formed 18-character USCC
+    -- against what was delivered: market entities loaded with a valid USCC
+    -- over every code received, quarantined rows included (the ingest
+    -- quarantines invalid codes, so the loaded ones alone are 100% by construction)
     select
         'enterprise_credit_files' as indicator_code,
-        {{ plan_rate('count(*) filter (where length(uscc) = 18)', 'count(*)', 100) }} as measured_value
-    from entities
+        {{ plan_rate('valid_count', 'received_count', 100) }} as measured_value
+    from credit_codes
 ),
 
 -- every street either mart knows (a street with residents but no supply

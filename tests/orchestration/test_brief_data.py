@@ -1,0 +1,91 @@
+"""The weekly brief states its period honestly: each feed's last day, a feed behind flagged,
+duplicate reports as their own figure (orchestration/brief/data.py on a hand-made serving copy)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.brief.data import read_brief_data
+
+WEEK_END = date(2026, 10, 3)
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Path:
+    path = tmp_path / "serving.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.rpt_feed_freshness as
+            select * from (values
+                ('events', date '2026-10-02', date '2026-10-01', date '2026-10-02', 1, true),
+                ('population', date '2026-10-03', date '2026-10-02', date '2026-10-02', 0, false)
+            ) as t(feed, latest_delivery_date, data_through_date, newest_data_through_date,
+                   days_behind, is_behind)
+            """
+        )
+        con.execute(
+            """
+            create table marts.dim_community as
+            select '440306023001' as community_code, '440306023000' as street_code,
+                   true as is_current
+            """
+        )
+        con.execute(
+            """
+            create table marts.rpt_event_performance as
+            select * from (values
+                ('440306023000', 8, 7, 1, 0, null, null, null),
+                ('440306026000', 30, 30, 0, 14, 0.857, 92.29, 1)
+            ) as t(unit_code, reports_received, events_reported, duplicate_events, events_closed,
+                   closed_on_time_rate, assessment_score, assessment_rank),
+            (select 'week' as period_type, 'street' as unit_level,
+                    date '2026-09-28' as period_start)
+            """
+        )
+    return path
+
+
+def test_the_period_names_each_feeds_last_day_and_the_one_behind(serving: Path) -> None:
+    data = read_brief_data(serving, WEEK_END)
+    period = data.period(WEEK_END)
+    assert "Week 2026-09-28 to 2026-10-03" in period
+    assert "events 2026-10-01 (BEHIND)" in period
+    assert "population 2026-10-02" in period and "population 2026-10-02 (BEHIND)" not in period
+    assert "incomplete for events, population" in period
+    assert "earliest data end 2026-10-01" in period
+
+
+def test_the_events_section_counts_duplicates_apart_and_says_where_data_stop(
+    serving: Path,
+) -> None:
+    sections = {s.title: s for s in read_brief_data(serving, WEEK_END).sections_by_street[None]}
+    events = sections["Events closed loop 事件闭环"]
+    assert events.frame is not None
+    assert events.frame["duplicate_events"].to_list() == [0, 1]  # ordered by events_reported
+    unscored = events.frame.filter(events.frame["unit_code"] == "440306023000")
+    assert unscored["assessment_score"].to_list() == [None]
+    assert unscored["assessment_rank"].to_list() == [None]
+    assert "Events data run only to 2026-10-01, 1 day(s) behind" in events.question
+    freshness = sections["Data freshness 数据时效"]
+    assert freshness.frame is not None
+    assert dict(freshness.frame.select("feed", "status").iter_rows()) == {
+        "events": "BEHIND",
+        "population": "up to date",
+    }
+    assert "Behind: events." in freshness.question
+
+
+def test_without_the_freshness_mart_the_brief_says_dates_are_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+    data = read_brief_data(path, WEEK_END)
+    assert "data dates unknown" in data.period(WEEK_END)
+    freshness = data.sections_by_street[None][0]
+    assert not freshness.available and "mart missing" in freshness.note
