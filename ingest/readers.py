@@ -235,6 +235,7 @@ class _Text:
         self.note: str | None = None
         self.blank = True
         self.gbk = False
+        self.bad_lines = self.lines_before = 0
         with path.open("rb") as fh:
             head = fh.read(BLOCK_BYTES).removeprefix(BOM)
             self.blank = not head.strip()
@@ -279,7 +280,9 @@ class _Text:
                 return text
         enc = "gb18030" if self.gbk else "utf-8"
         decoded, bad, lines = _decode_lines(block, enc)
-        if bad > UNDECODABLE_SHARE * lines:
+        self.bad_lines += bad
+        # Judged over the file so far (blocks are cut by size, not by content).
+        if self.bad_lines > UNDECODABLE_SHARE * (self.lines_before + lines):
             name = "GBK" if self.gbk else "UTF-8"
             raise self.undecodable(f"does not decode as {name} throughout (mixed encodings?)")
         return pl.Series([decoded])
@@ -319,6 +322,7 @@ class _Text:
         """(the block as UTF-8 bytes if it was delivered so, else None; its lines)."""
         for block in _blocks(self.path, self.multiline, self.max_record):
             text = self.decode(block)
+            self.lines_before += block.count(b"\n")
             marked = block.startswith(MARK.encode()) or MARK_UNDECODABLE in text.item()
             yield (None if self.gbk or marked else block), _lines(text)
 
@@ -804,6 +808,28 @@ def _tabular(frame: pl.DataFrame, fk: FileKind, what: str) -> tuple[pl.DataFrame
     ), extras
 
 
+# xlsx sheets are read whole: their cells and unpacked size are capped (a small zip can
+# unpack to gigabytes).
+MAX_XLSX_CELLS = 20_000_000
+MAX_XLSX_UNPACKED = 1 << 30
+
+
+def _check_xlsx_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # the reader reports an unreadable workbook
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise FileRejected(
+            f"workbook unpacks to {unpacked:,} bytes, over the cap of {MAX_XLSX_UNPACKED:,}; "
+            "ask the sender to split it or deliver CSV",
+            0,
+        )
+
+
 def _open_xlsx(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
     import fastexcel
 
@@ -813,6 +839,7 @@ def _open_xlsx(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
         raise FileRejected(
             f"not a readable xlsx workbook ({type(err).__name__}); ask for a re-delivery", 0
         ) from None
+    _check_xlsx_size(path)
     notes: list[str] = []
     sheet = fk.sheet
     if sheet not in sheets:
@@ -822,6 +849,14 @@ def _open_xlsx(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
             )
         notes.append(f"sheet {fk.sheet!r} missing; read the only sheet {sheets[0]!r}")
         sheet = sheets[0]
+    loaded = fastexcel.read_excel(str(path)).load_sheet(sheet, n_rows=0)
+    cells = loaded.total_height * loaded.width
+    if cells > MAX_XLSX_CELLS:
+        raise FileRejected(
+            f"sheet {sheet!r} has {cells:,} cells, over the cap of {MAX_XLSX_CELLS:,}; ask "
+            "the sender to split it or deliver CSV",
+            0,
+        )
     frame = pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
     frame = frame.with_columns(pl.all().cast(pl.String))
     rows, extras = _tabular(frame, fk, f"sheet {sheet!r}")
