@@ -343,8 +343,10 @@ def line_problems(text: pl.Series, max_record: int) -> pl.Series:
         .when(text.str.len_bytes() > max_record)
         .then(pl.lit("record_too_long"))
     )
-    return pl.select(reason.alias("reason")).to_series() if text.len() else pl.Series(
-        "reason", [], pl.String
+    return (
+        pl.select(reason.alias("reason")).to_series()
+        if text.len()
+        else pl.Series("reason", [], pl.String)
     )
 
 
@@ -426,9 +428,9 @@ class _Records:
         problems = line_problems(text, self.cap)
         if broken is not None:
             problems = problems.fill_null(broken)
-        return pl.DataFrame(
-            {"text": text, "quoted": quoted, "broken": problems}
-        ).filter(pl.col("text").str.len_bytes() > 0)
+        return pl.DataFrame({"text": text, "quoted": quoted, "broken": problems}).filter(
+            pl.col("text").str.len_bytes() > 0
+        )
 
     def _well_formed(self, text: str) -> bool:
         if self.width is None:
@@ -714,9 +716,11 @@ def _jsonl_chunks(
         reasons = line_problems(part["text"], fk.max_record_bytes)
         unreadable = pl.DataFrame()
         if reasons.is_not_null().any():
-            unreadable = _unreadable(part.filter(reasons.is_not_null()).with_columns(
-                broken=reasons.filter(reasons.is_not_null())
-            ))
+            unreadable = _unreadable(
+                part.filter(reasons.is_not_null()).with_columns(
+                    broken=reasons.filter(reasons.is_not_null())
+                )
+            )
             part, body = part.filter(reasons.is_null()), None
         decoded = _read_ndjson(part["text"], schema, body)
         if decoded is not None:

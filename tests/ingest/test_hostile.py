@@ -13,9 +13,7 @@ from ingest.api import IngestReport, ingest, status
 from tests.ingest.factory import DAY, citizen_id, deliver, ga_file, ga_row
 from zhiwang.settings import Settings
 
-RX_HEADER = (
-    "ticket_id,received_at,caller_phone,content,category,address_text,event_id,satisfaction"
-)
+RX_HEADER = "ticket_id,received_at,caller_phone,content,category,address_text,event_id,satisfaction"
 
 
 @pytest.fixture
@@ -100,7 +98,7 @@ def test_overlong_line_nul_bytes_bad_bytes_and_repeated_header(
     rows[9] = ga_row(10, XM="长" * 50_000).encode("gbk")  # 100 KB: over the 64 KiB cap
     rows[19] = ga_row(20, XM="张\x00三").encode("gbk")
     rows[29] = ga_row(30).encode("gbk").replace("张".encode("gbk"), b"\xff\x81")
-    rows[39] = ga_file([])[: -2]  # the header again (two files concatenated)
+    rows[39] = ga_file([])[:-2]  # the header again (two files concatenated)
     content = ga_file([]) + b"\r\n".join(rows) + b"\n"
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": content})
     run(settings)
