@@ -7,7 +7,13 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from generator.ids import first_occurrence, load_address_codes, make_citizen_ids, sorted_unique
+from generator.ids import (
+    first_occurrence,
+    load_address_codes,
+    load_gbt2260_counties,
+    make_citizen_ids,
+    sorted_unique,
+)
 from generator.names import person_names
 
 # A young migrant city: peak 20-40, ~4.4% aged 60+ (Bao'an 2020: 237k of 5.53M).
@@ -112,6 +118,36 @@ def _address_codes(
                 m = pool & (prov == p)
                 w[m] /= m.sum() if p != "shenzhen" else 1.0
             out[sel] = code_ints[rng.choice(len(codes), len(sel), p=w / w.sum())]
+    return _renumbered(out, birth_year, hukou, rng)
+
+
+# Before 1999 people who moved their hukou were often given a new number in the new
+# county: the address code is where the number was assigned, not where they were born
+# (GB 11643-1999 §4 and the public-security practice before it). So real IDs carry
+# codes newer than the birth year (a Bao'an code, 1992, on someone born in 1975) and
+# codes retired since (412723 Shangshui, to 2000). Shares of the population:
+RENUMBERED_HUKOU_SHARE = 0.5  # hukou residents born before their district code existed
+NATIONWIDE_MIGRANT_SHARE = 0.2  # migrants with a code from anywhere in China
+
+
+def _renumbered(
+    out: np.ndarray, birth_year: np.ndarray, hukou: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Give some people the code of a county where they were numbered later in life."""
+    national = load_gbt2260_counties()
+    n_codes = national.height
+    nat_codes = national["code"].cast(pl.Int64).to_numpy()
+    nat_to = national["to_year"].to_numpy()
+    # Migrants: any county code in use at or after their birth (newer or since retired).
+    mig = np.flatnonzero(~hukou & (rng.random(len(out)) < NATIONWIDE_MIGRANT_SHARE))
+    pick = rng.integers(0, n_codes, len(mig))
+    ok = nat_to[pick] >= birth_year[mig]
+    out[mig[ok]] = nat_codes[pick[ok]]
+    # Shenzhen hukou residents born before 1992: renumbered with today's district code.
+    old = np.flatnonzero(
+        hukou & (birth_year < 1992) & (rng.random(len(out)) < RENUMBERED_HUKOU_SHARE)
+    )
+    out[old] = np.where(rng.random(len(old)) < 0.7, 440306, 440307)
     return out
 
 

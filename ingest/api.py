@@ -30,7 +30,9 @@ Progress = Callable[[str, int, int], None]
 class FileStatus:
     """Row accounting of one delivered file.
 
-    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``superseded``
+    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``refused``
+    for a path the ingest would not read (a symbolic link, outside the landing folder,
+    over the size cap; 0 rows), ``superseded``
     for an earlier version replaced by a corrected re-delivery (its counts are what it
     loaded before it was replaced), and ``duplicate`` for a byte-identical re-delivery:
     its rows are the rows of the identical version named in ``duplicate_of``, so its
@@ -75,6 +77,7 @@ class IngestReport:
     skipped: list[FileResult] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     rejected: list[FileResult] = field(default_factory=list)
+    refused: list[FileResult] = field(default_factory=list)  # links, outside landing, too big
     incomplete: list[str] = field(default_factory=list)
     seconds: float = 0.0
     file_bytes: int = 0
@@ -95,6 +98,7 @@ class IngestReport:
         lines = [
             f"[green]ingested[/] {len(self.loaded)} files, skipped {len(self.skipped)} identical, "
             f"superseded {len(self.superseded)}, rejected {len(self.rejected)}, "
+            f"refused {len(self.refused)}, "
             f"incomplete deliveries {len(self.incomplete)} in {self.seconds:.1f}s",
             f"  rows: received {self.received:,} = loaded {self.loaded_rows:,} "
             f"+ quarantined {self.quarantined:,}",
@@ -103,6 +107,7 @@ class IngestReport:
             f"  [yellow]incomplete (no _SUCCESS), not loaded:[/] {d}" for d in self.incomplete
         ]
         lines += [f"  [red]rejected[/] {r.name}: {r.message}" for r in self.rejected]
+        lines += [f"  [red]refused (not read)[/] {r.name}: {r.message}" for r in self.refused]
         lines += [f"  superseded {s}" for s in self.superseded]
         return "\n".join(lines)
 
@@ -233,8 +238,8 @@ def ingest(
         sha = hashlib.sha256(f"refused:{_describe(path)}".encode()).hexdigest()
         if (feed.feed, path.name, day, sha) in seen:
             continue
-        batch = _batch(feed, None, day, path, sha, "rejected", why)
-        report.rejected.append(_finish(settings, batch, pl.DataFrame(), None))
+        batch = _batch(feed, None, day, path, sha, "refused", why)
+        report.refused.append(_finish(settings, batch, pl.DataFrame(), None))
         seen.add((feed.feed, path.name, day, sha))
     for i, (feed, day, path) in enumerate(todo):
         progress("files", i, len(todo))

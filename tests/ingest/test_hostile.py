@@ -129,15 +129,15 @@ def test_symlinks_and_paths_outside_landing_are_refused_and_counted(
     os.symlink(elsewhere, settings.landing / "population" / "2026-10-03")
     report = run(settings)
     assert sql(settings, "select count(*) from raw.ga_rkxx") == [(0,)]
-    refused = {r.file: r for r in status(settings) if r.status == "rejected"}
+    refused = {r.file: r for r in status(settings) if r.status == "refused"}
     assert set(refused) == {"ga_rkxx_20261002.csv", "2026-10-03"}
     assert "symbolic link" in refused["ga_rkxx_20261002.csv"].message
     assert "symbolic link" in refused["2026-10-03"].message
-    assert len(report.rejected) == 2
+    assert len(report.refused) == 2 and not report.rejected
     assert sql(settings, "select count(*) from audit.quarantine") == [(0,)]
     # Nothing new on a second run.
     again = run(settings)
-    assert not again.rejected and len(status(settings)) == 3
+    assert not again.refused and len(status(settings)) == 3
 
 
 def test_file_over_the_size_cap_is_refused_unread(
@@ -148,7 +148,7 @@ def test_file_over_the_size_cap_is_refused_unread(
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file(rows)})
     run(settings)
     r = one(settings, "ga_rkxx_20261001.csv")
-    assert (r.status, r.received) == ("rejected", 0)
+    assert (r.status, r.received) == ("refused", 0)
     assert "over the cap" in r.message
 
 
