@@ -12,6 +12,7 @@ from generator.ids import (
     load_address_codes,
     load_gbt2260_counties,
     make_citizen_ids,
+    make_usccs,
     sorted_unique,
 )
 from generator.names import person_names
@@ -323,4 +324,39 @@ def assign_employers(
     idx = np.zeros(len(age), dtype=np.int64)
     idx[working] = pick
     emp = active["uscc"].gather(idx)
+    # Some work for employers no market or civil-affairs register lists: organs and
+    # public institutions, law firms, religious bodies, unions, military units...
+    public = public_employers(max(8, int(working.sum() * PUBLIC_EMPLOYER_SHARE / 40)), rng)
+    at_public = working & (rng.random(len(age)) < PUBLIC_EMPLOYER_SHARE)
+    emp = emp.scatter(
+        np.flatnonzero(at_public), public.gather(rng.integers(0, public.len(), at_public.sum()))
+    )
     return persons.with_columns(employer_uscc=pl.when(pl.Series(working)).then(emp))
+
+
+# GB 32100-2015 table 1 (registration authority → entity type codes), with the
+# authorities added since (A military, N agriculture); see docs/IDENTIFIERS.md.
+USCC_AUTHORITY_TYPES = {
+    "1": "1239",  # 机构编制: organs, public institutions, mass organisations, other
+    "2": "19",  # 外交: foreign press offices, other
+    "3": "123459",  # 司法行政: law firms, notaries, legal services, forensics, arbitration
+    "4": "19",  # 文化: foreign cultural centres, other
+    "5": "1239",  # 民政: social groups, private non-enterprise units, foundations, other
+    "6": "129",  # 旅游: foreign / HK-Macao-Taiwan tourism offices, other
+    "7": "129",  # 宗教: religious venues, religious schools, other
+    "8": "19",  # 工会: grassroots unions, other
+    "9": "123",  # 工商: enterprises, sole traders, farmers' co-operatives
+    "A": "19",  # 中央军委改革和编制办公室: military public institutions, other
+    "N": "1239",  # 农业: group / village / township collectives, other
+    "Y": "1",  # 其他
+}
+PUBLIC_EMPLOYER_SHARE = 0.06
+
+
+def public_employers(n: int, rng: np.random.Generator) -> pl.Series:
+    """``n`` USCCs of every registration authority and entity type but the market and
+    civil-affairs registers' own (those come from the entity registers), Bao'an region
+    code, valid check characters, both old numeric and new 'MA' organisation codes."""
+    combos = [a + t for a, types in USCC_AUTHORITY_TYPES.items() if a not in "59" for t in types]
+    prefix = [combos[i % len(combos)] for i in range(max(n, len(combos)))]
+    return make_usccs(prefix, ["440306"] * len(prefix), rng.random(len(prefix)) < 0.5, rng)

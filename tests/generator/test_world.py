@@ -177,7 +177,11 @@ def test_clean_world_invariants(world: World) -> None:
     employers = p["employer_uscc"].drop_nulls()
     assert employers.len() > 0.5 * p.filter(_age().is_between(20, 59)).height
     scjg_active = set(active.filter(pl.col("registry") == "scjg")["uscc"])
-    assert set(employers) <= scjg_active
+    public = employers.filter(~employers.is_in(list(scjg_active)))
+    # Employers outside the market register: every other registration authority.
+    assert 0.02 * employers.len() < public.len() < 0.1 * employers.len()
+    assert set(public.str.slice(0, 1)) == set("12345678ANY") - {"5"}
+    assert uscc_is_valid(public.unique()).all()
 
     assisted = p.filter(
         pl.col("tags").list.contains("dibao") | pl.col("tags").list.contains("tekun")
