@@ -122,6 +122,9 @@ KEEP_BYTES = 1024
 # A block whose share of undecodable lines is above this is a file in another or mixed
 # encoding (rejected whole), not a few damaged lines (quarantined one by one).
 UNDECODABLE_SHARE = 0.1
+JUDGE_LINES = 1000
+# ... and more lines than this (a few damaged lines in a small file are quarantined).
+UNDECODABLE_FEW = 5
 
 
 def _head(data: bytes, size: int = KEEP_BYTES) -> bytes:
@@ -236,6 +239,7 @@ class _Text:
         self.blank = True
         self.gbk = False
         self.bad_lines = self.lines_before = 0
+        self.marked = False
         with path.open("rb") as fh:
             head = fh.read(BLOCK_BYTES).removeprefix(BOM)
             self.blank = not head.strip()
@@ -251,12 +255,15 @@ class _Text:
             if self.contract == "gbk":
                 self.note = "file is UTF-8, contract says GBK: read as UTF-8"
             return
+        # Not all UTF-8: a few damaged lines in the contract's encoding (quarantined
+        # alone) or a file in the other one. The contract's encoding first: GB 18030
+        # decodes most UTF-8 bytes too (as the wrong characters).
         order = ["gb18030", "utf-8"] if self.contract == "gbk" else ["utf-8", "gb18030"]
-        # Fewest undecodable lines wins (the contract's encoding on a tie).
-        shares = {enc: _decode_lines(sample, enc)[1:] for enc in order}
-        enc = min(order, key=lambda e: shares[e][0])
-        bad, lines = shares[enc]
-        if bad > UNDECODABLE_SHARE * lines:
+        for enc in order:
+            bad, lines = _decode_lines(sample, enc)[1:]
+            if bad <= max(UNDECODABLE_SHARE * lines, UNDECODABLE_FEW):
+                break
+        else:
             tried = "GBK (or UTF-8)" if self.contract == "gbk" else "UTF-8 (or GBK)"
             raise self.undecodable(f"does not decode as {tried}")
         self.gbk = enc == "gb18030"
@@ -266,6 +273,7 @@ class _Text:
             self.note = "file is UTF-8, contract says GBK: read as UTF-8"
 
     def decode(self, block: bytes) -> pl.Series:
+        self.marked = False  # whether lines of this block were marked undecodable
         if block.isascii():
             return pl.Series([block.decode("ascii")])
         if self.gbk:
@@ -281,8 +289,13 @@ class _Text:
         enc = "gb18030" if self.gbk else "utf-8"
         decoded, bad, lines = _decode_lines(block, enc)
         self.bad_lines += bad
-        # Judged over the file so far (blocks are cut by size, not by content).
-        if self.bad_lines > UNDECODABLE_SHARE * (self.lines_before + lines):
+        self.marked = bad > 0
+        # Judged over the file so far once it has enough lines (blocks are cut by size,
+        # not content), and over the whole file at its end (``blocks``).
+        so_far = self.lines_before + lines
+        if so_far >= JUDGE_LINES and self.bad_lines > max(
+            UNDECODABLE_SHARE * so_far, UNDECODABLE_FEW
+        ):
             name = "GBK" if self.gbk else "UTF-8"
             raise self.undecodable(f"does not decode as {name} throughout (mixed encodings?)")
         return pl.Series([decoded])
@@ -323,8 +336,11 @@ class _Text:
         for block in _blocks(self.path, self.multiline, self.max_record):
             text = self.decode(block)
             self.lines_before += block.count(b"\n")
-            marked = block.startswith(MARK.encode()) or MARK_UNDECODABLE in text.item()
+            marked = block.startswith(MARK.encode()) or self.marked
             yield (None if self.gbk or marked else block), _lines(text)
+        if self.bad_lines > max(UNDECODABLE_SHARE * self.lines_before, UNDECODABLE_FEW):
+            name = "GBK" if self.gbk else "UTF-8"
+            raise self.undecodable(f"does not decode as {name} throughout (mixed encodings?)")
 
 
 def _lines(text: pl.Series) -> pl.Series:
@@ -398,10 +414,22 @@ class _Records:
         ).with_columns(rec=(~pl.col("cont")).cum_sum())
         if not frame["cont"].any():
             return self._single(frame)
-        grouped = frame.group_by("rec", maintain_order=True).agg(
-            pl.col("text").str.join("\n"), pl.col("q").sum(), pl.len().alias("n")
+        # A line that starts a plausible record never continues one: if it would, a
+        # quote before it did not close.
+        restart = (
+            pl.col("cont") & pl.col("text").str.contains(self.fk.record_start)
+            if self.fk.record_start
+            else pl.lit(False)
         )
-        suspect = (grouped["n"] > 1) & (grouped["text"].str.len_bytes() > self.cap)
+        grouped = frame.group_by("rec", maintain_order=True).agg(
+            pl.col("text").str.join("\n"),
+            pl.col("q").sum(),
+            pl.len().alias("n"),
+            restart.any().alias("restart"),
+        )
+        suspect = grouped["restart"] | (
+            (grouped["n"] > 1) & (grouped["text"].str.len_bytes() > self.cap)
+        )
         if self.width is not None:
             fields, _ = _unquoted_fields(grouped["text"], self.sep)
             suspect = suspect | ((grouped["n"] > 1) & (fields != self.width))
@@ -450,7 +478,12 @@ class _Records:
                 i += 1
                 continue
             j, text, size = i + 1, line, len(line.encode())
-            while j < n and text.count('"') % 2 and size <= self.cap:
+            while (
+                j < n
+                and text.count('"') % 2
+                and size <= self.cap
+                and not (self.start is not None and self.start.match(lines[j]))
+            ):
                 text += "\n" + lines[j]
                 size += len(lines[j].encode()) + 1
                 j += 1
@@ -615,7 +648,11 @@ def _quoted(
     fields = unquoted.str.count_matches(sep, literal=True) + 1
     good = frame.filter(~stray & (fields == width))
     bad = [_field_count(frame.filter(~stray & (fields != width)), width)]
-    rows = [_polars_split(good, width, positions, sep)]
+    split = _polars_split(good, width, positions, sep)
+    if split is None:  # polars would not split them all: the csv module, row by row
+        split, good_bad = _python_split(good, width, positions, sep)
+        bad.append(good_bad)
+    rows = [split]
     odd = frame.filter(stray)
     if odd.height:
         odd_rows, odd_bad = _python_split(odd, width, positions, sep)
@@ -626,20 +663,25 @@ def _quoted(
 
 def _polars_split(
     frame: pl.DataFrame, width: int, positions: dict[int, str], sep: str
-) -> pl.DataFrame:
+) -> pl.DataFrame | None:
+    """Well-formed quoted records split by polars' reader; None if it cannot split
+    them all one record each (then the caller splits them one by one)."""
     schema = {f"c{i}": pl.String for i in range(width)}
     if frame.height:
         body = frame["text"].str.join("\n").item().encode()
-        parsed = pl.read_csv(
-            body,
-            has_header=False,
-            schema=schema,
-            separator=sep,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-        if parsed.height != frame.height:  # should not happen; be exact anyway
-            return _python_split(frame, width, positions, sep)[0]
+        try:
+            parsed = pl.read_csv(
+                body,
+                has_header=False,
+                schema=schema,
+                separator=sep,
+                quote_char='"',
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None  # should not happen for well-formed records; be exact anyway
+        if parsed is None or parsed.height != frame.height:
+            return None
     else:
         parsed = pl.DataFrame(schema=schema)
     return pl.DataFrame(

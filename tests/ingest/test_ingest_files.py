@@ -96,11 +96,12 @@ def test_utf8_file_where_gbk_expected_is_read_and_noted(settings: Settings) -> N
 def test_undecodable_file_is_rejected_whole_with_every_row_quarantined(
     settings: Settings,
 ) -> None:
-    content = ga_file([ga_row(1), ga_row(3)]) + b"\xff\xff\xff,\x81\r\n"
+    # More undecodable lines than a few damaged ones: not the contract's encoding.
+    content = ga_file([ga_row(1), ga_row(3)]) + b"\xff\xff\xff,\x81\r\n" * 6
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": content})
     report = run(settings)
     r = one(settings, "ga_rkxx_20261001.csv")
-    assert (r.status, r.received, r.loaded, r.quarantined) == ("rejected", 3, 0, 3)
+    assert (r.status, r.received, r.loaded, r.quarantined) == ("rejected", 8, 0, 8)
     assert "does not decode" in r.message and report.rejected
     assert sql(settings, "select distinct reason_code from audit.quarantine") == [
         ("file_rejected",)
