@@ -120,11 +120,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Files larger than this are rejected unread (ZHIWANG_MAX_FILE_BYTES overrides).
-MAX_FILE_BYTES = 8 << 30
-
-
-def refusal(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+def refusal(path: Path, root: Path, max_bytes: int) -> str | None:
     """Why a delivered path must not be read, or None. Symlinks (to files or folders)
     are never followed: a link named like a delivery could point anywhere (e.g.
     /etc/passwd). Paths that resolve outside the landing root, things that are not
@@ -173,7 +169,7 @@ def _deliveries(
                 continue
             if only is not None and day != only:
                 continue
-            why = refusal(folder, settings.landing)
+            why = refusal(folder, settings.landing, settings.max_file_bytes)
             if why is not None:
                 refused.append((feed, day, folder, f"delivery folder {why}"))
                 continue
@@ -223,7 +219,7 @@ def ingest(
     report = IngestReport()
     refused: list[tuple[Feed, date, Path, str]] = []
     todo = []
-    max_bytes = max_file_bytes()
+    max_bytes = settings.max_file_bytes
     for feed, day, folder in _deliveries(settings, contracts, delivery_date, report, refused):
         for path in sorted(folder.iterdir()):
             if path.name == "_SUCCESS":
@@ -294,10 +290,6 @@ def _describe(path: Path) -> str:
     if path.is_symlink():
         return f"link {path.name} -> {os.readlink(path)}"
     return f"{path.name} {path.lstat().st_size}"
-
-
-def max_file_bytes() -> int:
-    return int(os.environ.get("ZHIWANG_MAX_FILE_BYTES", MAX_FILE_BYTES))
 
 
 def _load_file(

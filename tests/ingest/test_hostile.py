@@ -140,10 +140,8 @@ def test_symlinks_and_paths_outside_landing_are_refused_and_counted(
     assert not again.refused and len(status(settings)) == 3
 
 
-def test_file_over_the_size_cap_is_refused_unread(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ZHIWANG_MAX_FILE_BYTES", "100")
+def test_file_over_the_size_cap_is_refused_unread(settings: Settings) -> None:
+    settings = settings.model_copy(update={"max_file_bytes": 100})
     rows = [ga_row(i) for i in range(1, 5)]
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file(rows)})
     run(settings)
