@@ -349,21 +349,23 @@ def _lines(text: pl.Series) -> pl.Series:
 
 def line_problems(text: pl.Series, max_record: int) -> pl.Series:
     """Per line or record: the reason it cannot be read (null when it can): a marker
-    left by the block reader, a NUL byte, or more bytes than the record cap."""
-    marked = text.str.starts_with(MARK)
-    reason = (
-        pl.when(marked)
-        .then(text.str.extract(r"^\x00zhiwang:([a-z_]+)\x00", 1))
-        .when(text.str.contains("\x00", literal=True))
+    left by the block reader, a NUL byte, or more bytes than the record cap.
+    Three cheap passes; the reasons are only built when some line has one."""
+    marked = text.str.starts_with(MARK).fill_null(False)
+    nul = text.str.contains("\x00", literal=True).fill_null(False)
+    long = (text.str.len_bytes() > max_record).fill_null(False)
+    if not (marked.any() or nul.any() or long.any()):
+        return pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("reason")
+    frame = pl.DataFrame({"text": text, "marked": marked, "nul": nul, "long": long})
+    return frame.select(
+        pl.when("marked")
+        .then(pl.col("text").str.extract(r"^\x00zhiwang:([a-z_]+)\x00", 1))
+        .when("nul")
         .then(pl.lit("nul_byte"))
-        .when(text.str.len_bytes() > max_record)
+        .when("long")
         .then(pl.lit("record_too_long"))
-    )
-    return (
-        pl.select(reason.alias("reason")).to_series()
-        if text.len()
-        else pl.Series("reason", [], pl.String)
-    )
+        .alias("reason")
+    ).to_series()
 
 
 def _keep(text: pl.Series) -> pl.Series:
@@ -579,12 +581,16 @@ def _csv_chunks(
     for part in parts:
         yielded = True
         # A copy of the header inside the body (files concatenated): not a data row.
-        again = part["text"].str.strip_prefix("\ufeff") == header
-        part = part.with_columns(
-            broken=pl.when(again).then(pl.lit("repeated_header")).otherwise("broken")
-        )
-        unreadable = part.filter(pl.col("broken").is_not_null())
-        part = part.filter(pl.col("broken").is_null())
+        text = part["text"]
+        again = ((text == header) | (text == "\ufeff" + header)).fill_null(False)
+        if again.any() or part["broken"].null_count() < part.height:
+            part = part.with_columns(
+                broken=pl.when(again).then(pl.lit("repeated_header")).otherwise("broken")
+            )
+            unreadable = part.filter(pl.col("broken").is_not_null())
+            part = part.filter(pl.col("broken").is_null())
+        else:
+            unreadable = part.clear()
         plain = part.filter(~pl.col("quoted"))
         fields = plain["text"].str.count_matches(sep, literal=True) + 1
         ok = plain.filter(fields == width)
