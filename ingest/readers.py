@@ -528,28 +528,22 @@ def _open_csv(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
     text = _Text(path, fk.encoding, True, fk.multiline, fk.max_record_bytes)
     if text.blank:
         raise FileRejected("file is empty (no header row); ask the sender to re-deliver it", 0)
-    header_records = _Records(fk)
     blocks = text.lines()
-    first = None
-    pending: list[pl.Series] = []
+    header_text = None
     for lines in blocks:
-        pending.append(lines)
-        first = header_records(lines.head(1)).filter(pl.col("broken").is_null())
-        if first.height:
+        # The header is the first non-blank line; a damaged one matches no contract
+        # header, so the file is rejected with every data line accounted.
+        nonblank = (lines.str.strip_chars().str.len_bytes() > 0).fill_null(False)
+        if nonblank.any():
+            at = int(nonblank.arg_true()[0])
+            header_text, rest = lines[at], lines.slice(at + 1)
             break
-        if lines.str.strip_chars().str.len_bytes().sum() > 0:
-            break
-    if first is None or not first.height:
-        raise FileRejected(
-            "file is empty or its first line is unreadable (no header row); ask the sender "
-            "to re-deliver it",
-            0,
-        )
-    header_text = first["text"][0]
+    if header_text is None:
+        raise FileRejected("file is empty (no header row); ask the sender to re-deliver it", 0)
     header = next(csv.reader([header_text], delimiter=fk.separator))
     mapping, missing, extras = match_header(header, fk)
     records = _Records(fk, len(header))
-    body_lines = itertools.chain([pending[-1].slice(1)], blocks)
+    body_lines = itertools.chain([rest], blocks)
     body = (records(lines) for lines in body_lines)
     opened = Opened(received=0, chunks=iter(()), extra_columns=extras)
     if missing:

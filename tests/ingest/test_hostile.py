@@ -156,3 +156,19 @@ def test_address_code_newer_than_the_birth_year_loads(settings: Settings) -> Non
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file(rows)})
     run(settings)
     assert sql(settings, "select gmsfhm, _flags from raw.ga_rkxx") == [(born_1975_baoan, None)]
+
+
+def test_blank_lines_before_the_header_and_a_damaged_header(settings: Settings) -> None:
+    rows = [ga_row(i) for i in range(1, 4)]
+    blank_first = b"\r\n\r\n" + ga_file(rows)
+    damaged = ga_file(rows).replace(b"GMSFHM", b"GMS\x00FHM", 1)
+    deliver(
+        settings.landing,
+        "population",
+        DAY,
+        {"ga_rkxx_20261001.csv": blank_first, "ga_rkxx_20261002.csv": damaged},
+    )
+    run(settings)
+    ok, bad = one(settings, "ga_rkxx_20261001.csv"), one(settings, "ga_rkxx_20261002.csv")
+    assert (ok.status, ok.received, ok.loaded) == ("loaded", 3, 3)
+    assert (bad.status, bad.received, bad.quarantined) == ("rejected", 3, 3)
