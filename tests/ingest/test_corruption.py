@@ -188,23 +188,19 @@ def test_duckdb_reads_clean_files_as_the_ingest_loads_them(
     cols = _text_columns(kind)
     con = duckdb.connect()
     quoted = ", ".join('"' + src + '"' for src, _, _ in cols)
-    theirs = con.execute(
-        f"select {quoted} from read_csv(?, "
+    theirs = con.sql(
+        f"select {quoted} from read_csv($path, "
         "all_varchar = true, header = true, store_rejects = true, "
         "rejects_table = 'rejects', rejects_scan = 'scans')",
-        [str(utf8)],
-    ).to_arrow_table()
-    theirs = pl.from_arrow(theirs)
-    assert isinstance(theirs, pl.DataFrame)
+        params={"path": str(utf8)},
+    ).pl()
     assert con.execute("select count(*) from rejects").fetchone() == (0,)
     with duckdb.connect(str(s.warehouse), read_only=True) as wh:
-        ours = wh.execute(
+        ours = wh.sql(
             f"select {', '.join(name for _, name, _ in cols)} from raw.{kind} "
-            f"where _file = ? order by _row_number",
-            [source.name],
-        ).to_arrow_table()
-    ours = pl.from_arrow(ours)
-    assert isinstance(ours, pl.DataFrame)
+            "where _file = $file order by _row_number",
+            params={"file": source.name},
+        ).pl()
     assert ours.height == theirs.height == r.received
     for (_, name, _), theirs_col in zip(cols, theirs.columns, strict=True):
         expected = theirs[theirs_col].str.strip_chars().replace("", None)
