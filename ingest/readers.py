@@ -137,7 +137,11 @@ def _head(data: bytes, size: int = KEEP_BYTES) -> bytes:
 
 
 def _blocks(
-    path: Path, multiline: bool, max_record: int, block_bytes: int | None = None
+    path: Path,
+    multiline: bool,
+    max_record: int,
+    block_bytes: int | None = None,
+    start: re.Pattern[bytes] | None = None,
 ) -> Iterator[bytes]:
     """The file's bytes (BOM dropped) in blocks that end after a line break.
 
@@ -147,8 +151,10 @@ def _blocks(
     line breaks) a block ends only where the number of ``"`` before it is even, so a
     quoted field is never cut, unless that would carry more than ``max_record`` bytes
     over (an unbalanced quote): then it ends at the last line break and the next block
-    starts afresh. Line breaks are safe cut points in UTF-8 and GBK (0x0A is never
-    part of a GBK pair).
+    starts afresh. If the kind says how a record starts (``start``), a multiline block
+    ends before such a line instead: quote parity would put the cut inside a record
+    after an unbalanced quote. Line breaks are safe cut points in UTF-8 and GBK (0x0A
+    is never part of a GBK pair).
     """
     block_bytes = max(block_bytes or BLOCK_BYTES, 1)
     with path.open("rb") as fh:
@@ -172,7 +178,14 @@ def _blocks(
                 return
             buf = rest + data if rest else data
             cut = buf.rfind(b"\n")
-            if multiline and cut >= 0:
+            if multiline and cut >= 0 and start is not None:
+                last, nl = cut, cut
+                while nl >= 0 and len(buf) - nl <= max_record + block_bytes:
+                    if start.match(buf, nl + 1):
+                        break
+                    nl = buf.rfind(b"\n", 0, nl)
+                cut = nl if nl >= 0 and len(buf) - nl <= max_record + block_bytes else last
+            elif multiline and cut >= 0:
                 total = buf.count(b'"')
                 after = buf.count(b'"', cut)
                 last = cut
@@ -231,10 +244,16 @@ class _Text:
     """
 
     def __init__(
-        self, path: Path, contract: str, header: bool, multiline: bool, max_record: int
+        self,
+        path: Path,
+        contract: str,
+        header: bool,
+        multiline: bool,
+        max_record: int,
+        record_start: str | None = None,
     ) -> None:
         self.path, self.contract, self.header = path, contract, header
-        self.multiline, self.max_record = multiline, max_record
+        self.multiline, self.max_record, self.record_start = multiline, max_record, record_start
         self.note: str | None = None
         self.blank = True
         self.gbk = False
@@ -333,7 +352,9 @@ class _Text:
 
     def blocks(self) -> Iterator[tuple[bytes | None, pl.Series]]:
         """(the block as UTF-8 bytes if it was delivered so, else None; its lines)."""
-        for block in _blocks(self.path, self.multiline, self.max_record):
+        # MULTILINE: `^` matches at the position after a line break given to match().
+        start = re.compile(self.record_start.encode(), re.M) if self.record_start else None
+        for block in _blocks(self.path, self.multiline, self.max_record, start=start):
             text = self.decode(block)
             self.lines_before += block.count(b"\n")
             marked = block.startswith(MARK.encode()) or self.marked
@@ -525,7 +546,7 @@ def _numbered(parts: Iterator[pl.DataFrame], opened: Opened) -> Iterator[pl.Data
 
 
 def _open_csv(path: Path, fk: FileKind, chunk_rows: int) -> Opened:
-    text = _Text(path, fk.encoding, True, fk.multiline, fk.max_record_bytes)
+    text = _Text(path, fk.encoding, True, fk.multiline, fk.max_record_bytes, fk.record_start)
     if text.blank:
         raise FileRejected("file is empty (no header row); ask the sender to re-deliver it", 0)
     blocks = text.lines()

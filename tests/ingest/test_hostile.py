@@ -172,3 +172,24 @@ def test_blank_lines_before_the_header_and_a_damaged_header(settings: Settings) 
     ok, bad = one(settings, "ga_rkxx_20261001.csv"), one(settings, "ga_rkxx_20261002.csv")
     assert (ok.status, ok.received, ok.loaded) == ("loaded", 3, 3)
     assert (bad.status, bad.received, bad.quarantined) == ("rejected", 3, 3)
+
+
+@pytest.mark.parametrize("block_bytes", [256, 1000, 4096, 1 << 20])
+def test_hotline_blocks_end_before_a_record_start_whatever_the_quote_parity(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    """A stray quote flips the quote parity of everything after it; a block cut by
+    parity would split a later multi-line text in two (found at district scale)."""
+    monkeypatch.setattr(readers, "BLOCK_BYTES", block_bytes)
+    rows = [rx_row(i) for i in range(1, 61)]
+    rows[5] = rx_row(6, '"没有闭合的引号')
+    for i in (20, 30, 45):
+        rows[i] = rx_row(i + 1, '"求助开锁\r\n补充：来电人要求回电"')
+    body = "\r\n".join([RX_HEADER, *rows]) + "\r\n"
+    deliver(settings.landing, "events", DAY, {"rx12345_20261001.csv": body})
+    run(settings)
+    r = one(settings, "rx12345_20261001.csv")
+    assert (r.received, r.loaded, r.quarantined) == (60, 59, 1)
+    assert reasons(settings) == [(6, "unbalanced_quote")]
+    texts = dict(sql(settings, "select ticket_id, content from raw.rx12345"))
+    assert texts["RX00000031"] == "求助开锁\n补充：来电人要求回电"
