@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.dirt import DirtRates
 from generator.feeds import entities, events, housing, population, social_security
-from generator.feeds._common import FeedContext, clear_feed
+from generator.feeds._common import FeedContext, clear_feed, plant_symlink
 from generator.feeds.cases import plan_cases
 from generator.manifest import Manifest
 from generator.scales import get_scale
@@ -76,6 +76,8 @@ def generate(
     housing.write(ctx, cases, sc.rental_filings, premises)
     social_security.write(ctx, cases, insured)
     events.write(ctx, sc.events_per_day)
+    if not ctx.rates.clean:
+        plant_symlink(ctx)
     rows = sum(int(f["rows"]) for f in ctx.files)
     summary = {
         "scale": scale,

@@ -23,6 +23,12 @@ from generator import ids
 # with one field fewer (the ingest must see a field-count error, not a null).
 TRUNCATE_SENTINEL = "\x1fTRUNCATED\x1f"
 
+# Becomes a lone '"' after the CSV writer ran (which would have quoted and doubled a
+# real one): a field that opens a quote and never closes it.
+STRAY_QUOTE_SENTINEL = "\x1eSTRAYQUOTE\x1e"
+# Longer than the ingest's record cap (64 KiB by default).
+OVERLONG_BYTES = 100_000
+
 _ASCII_DIGITS = [str(d) for d in range(10)]
 _FULLWIDTH_DIGITS = [chr(0xFF10 + d) for d in range(10)]
 
@@ -50,6 +56,11 @@ class DirtRates:
     truncated_row: float = 0.0005
     bad_enum: float = 0.001
     end_before_start: float = 0.001
+    # damaged records (CSV): a quote that never closes, NUL bytes, a record over the
+    # ingest's 64 KiB record cap (docs/DESIGN.md)
+    stray_quote: float = 0.0005
+    nul_byte: float = 0.0003
+    overlong_record: float = 0.00005
     # model level (per person / entity / event candidate)
     channel_conflict: float = 0.01
     unregistered_move: float = 0.3  # share of a day's movers the register misses
@@ -127,6 +138,51 @@ def orphan_community(values: pl.Series) -> pl.Series:
     return (PRE_2017_STREET + values.str.slice(9)).alias(values.name)
 
 
+def stray_quote(values: pl.Series) -> pl.Series:
+    """An opening quote at the start of the field that never closes."""
+    return (STRAY_QUOTE_SENTINEL + values).alias(values.name)
+
+
+def nul_bytes(values: pl.Series) -> pl.Series:
+    """NUL bytes inside the value (a file padded or damaged in transfer)."""
+    return (values.str.slice(0, 1) + "\x00\x00" + values.str.slice(1)).alias(values.name)
+
+
+def overlong(values: pl.Series) -> pl.Series:
+    """A value far longer than any real one (a runaway export), ASCII in any encoding."""
+    return (values + "x" * OVERLONG_BYTES).alias(values.name)
+
+
+def plant_damage(plan: FilePlan, column: str, eligible: np.ndarray | None = None) -> None:
+    """Damaged CSV records in a text ``column``: each row quarantined by the ingest
+    with the defect's name as reason (``unbalanced_quote``, ``nul_byte``,
+    ``record_too_long``), every other row of the file unaffected."""
+    plan.corrupt(
+        "stray_quote",
+        column,
+        "unbalanced_quote",
+        lambda s, r: stray_quote(s[column]),
+        detail="quote opened, never closed",
+        eligible=eligible,
+    )
+    plan.corrupt(
+        "nul_byte",
+        column,
+        "nul_byte",
+        lambda s, r: nul_bytes(s[column]),
+        detail="NUL bytes",
+        eligible=eligible,
+    )
+    plan.corrupt(
+        "overlong_record",
+        column,
+        "record_too_long",
+        lambda s, r: overlong(s[column]),
+        detail=f"record over {OVERLONG_BYTES:,} bytes",
+        eligible=eligible,
+    )
+
+
 def corrupt_citizen_id(values: pl.Series, rng: np.random.Generator) -> pl.Series:
     """Same IDs with a wrong GB 11643 check character."""
     return ids.corrupt_check(values, rng).alias(values.name)
@@ -194,6 +250,7 @@ class FilePlan:
         self.used = np.zeros(self.n, dtype=bool)
         self.truncated = np.zeros(self.n, dtype=bool)
         self.planted: list[_Planted] = []
+        self.mixed_eol = False  # CSV: write every other line with CRLF (file level)
         self._dups: list[np.ndarray] = []  # source rids of appended copies, per batch
         self._dup_frames: list[pl.DataFrame] = []
 

@@ -56,6 +56,30 @@ def load_address_codes() -> pl.DataFrame:
     ).with_columns(pl.col("from_year").fill_null(1900), pl.col("to_year").fill_null(9999))
 
 
+_REFERENCE = Path(__file__).resolve().parent.parent / "seeds" / "reference"
+
+
+def load_gbt2260_counties(reference_dir: Path = _REFERENCE) -> pl.DataFrame:
+    """County-level GB/T 2260 codes of all of China since 1980 with the years each was
+    in use (``to_year`` 9999: still is), from the dated seed (docs/IDENTIFIERS.md)."""
+    frame = pl.read_csv(
+        reference_dir / "gbt2260_codes.csv",
+        schema={
+            "code6": pl.String,
+            "name": pl.String,
+            "province": pl.String,
+            "valid_from": pl.Int32,
+            "valid_to": pl.Int32,
+        },
+    )
+    county = ~pl.col("code6").str.ends_with("00") & ~pl.col("code6").str.ends_with("01")
+    return frame.filter(county).select(
+        pl.col("code6").alias("code"),
+        pl.col("valid_from").alias("from_year"),
+        pl.col("valid_to").fill_null(9999).alias("to_year"),
+    )
+
+
 def yyyymmdd(days: np.ndarray) -> np.ndarray:
     """Dates as integers YYYYMMDD (vectorised, no string formatting)."""
     years = days.astype("datetime64[Y]")

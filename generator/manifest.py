@@ -7,8 +7,11 @@ delivery_date, file, row_number, column, key, detail``. Defect names of
 ``whitespace_normalised``, ``birth_date_in_future``, ``move_out_before_move_in``,
 ``duplicate_in_file``, ``duplicate_key_in_file``, ``unknown_community``,
 ``bad_date``, ``bad_datetime``, ``bad_month``, ``field_count``, ``bad_enum``,
-``end_before_start``, ``invalid_uscc``). ``file`` level: ``gbk_encoding``,
-``identical_redelivery``, ``corrected_redelivery``, ``missing_success``.
+``end_before_start``, ``invalid_uscc``, and the damaged CSV records
+``unbalanced_quote``, ``nul_byte``, ``record_too_long``). ``file`` level:
+``gbk_encoding``, ``identical_redelivery``, ``corrected_redelivery``,
+``missing_success``, ``mixed_line_endings`` (all rows must load), ``symlink`` (a
+link named like a delivery file: the ingest must refuse it).
 ``model`` level: see ``MODEL_DEFECTS``.
 """
 

@@ -7,7 +7,14 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from generator.ids import first_occurrence, load_address_codes, make_citizen_ids, sorted_unique
+from generator.ids import (
+    first_occurrence,
+    load_address_codes,
+    load_gbt2260_counties,
+    make_citizen_ids,
+    make_usccs,
+    sorted_unique,
+)
 from generator.names import person_names
 
 # A young migrant city: peak 20-40, ~4.4% aged 60+ (Bao'an 2020: 237k of 5.53M).
@@ -112,6 +119,36 @@ def _address_codes(
                 m = pool & (prov == p)
                 w[m] /= m.sum() if p != "shenzhen" else 1.0
             out[sel] = code_ints[rng.choice(len(codes), len(sel), p=w / w.sum())]
+    return _renumbered(out, birth_year, hukou, rng)
+
+
+# Before 1999 people who moved their hukou were often given a new number in the new
+# county: the address code is where the number was assigned, not where they were born
+# (GB 11643-1999 §4 and the public-security practice before it). So real IDs carry
+# codes newer than the birth year (a Bao'an code, 1992, on someone born in 1975) and
+# codes retired since (412723 Shangshui, to 2000). Shares of the population:
+RENUMBERED_HUKOU_SHARE = 0.5  # hukou residents born before their district code existed
+NATIONWIDE_MIGRANT_SHARE = 0.2  # migrants with a code from anywhere in China
+
+
+def _renumbered(
+    out: np.ndarray, birth_year: np.ndarray, hukou: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Give some people the code of a county where they were numbered later in life."""
+    national = load_gbt2260_counties()
+    n_codes = national.height
+    nat_codes = national["code"].cast(pl.Int64).to_numpy()
+    nat_to = national["to_year"].to_numpy()
+    # Migrants: any county code in use at or after their birth (newer or since retired).
+    mig = np.flatnonzero(~hukou & (rng.random(len(out)) < NATIONWIDE_MIGRANT_SHARE))
+    pick = rng.integers(0, n_codes, len(mig))
+    ok = nat_to[pick] >= birth_year[mig]
+    out[mig[ok]] = nat_codes[pick[ok]]
+    # Shenzhen hukou residents born before 1992: renumbered with today's district code.
+    old = np.flatnonzero(
+        hukou & (birth_year < 1992) & (rng.random(len(out)) < RENUMBERED_HUKOU_SHARE)
+    )
+    out[old] = np.where(rng.random(len(old)) < 0.7, 440306, 440307)
     return out
 
 
@@ -287,4 +324,39 @@ def assign_employers(
     idx = np.zeros(len(age), dtype=np.int64)
     idx[working] = pick
     emp = active["uscc"].gather(idx)
+    # Some work for employers no market or civil-affairs register lists: organs and
+    # public institutions, law firms, religious bodies, unions, military units...
+    public = public_employers(max(8, int(working.sum() * PUBLIC_EMPLOYER_SHARE / 40)), rng)
+    at_public = working & (rng.random(len(age)) < PUBLIC_EMPLOYER_SHARE)
+    emp = emp.scatter(
+        np.flatnonzero(at_public), public.gather(rng.integers(0, public.len(), at_public.sum()))
+    )
     return persons.with_columns(employer_uscc=pl.when(pl.Series(working)).then(emp))
+
+
+# GB 32100-2015 table 1 (registration authority → entity type codes), with the
+# authorities added since (A military, N agriculture); see docs/IDENTIFIERS.md.
+USCC_AUTHORITY_TYPES = {
+    "1": "1239",  # 机构编制: organs, public institutions, mass organisations, other
+    "2": "19",  # 外交: foreign press offices, other
+    "3": "123459",  # 司法行政: law firms, notaries, legal services, forensics, arbitration
+    "4": "19",  # 文化: foreign cultural centres, other
+    "5": "1239",  # 民政: social groups, private non-enterprise units, foundations, other
+    "6": "129",  # 旅游: foreign / HK-Macao-Taiwan tourism offices, other
+    "7": "129",  # 宗教: religious venues, religious schools, other
+    "8": "19",  # 工会: grassroots unions, other
+    "9": "123",  # 工商: enterprises, sole traders, farmers' co-operatives
+    "A": "19",  # 中央军委改革和编制办公室: military public institutions, other
+    "N": "1239",  # 农业: group / village / township collectives, other
+    "Y": "1",  # 其他
+}
+PUBLIC_EMPLOYER_SHARE = 0.06
+
+
+def public_employers(n: int, rng: np.random.Generator) -> pl.Series:
+    """``n`` USCCs of every registration authority and entity type but the market and
+    civil-affairs registers' own (those come from the entity registers), Bao'an region
+    code, valid check characters, both old numeric and new 'MA' organisation codes."""
+    combos = [a + t for a, types in USCC_AUTHORITY_TYPES.items() if a not in "59" for t in types]
+    prefix = [combos[i % len(combos)] for i in range(max(n, len(combos)))]
+    return make_usccs(prefix, ["440306"] * len(prefix), rng.random(len(prefix)) < 0.5, rng)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -28,7 +30,9 @@ Progress = Callable[[str, int, int], None]
 class FileStatus:
     """Row accounting of one delivered file.
 
-    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``superseded``
+    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``refused``
+    for a path the ingest would not read (a symbolic link, outside the landing folder,
+    over the size cap; 0 rows), ``superseded``
     for an earlier version replaced by a corrected re-delivery (its counts are what it
     loaded before it was replaced), and ``duplicate`` for a byte-identical re-delivery:
     its rows are the rows of the identical version named in ``duplicate_of``, so its
@@ -73,6 +77,7 @@ class IngestReport:
     skipped: list[FileResult] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     rejected: list[FileResult] = field(default_factory=list)
+    refused: list[FileResult] = field(default_factory=list)  # links, outside landing, too big
     incomplete: list[str] = field(default_factory=list)
     seconds: float = 0.0
     file_bytes: int = 0
@@ -93,6 +98,7 @@ class IngestReport:
         lines = [
             f"[green]ingested[/] {len(self.loaded)} files, skipped {len(self.skipped)} identical, "
             f"superseded {len(self.superseded)}, rejected {len(self.rejected)}, "
+            f"refused {len(self.refused)}, "
             f"incomplete deliveries {len(self.incomplete)} in {self.seconds:.1f}s",
             f"  rows: received {self.received:,} = loaded {self.loaded_rows:,} "
             f"+ quarantined {self.quarantined:,}",
@@ -101,6 +107,7 @@ class IngestReport:
             f"  [yellow]incomplete (no _SUCCESS), not loaded:[/] {d}" for d in self.incomplete
         ]
         lines += [f"  [red]rejected[/] {r.name}: {r.message}" for r in self.rejected]
+        lines += [f"  [red]refused (not read)[/] {r.name}: {r.message}" for r in self.refused]
         lines += [f"  superseded {s}" for s in self.superseded]
         return "\n".join(lines)
 
@@ -113,19 +120,58 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def refusal(path: Path, root: Path, max_bytes: int) -> str | None:
+    """Why a delivered path must not be read, or None. Symlinks (to files or folders)
+    are never followed: a link named like a delivery could point anywhere (e.g.
+    /etc/passwd). Paths that resolve outside the landing root, things that are not
+    regular files and files over the size cap are refused too. Uses lstat only."""
+    if path.is_symlink():
+        return "is a symbolic link (never followed); ask the sender to deliver the file itself"
+    try:
+        real = path.resolve(strict=True)
+    except OSError:
+        return "cannot be resolved; ask the sender to re-deliver it"
+    if not real.is_relative_to(root.resolve()):
+        return "resolves outside the landing folder; ask the sender to deliver it there"
+    st = path.lstat()
+    if path.is_dir():
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file; ask the sender to deliver a plain file"
+    if st.st_size > max_bytes:
+        return (
+            f"is {st.st_size:,} bytes, over the cap of {max_bytes:,} (ZHIWANG_MAX_FILE_BYTES); "
+            "ask the sender to split it"
+        )
+    return None
+
+
 def _deliveries(
-    settings: Settings, feeds: dict[str, Feed], only: date | None, report: IngestReport
+    settings: Settings,
+    feeds: dict[str, Feed],
+    only: date | None,
+    report: IngestReport,
+    refused: list[tuple[Feed, date, Path, str]],
 ) -> list[tuple[Feed, date, Path]]:
-    """Complete delivery folders, oldest first; incomplete ones go into the report."""
+    """Complete delivery folders, oldest first; incomplete ones go into the report,
+    refused ones (symbolic links, outside the landing root) into ``refused``."""
     found = []
     for name, feed in feeds.items():
-        for folder in sorted(p for p in (settings.landing / name).glob("*") if p.is_dir()):
+        feed_dir = settings.landing / name
+        if feed_dir.is_symlink():
+            report.incomplete.append(f"{name} (feed folder is a symbolic link: not read)")
+            continue
+        for folder in sorted(p for p in feed_dir.glob("*") if p.is_dir()):
             try:
                 day = date.fromisoformat(folder.name)
             except ValueError:
                 report.incomplete.append(f"{name}/{folder.name} (folder name is not YYYY-MM-DD)")
                 continue
             if only is not None and day != only:
+                continue
+            why = refusal(folder, settings.landing, settings.max_file_bytes)
+            if why is not None:
+                refused.append((feed, day, folder, f"delivery folder {why}"))
                 continue
             if not (folder / "_SUCCESS").exists():
                 report.incomplete.append(f"{name}/{folder.name}")
@@ -171,12 +217,26 @@ def ingest(
     live = {(f, n): s for f, n, _, s, st, _ in known if st in landing.LIVE}
 
     report = IngestReport()
-    todo = [
-        (feed, day, path)
-        for feed, day, folder in _deliveries(settings, contracts, delivery_date, report)
-        for path in sorted(folder.iterdir())
-        if path.name != "_SUCCESS" and path.is_file()
-    ]
+    refused: list[tuple[Feed, date, Path, str]] = []
+    todo = []
+    max_bytes = settings.max_file_bytes
+    for feed, day, folder in _deliveries(settings, contracts, delivery_date, report, refused):
+        for path in sorted(folder.iterdir()):
+            if path.name == "_SUCCESS":
+                continue
+            why = refusal(path, settings.landing, max_bytes)
+            if why is not None:
+                refused.append((feed, day, path, f"file {why}"))
+            elif path.is_file():
+                todo.append((feed, day, path))
+    for feed, day, path, why in refused:
+        # Identified by the link text / size, never the target's content.
+        sha = hashlib.sha256(f"refused:{_describe(path)}".encode()).hexdigest()
+        if (feed.feed, path.name, day, sha) in seen:
+            continue
+        batch = _batch(feed, None, day, path, sha, "refused", why)
+        report.refused.append(_finish(settings, batch, pl.DataFrame(), None))
+        seen.add((feed.feed, path.name, day, sha))
     for i, (feed, day, path) in enumerate(todo):
         progress("files", i, len(todo))
         sha = _sha256(path)
@@ -212,9 +272,9 @@ def _batch(
         kind=fk.kind if fk else None,
         delivery_date=day,
         file=path.name,
-        file_path=str(path.resolve()),
+        file_path=str(path.absolute()),
         file_sha256=sha,
-        file_bytes=path.stat().st_size,
+        file_bytes=path.lstat().st_size,
         received=0,
         loaded=0,
         quarantined=0,
@@ -223,6 +283,13 @@ def _batch(
         started_at=datetime.now(),
         finished_at=datetime.now(),
     )
+
+
+def _describe(path: Path) -> str:
+    """A refused path as text: a link's target as written, else its size."""
+    if path.is_symlink():
+        return f"link {path.name} -> {os.readlink(path)}"
+    return f"{path.name} {path.lstat().st_size}"
 
 
 def _load_file(

@@ -48,6 +48,10 @@ ColumnType = Literal[
 # keep the row (the value stays as delivered, normalised, with a flag).
 OnInvalid = Literal["quarantine", "flag"]
 
+# Default cap on one record (a line, or a multiline CSV record): the longest real
+# records (12345 hotline texts) are a few KB.
+MAX_RECORD_BYTES = 64 << 10
+
 
 class Column(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -98,6 +102,22 @@ class FileKind(BaseModel):
     sheet: str | None = None
     delivery: Literal["changes", "snapshot", "append", "monthly"]
     cadence: Literal["hourly", "daily", "weekly", "monthly"]
+    multiline: bool = Field(
+        default=False,
+        description="CSV: a quoted field may hold line breaks, so a record may span lines. "
+        "If false, every physical line is one record and a quote that does not close on "
+        "its line quarantines that line (unbalanced_quote).",
+    )
+    record_start: str | None = Field(
+        default=None,
+        description="Regex a line matches when it can start a record; after an unbalanced "
+        "quote, reading resumes at the next such line (multiline kinds).",
+    )
+    max_record_bytes: int = Field(
+        default=MAX_RECORD_BYTES,
+        gt=0,
+        description="Longer records are quarantined (record_too_long); memory stays bounded.",
+    )
     key: list[str] = Field(description="Business key of a row (for duplicate detection).")
     columns: list[Column]
     checks: list[RowCheck] = Field(default_factory=list)
@@ -115,6 +135,10 @@ class FileKind(BaseModel):
         missing = set(self.key) - set(names)
         if missing:
             raise ValueError(f"{self.kind}: key columns {missing} not in columns")
+        if self.multiline and self.format != "csv":
+            raise ValueError(f"{self.kind}: only CSV records can span lines (multiline)")
+        if self.record_start is not None:
+            re.compile(self.record_start)
         if "stamp" not in re.compile(self.pattern).groupindex:
             raise ValueError(f"{self.kind}: pattern needs a (?P<stamp>...) group")
         return self

@@ -250,7 +250,8 @@ def commit(
         try:
             live = (
                 []
-                if batch.status not in LIVE
+                # A file of no kind (unknown name, refused link) never replaces one.
+                if batch.status not in LIVE or batch.kind is None
                 else con.execute(
                     "select batch_id, delivery_date from audit.batches "
                     "where feed = ? and file = ? and status in ('loaded', 'rejected')",

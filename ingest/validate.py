@@ -3,7 +3,8 @@
 Each function takes a normalised ``pl.Series`` of strings (nulls allowed) and
 returns boolean masks; checksums run in numpy over an (n, width) byte matrix,
 which is several times faster than per-character polars expressions.
-The property tests in ``tests/ingest`` prove agreement with python-stdnum.
+The property tests in ``tests/ingest`` prove agreement with python-stdnum where our
+rules are the same, and test exactly where they differ (docs/IDENTIFIERS.md).
 """
 
 from __future__ import annotations
@@ -64,47 +65,41 @@ def ric_check_chars(body17: pl.Series) -> pl.Series:
     return pl.Series(body17.name, checks.view("S1").astype(str), pl.String)
 
 
+# Every GB/T 2260 address code since 1980 with the years it was in use (seed data,
+# derived by scripts/derive_gbt2260.py; source and licence in docs/IDENTIFIERS.md).
+GBT2260_CODES = Path(__file__).resolve().parents[1] / "seeds" / "reference" / "gbt2260_codes.csv"
+
+
 @lru_cache(maxsize=1)
 def county_ranges() -> pl.DataFrame:
-    """Valid 6-digit address codes with the years they were assigned (stdnum's loc.dat)."""
-    from stdnum import numdb
-
-    rows: list[tuple[str, int, int]] = []
-    for _, low, _, _, children in numdb.get("cn/loc").prefixes:
-        for _, sub, _, props, _ in children:
-            for county in props.get("county", "").split(","):
-                if county.startswith("["):
-                    start, end = county[1:].split("]")[0].split("-")
-                    rows.append((low + sub, int(start or 0), int(end or 9999)))
-                else:
-                    rows.append((low + sub, 0, 9999))
-    return pl.DataFrame(
-        rows, schema={"code6": pl.String, "start": pl.Int32, "end": pl.Int32}, orient="row"
-    )
+    """GB/T 2260 address codes with the years each was in use (``end`` 9999: still is)."""
+    return pl.read_csv(
+        GBT2260_CODES,
+        schema={
+            "code6": pl.String,
+            "name": pl.String,
+            "province": pl.String,
+            "valid_from": pl.Int32,
+            "valid_to": pl.Int32,
+        },
+    ).select("code6", start="valid_from", end=pl.col("valid_to").fill_null(9999))
 
 
 @lru_cache(maxsize=1)
-def _county_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted codes and (codes, k) start/end year matrices, padded with empty ranges."""
-    ranges = county_ranges().with_columns(pl.col("code6").cast(pl.Int64))
-    grouped = ranges.group_by("code6").agg("start", "end").sort("code6")
-    k = int(grouped["start"].list.len().max())  # type: ignore[arg-type]
-    starts = np.full((grouped.height, k), 1, dtype=np.int64)
-    ends = np.full((grouped.height, k), 0, dtype=np.int64)
-    for j in range(k):
-        starts[:, j] = grouped["start"].list.get(j, null_on_oob=True).fill_null(1).to_numpy()
-        ends[:, j] = grouped["end"].list.get(j, null_on_oob=True).fill_null(0).to_numpy()
-    return grouped["code6"].to_numpy(), starts, ends
+def _known_codes() -> np.ndarray:
+    """Sorted integer values of every address code that has ever existed."""
+    return np.unique(county_ranges()["code6"].cast(pl.Int64).to_numpy())
 
 
-def _county_valid(code6: np.ndarray, year: np.ndarray) -> np.ndarray:
-    """Whether each address code existed (as stdnum knows it) in the given year."""
-    codes, starts, ends = _county_table()
+def address_code_known(code6: np.ndarray) -> np.ndarray:
+    """Whether each address code existed in GB/T 2260 at any time since 1980.
+
+    Not whether it existed in the holder's birth year: the code is the county where
+    the number was assigned, and before 1999 people who moved their hukou often got
+    a new number there, so a Bao'an code (1992) on someone born in 1975 is real."""
+    codes = _known_codes()
     pos = np.clip(np.searchsorted(codes, code6), 0, len(codes) - 1)
-    known = codes[pos] == code6
-    y = year[:, None]
-    in_range = ((starts[pos] <= y) & (y <= ends[pos])).any(axis=1)
-    return known & in_range
+    return codes[pos] == code6
 
 
 def _digits_value(mat: np.ndarray) -> np.ndarray:
@@ -142,13 +137,13 @@ def _ric_matrix_valid(mat: np.ndarray) -> np.ndarray:
     check_ok = RIC_CHECK[total % 11] == mat[:, 17]
     year = _digits_value(mat[:, 6:10])
     birth_ok = _valid_ymd(year, _digits_value(mat[:, 10:12]), _digits_value(mat[:, 12:14]))
-    place_ok = _county_valid(_digits_value(mat[:, :6]), year)
+    place_ok = address_code_known(_digits_value(mat[:, :6]))
     return check_ok & birth_ok & place_ok
 
 
 def ric_valid(values: pl.Series) -> pl.Series:
     """True where a value is a valid 18-char citizen ID (format, checksum, birth date,
-    address code known for the birth year), False otherwise, null where null."""
+    an address code that has existed in GB/T 2260), False otherwise, null where null."""
     fmt = values.str.contains(RE_RIC18).fill_null(False)
     ok = np.zeros(values.len(), dtype=bool)
     idx = fmt.arg_true().to_numpy()

@@ -60,7 +60,7 @@ def ingest_deliveries(settings: Settings, feed: str, dates: list[date]) -> dict[
 def _report_counts(report: object) -> dict[str, int]:
     """Counts from an IngestReport, whatever list attributes it carries."""
     counts = {}
-    for name in ("loaded", "skipped", "superseded", "rejected", "incomplete"):
+    for name in ("loaded", "skipped", "superseded", "rejected", "refused", "incomplete"):
         value = getattr(report, name, None)
         if isinstance(value, list | tuple | set | dict):
             counts[name] = len(value)

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         "(bench/transform.py, same saved state: daily run 79.0 s against 54.6 s).",
     )
     duckdb_memory_limit: str = Field(default="8GB", description="DuckDB memory limit.")
+    max_file_bytes: int = Field(
+        default=8 << 30,
+        gt=0,
+        description="Delivered files larger than this are refused unread (status refused).",
+    )
 
     def model_post_init(self, __context: object) -> None:
         var = self.var_dir

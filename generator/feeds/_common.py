@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from generator.dirt import TRUNCATE_SENTINEL, DirtRates, FilePlan
+from generator.dirt import STRAY_QUOTE_SENTINEL, TRUNCATE_SENTINEL, DirtRates, FilePlan
 from generator.manifest import Manifest
 from generator.world import World
 
@@ -91,10 +91,21 @@ class FeedContext:
         """Lay the plan out, write it, record its defects; return rows as written and defects."""
         rows, defects = plan.finalize(shuffle=shuffle)
         path = self.folder(feed, day) / name
-        write_any(rows, path, fmt=fmt, encoding=encoding, sheet=sheet)
+        mixed = plan.mixed_eol and fmt == "csv" and not self.rates.clean
+        write_any(rows, path, fmt=fmt, encoding=encoding, sheet=sheet, mixed_eol=mixed)
         self.manifest.add_file_rows(
             defects, feed=feed, file_kind=kind, delivery_date=day, file=name
         )
+        if mixed:
+            self.manifest.add(
+                "mixed_line_endings",
+                "file",
+                feed,
+                file_kind=kind,
+                delivery_date=day,
+                file=name,
+                detail="every other line ends in CRLF, the rest in LF: all rows must load",
+            )
         self.record(feed, kind, day, name, rows.height)
         return rows, defects
 
@@ -211,13 +222,19 @@ class FeedContext:
 
 
 def write_any(
-    rows: pl.DataFrame, path: Path, *, fmt: str, encoding: str = "utf-8", sheet: str | None = None
+    rows: pl.DataFrame,
+    path: Path,
+    *,
+    fmt: str,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+    mixed_eol: bool = False,
 ) -> None:
     """Write rows (with a ``_trunc`` marker column for CSV truncation) in one format."""
     trunc = rows["_trunc"] if "_trunc" in rows.columns else None
     data = rows.drop("_trunc") if trunc is not None else rows
     if fmt == "csv":
-        write_csv(data, path, encoding=encoding, truncated=trunc)
+        path.write_bytes(csv_bytes(data, encoding=encoding, truncated=trunc, mixed_eol=mixed_eol))
     elif fmt == "jsonl":
         write_jsonl(data, path)
     elif fmt == "parquet":
@@ -281,6 +298,7 @@ def csv_bytes(
     truncated: pl.Series | None = None,
     header: bool = True,
     bom: bool = True,
+    mixed_eol: bool = False,
 ) -> bytes:
     """CSV bytes; truncated records lose their last field; GBK/BOM per contract."""
     last = rows.columns[-1]
@@ -296,6 +314,14 @@ def csv_bytes(
     del buf
     if truncated is not None and truncated.any():
         data = data.replace(b"," + TRUNCATE_SENTINEL.encode(), b"")
+    if STRAY_QUOTE_SENTINEL.encode() in data:
+        data = data.replace(STRAY_QUOTE_SENTINEL.encode(), b'"')
+    if mixed_eol:
+        lines = data.split(b"\n")
+        data = (
+            b"".join(line + (b"\r\n" if i % 2 else b"\n") for i, line in enumerate(lines[:-1]))
+            + lines[-1]
+        )
     if encoding == "gbk":
         data = data.decode("utf-8").encode("gbk")
     elif encoding == "utf-8-sig" and bom:
@@ -344,6 +370,31 @@ def member(values: pl.Series | np.ndarray, pool: object) -> np.ndarray:
     series = values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.String)
     items = pool if isinstance(pool, pl.Series) else pl.Series(list(pool), dtype=pl.String)
     return series.is_in(items.implode()).fill_null(False).to_numpy()
+
+
+# A link planted among the deliveries, named like a register file, pointing at a
+# system file: the ingest must refuse it unread (the issue that found /etc/passwd
+# lines in audit.quarantine).
+SYMLINK_TARGET = "/etc/passwd"
+
+
+def plant_symlink(ctx: FeedContext, feed: str = "population", kind: str = "ga_rkxx") -> None:
+    """One symbolic link in the first complete delivery folder of ``feed``."""
+    for day in ctx.dates:
+        folder = ctx.landing / feed / day.isoformat()
+        if (folder / "_SUCCESS").exists():
+            name = f"{kind}_{stamp(day - timedelta(days=1))}.csv"
+            (folder / name).symlink_to(SYMLINK_TARGET)
+            ctx.manifest.add(
+                "symlink",
+                "file",
+                feed,
+                file_kind=kind,
+                delivery_date=day,
+                file=name,
+                detail=f"symbolic link to {SYMLINK_TARGET}: must be refused unread",
+            )
+            return
 
 
 def clear_feed(landing: Path, feed: str) -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from generator.dirt import FilePlan, binomial_pick, pad_spaces
+from generator.dirt import FilePlan, binomial_pick, pad_spaces, plant_damage
 from generator.feeds._common import FeedContext, epoch_series, stamp, write_success
 
 FEED = "events"
@@ -36,6 +36,8 @@ SJLZ_FIELDS = [
     "merged_into",
     "description",
 ]
+# Share of hotline texts with a line break in them (clean data: a multi-line record).
+MULTILINE_SHARE = 0.01
 RX_COLUMNS = [
     "ticket_id",
     "received_at",
@@ -527,7 +529,17 @@ def _write_rx(ctx: FeedContext, ev: pl.DataFrame, lines: pl.DataFrame) -> None:
             "event_id",
             "satisfaction",
         )
+        # Call-takers type line breaks into some texts: quoted, a record over two lines.
+        two_lines = ctx.rng(FEED, "rx-lines", i).random(rows.height) < MULTILINE_SHARE
+        rows = rows.with_columns(
+            pl.when(pl.Series(two_lines))
+            .then(pl.col("content") + "\n补充：来电人要求回电")
+            .otherwise(pl.col("content"))
+            .alias("content")
+        )
         plan = FilePlan(rows, ctx.rng(FEED, "rx-dirt", i), ctx.rates, key_column="ticket_id")
+        plan.mixed_eol = i == 0  # the first day's file mixes CRLF and LF line endings
+        plant_damage(plan, "content")
         plan.corrupt(
             "fullwidth",
             "caller_phone",

@@ -408,6 +408,7 @@ def _write_register(
             detail="sex code outside GB/T 2261.1",
         )
         plan.truncate("GXSJ", eligible=unlinked)
+        dirt.plant_damage(plan, "XM", eligible=unlinked)
         plan.duplicate_exact()
         plan.duplicate_key("LXDH", lambda s, r: _phones(r, s.height))
         return plan

@@ -30,6 +30,7 @@ HIGH_BASE_YUAN = 10_000  # dbt var xc_high_base_yuan
 SHARED_ROOM_ENTITIES = 50  # dbt var xc_shared_room_entities
 ACTIVE_SCJG = {"存续", "在业"}
 ACTIVE_MZ = {"正常", "登记", "存续", ""}
+csv.field_size_limit(1 << 24)  # planted overlong records (100 KB fields)
 _FOLD = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
 
 RULES = {
@@ -72,9 +73,18 @@ def _usccs(values: pl.Series) -> pl.Series:
     return s.zip_with(pl.Series(ok), pl.Series([None] * len(s), dtype=pl.String))
 
 
+def _readable(line: str) -> bool:
+    """A line these register-like files (one record per line) can load: quotes
+    balanced, no NUL bytes, within the 64 KiB record cap (docs/DESIGN.md)."""
+    return line.count('"') % 2 == 0 and "\x00" not in line and len(line.encode()) <= 64 << 10
+
+
 def _csv(path: Path, encoding: str) -> pl.DataFrame:
-    """All values as text; records with the wrong number of fields dropped."""
-    recs = list(csv.reader(io.StringIO(path.read_bytes().decode(encoding), newline="")))
+    """All values as text; unreadable lines and records with the wrong number of
+    fields dropped."""
+    text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    lines = [ln.removesuffix("\r") for ln in text.split("\n") if ln.strip()]
+    recs = [next(csv.reader(io.StringIO(ln))) for ln in lines if _readable(ln)]
     header, body = recs[0], [r for r in recs[1:] if len(r) == len(recs[0])]
     return pl.DataFrame(
         [dict(zip(header, r, strict=True)) for r in body],
@@ -87,7 +97,11 @@ def _files(landing: Path, feed: str, pattern: str) -> list[tuple[date, Path]]:
     out = []
     for folder in sorted((landing / feed).iterdir()):
         if (folder / "_SUCCESS").exists():
-            out += [(date.fromisoformat(folder.name), p) for p in sorted(folder.glob(pattern))]
+            out += [
+                (date.fromisoformat(folder.name), p)
+                for p in sorted(folder.glob(pattern))
+                if not p.is_symlink()  # refused by the ingest
+            ]
     return out
 
 
@@ -278,7 +292,10 @@ def _keys_as_written(path: Path, column: str) -> list[str | None]:
     if path.suffix == ".jsonl":
         return [json.loads(x)[column] for x in path.read_text("utf-8").splitlines()]
     encoding = "gbk" if path.name.startswith("ga_rkxx") else "utf-8-sig"
-    recs = list(csv.reader(io.StringIO(path.read_bytes().decode(encoding), newline="")))
+    # One record per physical line in these files (a planted stray quote stays on its line).
+    text = path.read_bytes().decode(encoding).removeprefix("\ufeff")
+    lines = [ln.removesuffix("\r") for ln in text.split("\n") if ln]
+    recs = [next(csv.reader([ln])) for ln in lines]
     at = recs[0].index(column)
     return [r[at] if len(r) > at else None for r in recs[1:]]
 

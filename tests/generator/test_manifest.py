@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from generator.api import generate
+from tests.generator.test_feeds import record_texts
 
 START = date(2026, 10, 1)
 DAYS = 6
@@ -81,7 +82,7 @@ def test_summary_counts_rows_per_file_as_written(run: tuple) -> None:
             n = pl.read_excel(path, sheet_name="社会组织", infer_schema_length=0).height
         else:
             enc = "gbk" if f["file_kind"] == "ga_rkxx" else "utf-8-sig"
-            n = len(list(csv.reader(io.StringIO(path.read_bytes().decode(enc))))) - 1
+            n = len(record_texts(path.read_bytes().decode(enc), f["file_kind"])) - 1
         assert n == f["rows"], path
 
 
