@@ -35,7 +35,8 @@ renamed as (
         loaded as rows_loaded,
         quarantined as rows_quarantined,
         status as batch_status,
-        -- loaded / rejected versions are live; superseded and duplicate ones are not counted again
+        -- loaded / rejected versions are live; superseded and duplicate ones are not counted
+        -- again, refused paths were never read (received 0)
         status in ('loaded', 'rejected') as is_live,
         superseded_by as superseded_by_batch_id
     from source
