@@ -14,15 +14,22 @@ counts only with ``_SUCCESS``; a file delivered again under the same name in
 a later folder replaces the earlier one; a row that cannot be interpreted
 (wrong field count, bad JSON, a required field missing or invalid) is not
 loaded; identifiers are NFKC-normalised and trimmed, citizen IDs also lose
-inner spaces/hyphens, are upper-cased and upgraded from 15 to 18 digits.
+inner spaces/hyphens, are upper-cased and upgraded from 15 to 18 digits. And
+what docs/DESIGN.md and docs/IDENTIFIERS.md fix (implemented here a second
+time): a symlinked or non-regular path is never read; in the line-bound CSV
+files every non-blank physical line is one record, and a damaged one (an odd
+number of quotes, a NUL byte, over the 64 KiB record cap, undecodable, a copy of
+the header) does not count, every other row does; a citizen ID's address code
+must have existed in GB/T 2260 at some time (seeds/reference/gbt2260_codes.csv).
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
+import os
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,7 +37,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 REPO = Path(__file__).resolve().parents[2]
 # the NBS divisions with the 2017 street code history (reference data, no code)
@@ -48,15 +55,23 @@ SEX = {"1": "male", "M": "male", "MALE": "male", "男": "male",
 
 def live_files(landing: Path, feed: str, prefix: str) -> list[tuple[date, Path]]:
     """(delivery date, path) of every file of ``feed`` named ``prefix``*, complete
-    deliveries only; a name delivered again in a later folder replaces the earlier."""
+    deliveries only; a name delivered again in a later folder replaces the earlier.
+    Paths the warehouse must refuse unread (docs/DESIGN.md: a symbolic link, a path
+    outside the landing root, anything not a regular file, a file over
+    ``ZHIWANG_MAX_FILE_BYTES``) are no delivery and replace nothing."""
+    root = landing.resolve()
+    max_bytes = int(os.environ.get("ZHIWANG_MAX_FILE_BYTES", 8 << 30))
     latest: dict[str, tuple[date, Path]] = {}
     for folder in sorted((landing / feed).glob("*")):
-        if not (folder / "_SUCCESS").exists():
+        if folder.is_symlink() or not folder.is_dir() or not (folder / "_SUCCESS").exists():
             continue
         day = date.fromisoformat(folder.name)
         for path in sorted(folder.iterdir()):
-            if path.name.startswith(prefix):
-                latest[path.name] = (day, path)
+            if not path.name.startswith(prefix) or path.is_symlink() or not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(root) or path.stat().st_size > max_bytes:
+                continue
+            latest[path.name] = (day, path)
     return sorted(latest.values())
 
 
@@ -67,17 +82,45 @@ def _text(value: object) -> str | None:
     return out or None
 
 
+# GB 11643-1999 §5 (ISO 7064 MOD 11-2): weights 2^(17-i) mod 11 (i = 0..16 from the
+# left: 7 9 10 5 ...), check character by the sum mod 11
+RIC_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+RIC_CHECK = "10X98765432"
+# every GB/T 2260 address code since 1980 (seed data, docs/IDENTIFIERS.md)
+GBT2260 = REPO / "seeds" / "reference" / "gbt2260_codes.csv"
+
+
+@functools.cache
+def _address_codes() -> frozenset[str]:
+    return frozenset(pl.read_csv(GBT2260, columns=["code6"], infer_schema=False)["code6"])
+
+
+def _ric_check(body17: str) -> str:
+    return RIC_CHECK[sum(int(c) * w for c, w in zip(body17, RIC_WEIGHTS, strict=True)) % 11]
+
+
 def citizen_id(value: object) -> str | None:
-    """The normalised 18-character ID, or None when it is no valid GB 11643 ID."""
+    """The normalised 18-character ID, or None when it is no valid GB 11643 ID by
+    docs/IDENTIFIERS.md: 17 digits and a digit or X, the MOD 11-2 check character,
+    a real birth date, an address code that existed in GB/T 2260 at any time (not
+    necessarily in the birth year, where stdnum's ric refuses real numbers); legacy
+    15-digit numbers are upgraded (century 19, check computed)."""
     text = _text(value)
     if text is None:
         return None
-    text = text.replace(" ", "").replace("-", "").upper()
-    if len(text) == 15 and text.isdigit():
+    text = re.sub(r"[\s-]", "", text).upper()
+    if len(text) == 15 and text.isascii() and text.isdigit():
         body = text[:6] + "19" + text[6:]
-        # stdnum takes the number with a (placeholder) check digit
-        text = body + ric.calc_check_digit(body + "0")
-    return text if ric.is_valid(text) else None
+        text = body + _ric_check(body)
+    if len(text) != 18 or not text.isascii() or not text[:17].isdigit():
+        return None
+    if text[17] != _ric_check(text[:17]):
+        return None
+    try:
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return None
+    return text if text[:6] in _address_codes() else None
 
 
 def _ymd(value: str | None, fmt: str) -> date | None:
@@ -100,22 +143,111 @@ def _timestamp(value: str | None, formats: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def _csv_rows(path: Path, encoding: str) -> list[dict[str, str | None]]:
-    """Data rows with as many fields as the header (others are not loaded)."""
-    raw = path.read_bytes()
-    for enc in (encoding, "utf-8-sig", "gbk"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
+# ---------------------------------------------------------------- damaged records
+
+# docs/DESIGN.md "CSV records and quoting": the cap on one record (the contracts'
+# default max_record_bytes), and a file where more than 5 lines and 10 % of lines do
+# not decode is in another or mixed encoding: rejected whole, no row counts.
+MAX_RECORD_BYTES = 64 << 10
+UNDECODABLE_FEW, UNDECODABLE_SHARE = 5, 0.1
+# The columns of each CSV file read here (docs/FEEDS.md): a header without one of
+# them is a file the warehouse rejects whole.
+HEADERS = {
+    "ga_rkxx": ["GMSFHM", "XM", "XBDM", "CSRQ", "MZDM", "HJLB", "JZZBH", "FWBM", "RZRQ",
+                "LKRQ", "LXDH", "CZLX", "GXSJ"],
+    "ld": ["building_code", "address", "community_code", "grid_code", "lon", "lat",
+           "building_type", "floors", "year_built", "hazard_grade", "updated_at"],
+    "zlba": ["filing_id", "room_code", "landlord_id_number", "tenant_id_number", "start_date",
+             "end_date", "monthly_rent", "status", "op", "updated_at"],
+    "cbry": ["id_number", "name", "employer_uscc", "insurance_types", "status", "start_month",
+             "op", "updated_at"],
+    "scjg_frxx": ["统一社会信用代码", "名称", "主体类型", "法定代表人", "法定代表人证件号码",
+                  "注册地址", "经营场所房屋编码", "行业代码", "登记状态", "成立日期", "注销日期",
+                  "注册资本(万元)", "从业人数", "更新时间"],
+}  # fmt: skip
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(path: Path, contract: str) -> list[str | None] | None:
+    """The file's non-blank physical lines, decoded; None for a damaged one (NUL
+    byte, over the record cap, undecodable). None for the whole file when it is
+    rejected as another or mixed encoding.
+
+    Every physical line is one record: none of the files read here may span lines
+    (only the hotline's may), and CRLF and LF endings both end a line. A file that
+    is UTF-8 throughout is read as UTF-8 (GBK text is practically never valid UTF-8,
+    while UTF-8 text often decodes as GBK, into the wrong characters); otherwise in
+    the encoding, the contract's first, in which more lines decode (GBK read as its
+    superset GB 18030)."""
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    lines = [line.removesuffix(b"\r") for line in raw.split(b"\n")]
+    lines = [line for line in lines if line.strip()]
+    sane = [line for line in lines if len(line) <= MAX_RECORD_BYTES and b"\0" not in line]
+    gbk = "gb18030"
+    order = [gbk, "utf-8"] if contract == "gbk" else ["utf-8", gbk]
+    failed = {enc: sum(not _decodes(line, enc) for line in sane) for enc in order}
+    encoding = "utf-8" if failed["utf-8"] == 0 else min(order, key=failed.__getitem__)
+    if failed[encoding] > max(UNDECODABLE_FEW, UNDECODABLE_SHARE * len(lines)):
+        return None
+    out: list[str | None] = []
+    for line in lines:
+        if len(line) > MAX_RECORD_BYTES or b"\0" in line or not _decodes(line, encoding):
+            out.append(None)
+        else:
+            out.append(line.decode(encoding))
+    return out
+
+
+def _header_name(name: str, wanted: list[str]) -> str:
+    clean = name.replace("\ufeff", "").strip().strip('"').strip()
+    folded = {w.casefold(): w for w in wanted if w.isascii()}
+    return clean if clean in wanted else folded.get(clean.casefold(), clean)
+
+
+def _csv_rows(path: Path, kind: str, encoding: str) -> list[tuple[int, dict[str, str | None]]]:
+    """(1-based data row, fields) of the rows the warehouse loads from a line-bound
+    CSV file: a damaged record (see ``_lines``; a line with an odd number of quotes,
+    a copy of the header) or one with another field count than the header does not
+    count, every other one does. Rows are numbered over the non-blank lines after
+    the header, damaged ones included (docs/DESIGN.md)."""
+    lines = _lines(path, encoding)
+    if not lines or lines[0] is None:
+        return []
+    wanted = HEADERS[kind]
+    header = [_header_name(h, wanted) for h in next(csv.reader([lines[0]]))]
+    if not set(wanted) <= set(header):
+        return []
+    rows = []
+    for number, line in enumerate(lines[1:], start=1):
+        if line is None or line.count('"') % 2:
             continue
-    records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
-    header = [h.strip().lstrip("\ufeff") for h in records[0]]
-    return [
-        {name: _text(value) for name, value in zip(header, record, strict=True)}
-        for record in records[1:]
-        if len(record) == len(header)
-    ]
+        record = next(csv.reader([line]), [])
+        if len(record) != len(header) or [_header_name(v, wanted) for v in record] == header:
+            continue
+        rows.append((number, {name: _text(v) for name, v in zip(header, record, strict=True)}))
+    return rows
+
+
+def _jsonl_records(path: Path) -> list[dict]:
+    """The JSON objects of a JSON-lines file; damaged lines and others do not count."""
+    records = []
+    for line in _lines(path, "utf-8") or []:
+        if line is None:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 # ---------------------------------------------------------------- reference divisions
@@ -185,7 +317,7 @@ def read_population(landing: Path) -> tuple[dict[str, Person], date]:
     delivered: list[date] = []
     for day, path in live_files(landing, "population", "ga_rkxx_"):
         delivered.append(day)
-        for number, row in enumerate(_csv_rows(path, "gbk"), start=1):
+        for number, row in _csv_rows(path, "ga_rkxx", "gbk"):
             pid = citizen_id(row["GMSFHM"])
             changed = _timestamp(row["GXSJ"], ("%Y-%m-%d %H:%M:%S",))
             if pid is None or changed is None or row["CZLX"] not in ("I", "U", "D"):
@@ -207,13 +339,7 @@ def read_population(landing: Path) -> tuple[dict[str, Person], date]:
                 person.statements.append(Statement(moved_out, end_of_day, True, None, "register"))
     for day, path in live_files(landing, "population", "grid_rkcj_"):
         delivered.append(day)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for record in _jsonl_records(path):
             pid = citizen_id(record.get("id_number"))
             channel = _text(record.get("channel"))
             at = _text(record.get("collected_at"))
@@ -238,7 +364,7 @@ def building_grids(landing: Path) -> dict[str, str | None]:
     """Each building's grid from the newest loaded snapshot row that has the building."""
     latest: dict[str, tuple] = {}
     for day, path in live_files(landing, "housing", "ld_"):
-        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+        for number, row in _csv_rows(path, "ld", "utf-8"):
             code = row["building_code"]
             if code is None or len(code) != 17 or not code.isdigit():
                 continue
@@ -252,7 +378,7 @@ def insured_ids(landing: Path) -> set[str]:
     latest: dict[str, tuple] = {}
     formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
     for day, path in live_files(landing, "social_security", "cbry_"):
-        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+        for number, row in _csv_rows(path, "cbry", "utf-8"):
             pid = citizen_id(row["id_number"])
             at = _timestamp(row["updated_at"], formats)
             if pid is None or at is None or row["op"] not in ("I", "U", "D"):
@@ -314,7 +440,7 @@ def current_filings(landing: Path) -> tuple[pl.DataFrame, date]:
     formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
     for day, path in live_files(landing, "housing", "zlba_"):
         delivered.append(day)
-        for number, row in enumerate(_csv_rows(path, "utf-8"), start=1):
+        for number, row in _csv_rows(path, "zlba", "utf-8"):
             at = _timestamp(row["updated_at"], formats)
             if row["filing_id"] is None or at is None or row["op"] not in ("I", "U", "D"):
                 continue
@@ -379,7 +505,7 @@ def active_entities(landing: Path) -> pl.DataFrame:
 
     formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S")
     for day, path in live_files(landing, "entities", "scjg_frxx_"):
-        for number, row in enumerate(_csv_rows(path, "utf-8-sig"), start=1):
+        for number, row in _csv_rows(path, "scjg_frxx", "utf-8"):
             code = credit_code(row["统一社会信用代码"])
             at = _timestamp(row["更新时间"], formats)
             if code is None or at is None or row["名称"] is None:
