@@ -357,6 +357,14 @@ def public_employers(n: int, rng: np.random.Generator) -> pl.Series:
     """``n`` USCCs of every registration authority and entity type but the market and
     civil-affairs registers' own (those come from the entity registers), Bao'an region
     code, valid check characters, both old numeric and new 'MA' organisation codes."""
-    combos = [a + t for a, types in USCC_AUTHORITY_TYPES.items() if a not in "59" for t in types]
+    # village collectives (N2) are in the market register (generator/firms.py): an
+    # N2 employer outside it would be an unregistered entity, not a clean row
+    combos = [
+        a + t
+        for a, types in USCC_AUTHORITY_TYPES.items()
+        if a not in "59"
+        for t in types
+        if a + t != "N2"
+    ]
     prefix = [combos[i % len(combos)] for i in range(max(n, len(combos)))]
     return make_usccs(prefix, ["440306"] * len(prefix), rng.random(len(prefix)) < 0.5, rng)

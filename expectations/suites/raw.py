@@ -406,14 +406,24 @@ def _contributions(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
                 gxe.UnexpectedRowsExpectation,
                 "warn",
                 "employer_is_known_entity",
+                # Only employers of an authority and entity type (the USCC's first
+                # two characters) that a delivered register holds can be looked up:
+                # organs, public institutions, law firms, unions, collectives other
+                # than village ones ... (GB 32100 authorities and types,
+                # docs/IDENTIFIERS.md) are real employers that no entity feed lists.
                 unexpected_rows_query=f"""
+                    with known as ({known})
                     select employer_uscc, count(*) as contributions
                     from {{batch}}
                     where employer_uscc is not null
-                      and employer_uscc not in ({known})
+                      and substr(employer_uscc, 1, 2) in (
+                          select distinct substr(tyshxydm, 1, 2) from known
+                      )
+                      and employer_uscc not in (select tyshxydm from known)
                     group by employer_uscc
                 """,
-                description="every contribution's employer is a registered legal entity",
+                description="every contribution's employer of an authority and entity type that a "
+                "delivered register holds (market regulation, civil affairs) is in that register",
             )
         )
     return out
