@@ -24,6 +24,7 @@ import pytest
 from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
 from orchestration.schedules import TRANSFORM_DAG_ID, TZ
+from zhiwang.secrets import PSEUDONYM_KEY, read_secrets
 from zhiwang.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
          "--days", str(DAYS), "--dirt", "0", "--no-superset"],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
-    settings = Settings(var_dir=var)
+    # The run generated its own key (var/secrets.env: the environment had none). Later
+    # steps of these tests must use that key, not the test session's, or re-run models
+    # would pseudonymise with another key than the incremental ones kept.
+    key = read_secrets(var)[PSEUDONYM_KEY]
+    settings = Settings(var_dir=var, pseudonym_key=key)
     log = airflow_home(settings) / "runner.log"
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\nsee {log}"
     results = airflow_home(settings) / "results.jsonl"
