@@ -9,7 +9,7 @@ import polars as pl
 BUILDING_TYPES = np.array(
     ["urban_village", "commercial", "factory", "dormitory", "public_housing", "office"]
 )
-# Type mix: Bao'an is more than half urban village (DOMAIN.md).
+# Type mix: Bao'an is more than half urban village (docs/DOMAIN.md).
 _TYPE_P = {
     "居委会": np.array([0.56, 0.14, 0.12, 0.07, 0.04, 0.07]),
     "村委会": np.array([0.68, 0.05, 0.15, 0.08, 0.01, 0.03]),

@@ -1,4 +1,4 @@
-"""Target sizes of the simulated city per scale (DOMAIN.md "Scale (real figures)")."""
+"""Target sizes of the simulated city per scale (docs/DOMAIN.md "Scale (real figures)")."""
 
 from __future__ import annotations
 

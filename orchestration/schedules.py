@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# Deliveries are dated in Shenzhen local time (FEEDS.md), so every cadence is too.
+# Deliveries are dated in Shenzhen local time (docs/FEEDS.md), so every cadence is too.
 TIMEZONE = "Asia/Shanghai"
 TZ = ZoneInfo(TIMEZONE)
 

@@ -91,7 +91,7 @@ def generate(
     ground_truth: Annotated[Path | None, typer.Option(help="Manifest folder.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
-    """Write synthetic department deliveries per FEEDS.md, and the ground-truth manifest."""
+    """Write synthetic department deliveries per docs/FEEDS.md, and the ground-truth manifest."""
     from generator.api import generate as run_generate
 
     settings = _settings()

@@ -1,4 +1,4 @@
-{#- Codes nest (FEEDS.md): a grid, building or room code starts with its
+{#- Codes nest (docs/FEEDS.md): a grid, building or room code starts with its
     12-digit community code, whose first 9 digits are the street's; the
     12-digit street code pads them with 000. Dashboards filter on these
     columns (Superset row-level security), so every mart they read carries

@@ -1,4 +1,4 @@
-{#- Engine differences (STACK.md): everything not on the "safe on both" list
+{#- Engine differences (docs/STACK.md): everything not on the "safe on both" list
     goes through adapter.dispatch so the project also builds on dbt-spark. -#}
 
 {#- true when a string array contains a value -#}

@@ -1,4 +1,4 @@
-"""The models stay portable to Spark (STACK.md "silent differences").
+"""The models stay portable to Spark (docs/STACK.md "silent differences").
 
 Engine-specific SQL belongs in adapter.dispatch macros (macros/portable.sql,
 macros/pseudonym.sql, ...) with a ``spark__`` twin next to the DuckDB one. The

@@ -1,6 +1,6 @@
-"""The generator's deliveries follow FEEDS.md, and every planted row defect is really there.
+"""The generator's deliveries follow docs/FEEDS.md, and every planted row defect is really there.
 
-Expected headers and enums are copied from /work/shared/FEEDS.md on purpose
+Expected headers and enums are copied from docs/FEEDS.md on purpose
 (not imported from the generator), so a typo in a writer cannot hide itself.
 """
 
@@ -103,7 +103,7 @@ csv.field_size_limit(1 << 24)  # planted overlong records (100 KB fields)
 
 
 def _csv_records(text: str, kind: str) -> list[list[str]]:
-    """CSV records as FEEDS.md lays them out, split one at a time, so a planted stray
+    """CSV records as docs/FEEDS.md lays them out, split one at a time, so a planted stray
     quote stays in its record."""
     return [next(csv.reader([r])) for r in record_texts(text, kind)]
 

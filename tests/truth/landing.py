@@ -9,7 +9,7 @@ polars, on purpose in a different shape from the dbt models: residence is
 decided by the last statement on or before the as-of date (no spells), the
 location by a dictionary lookup (no unlocated dimension members).
 
-What it must agree with the ingest on is what FEEDS.md fixes: a delivery
+What it must agree with the ingest on is what docs/FEEDS.md fixes: a delivery
 counts only with ``_SUCCESS``; a file delivered again under the same name in
 a later folder replaces the earlier one; a row that cannot be interpreted
 (wrong field count, bad JSON, a required field missing or invalid) is not

@@ -147,7 +147,7 @@ final as (
         spells.person_key,
         cast(spells.spell_number as bigint) as spell_number,
         spells.room_code,
-        -- the room code starts with its building's code (FEEDS.md code scheme)
+        -- the room code starts with its building's code (docs/FEEDS.md code scheme)
         substr(spells.room_code, 1, 17) as building_code,
         -- conformed location: unknown levels go to the unlocated members
         {{ located_grid('loc') }} as grid_code,

@@ -17,7 +17,7 @@
 -- duplicate rule touches only the keys
 -- the ingest flagged: it marks every repeat of a key within a file
 -- (duplicate_in_file / duplicate_key_in_file, key = the jfmx contract key)
--- and a month is one file (FEEDS.md), so unflagged keys occur once. The
+-- and a month is one file (docs/FEEDS.md), so unflagged keys occur once. The
 -- composite primary-key test guards the rule. Citizen IDs arrive
 -- canonical from the ingest (trimmed, upper-case check letter), so rows are
 -- matched on the plain ID and only the distinct IDs are pseudonymised.
