@@ -1,28 +1,20 @@
 -- audit.batches exists only once the ingest ran: read it as empty until then
-{%- set relation = adapter.get_relation(database=target.database, schema='audit', identifier='batches') if execute else none %}
 with
 
-{% if relation is not none -%}
 source as (
-    select * from {{ source('audit', 'batches') }}
+    {{ source_or_empty('audit', 'batches', [
+        ['batch_id', 'string'],
+        ['feed', 'string'],
+        ['kind', 'string'],
+        ['delivery_date', 'date'],
+        ['file', 'string'],
+        ['received', 'bigint'],
+        ['loaded', 'bigint'],
+        ['quarantined', 'bigint'],
+        ['status', 'string'],
+        ['superseded_by', 'string'],
+    ]) }}
 ),
-{%- else -%}
--- {{ source('audit', 'batches') }} not created yet
-source as (
-    select
-        cast(null as string) as batch_id,
-        cast(null as string) as feed,
-        cast(null as string) as kind,
-        cast(null as date) as delivery_date,
-        cast(null as string) as file,
-        cast(null as bigint) as received,
-        cast(null as bigint) as loaded,
-        cast(null as bigint) as quarantined,
-        cast(null as string) as status,
-        cast(null as string) as superseded_by
-    where false
-),
-{%- endif %}
 
 renamed as (
     select

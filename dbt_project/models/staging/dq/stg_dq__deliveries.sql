@@ -1,30 +1,22 @@
 -- dq.deliveries exists only after the first validation: read it as empty until then
-{%- set relation = adapter.get_relation(database=target.database, schema='dq', identifier='deliveries') if execute else none %}
 with
 
-{% if relation is not none -%}
 source as (
-    select * from {{ source('dq', 'deliveries') }}
+    {{ source_or_empty('dq', 'deliveries', [
+        ['feed', 'string'],
+        ['delivery_date', 'date'],
+        ['run_id', 'string'],
+        ['status', 'string'],
+        ['blocked', 'boolean'],
+        ['expectations', 'bigint'],
+        ['failed_fail', 'bigint'],
+        ['failed_warn', 'bigint'],
+        ['rows_received', 'bigint'],
+        ['rows_loaded', 'bigint'],
+        ['rows_quarantined', 'bigint'],
+        ['checked_at', 'timestamp'],
+    ]) }}
 ),
-{%- else -%}
--- {{ source('dq', 'deliveries') }} not created yet
-source as (
-    select
-        cast(null as string) as feed,
-        cast(null as date) as delivery_date,
-        cast(null as string) as run_id,
-        cast(null as string) as status,
-        cast(null as boolean) as blocked,
-        cast(null as bigint) as expectations,
-        cast(null as bigint) as failed_fail,
-        cast(null as bigint) as failed_warn,
-        cast(null as bigint) as rows_received,
-        cast(null as bigint) as rows_loaded,
-        cast(null as bigint) as rows_quarantined,
-        cast(null as timestamp) as checked_at
-    where false
-),
-{%- endif %}
 
 renamed as (
     select

@@ -1,33 +1,25 @@
 -- dq.results exists only after the first validation: read it as empty until then
-{%- set relation = adapter.get_relation(database=target.database, schema='dq', identifier='results') if execute else none %}
 with
 
-{% if relation is not none -%}
 source as (
-    select * from {{ source('dq', 'results') }}
+    {{ source_or_empty('dq', 'results', [
+        ['run_id', 'string'],
+        ['suite', 'string'],
+        ['expectation', 'string'],
+        ['expectation_type', 'string'],
+        ['column_name', 'string'],
+        ['severity', 'string'],
+        ['success', 'boolean'],
+        ['observed_value', 'string'],
+        ['unexpected_count', 'bigint'],
+        ['unexpected_percent', 'double'],
+        ['unexpected_sample', 'string'],
+        ['exception', 'string'],
+        ['feed', 'string'],
+        ['delivery_date', 'date'],
+        ['checked_at', 'timestamp'],
+    ]) }}
 ),
-{%- else -%}
--- {{ source('dq', 'results') }} not created yet
-source as (
-    select
-        cast(null as string) as run_id,
-        cast(null as string) as suite,
-        cast(null as string) as expectation,
-        cast(null as string) as expectation_type,
-        cast(null as string) as column_name,
-        cast(null as string) as severity,
-        cast(null as boolean) as success,
-        cast(null as string) as observed_value,
-        cast(null as bigint) as unexpected_count,
-        cast(null as double) as unexpected_percent,
-        cast(null as string) as unexpected_sample,
-        cast(null as string) as exception,
-        cast(null as string) as feed,
-        cast(null as date) as delivery_date,
-        cast(null as timestamp) as checked_at
-    where false
-),
-{%- endif %}
 
 renamed as (
     select
