@@ -6,7 +6,11 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from stdnum.cn import ric
+
+from ingest.api import IngestReport, ingest, status
+from zhiwang.settings import Settings
 
 ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -95,3 +99,22 @@ def grid_line(seq: int, **over: object) -> str:
     }
     obj.update(over)
     return json.dumps(obj, ensure_ascii=False)
+
+
+def sql(settings: Settings, query: str) -> list[tuple]:
+    """Rows of a query on the warehouse, read-only."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def run(settings: Settings) -> IngestReport:
+    """Ingest the landing folder; every file adds up: received = loaded + quarantined."""
+    report = ingest(settings)
+    for r in status(settings):
+        assert r.received == r.loaded + r.quarantined, r
+    return report
+
+
+def one(settings: Settings, file: str):
+    """The status row of one delivered file."""
+    return next(r for r in status(settings) if r.file == file)

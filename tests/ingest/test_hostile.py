@@ -5,36 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingest import readers
-from ingest.api import IngestReport, ingest, status
-from tests.ingest.factory import DAY, citizen_id, deliver, ga_file, ga_row
+from ingest.api import status
+from tests.ingest.factory import DAY, citizen_id, deliver, ga_file, ga_row, one, run, sql
 from zhiwang.settings import Settings
 
 RX_HEADER = "ticket_id,received_at,caller_phone,content,category,address_text,event_id,satisfaction"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path / "var", reference_dir=Path("seeds/reference").resolve())
-
-
-def sql(settings: Settings, query: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
-def run(settings: Settings) -> IngestReport:
-    report = ingest(settings)
-    for r in status(settings):
-        assert r.received == r.loaded + r.quarantined, r
-    return report
-
-
-def one(settings: Settings, file: str):
-    return next(r for r in status(settings) if r.file == file)
 
 
 def reasons(settings: Settings) -> list[tuple[int, str]]:

@@ -6,13 +6,12 @@ import io
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
 
 from ingest import landing
-from ingest.api import IngestReport, ingest, status
+from ingest.api import ingest, status
 from tests.ingest.factory import (
     DAY,
     GA_HEADER,
@@ -22,30 +21,12 @@ from tests.ingest.factory import (
     ga_file,
     ga_row,
     grid_line,
+    one,
+    run,
+    sql,
     uscc,
 )
 from zhiwang.settings import Settings
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path / "var", reference_dir=Path("seeds/reference").resolve())
-
-
-def sql(settings: Settings, query: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
-def run(settings: Settings) -> IngestReport:
-    report = ingest(settings)
-    for r in status(settings):
-        assert r.received == r.loaded + r.quarantined, r
-    return report
-
-
-def one(settings: Settings, file: str):
-    return next(r for r in status(settings) if r.file == file)
 
 
 def test_gbk_csv_with_rfc4180_quoting_and_a_truncated_row(settings: Settings) -> None:
