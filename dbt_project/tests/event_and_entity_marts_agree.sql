@@ -68,26 +68,19 @@ headline as (
 ),
 
 compared as (
-    select
-        'rpt_event_performance (district, month)' as mart,
-        'reports_received' as measure,
-        coalesce(event_months.period_start, performance.period_start) as period_start,
-        coalesce(performance.reports_received, 0) as mart_total,
-        coalesce(event_months.reports_received, 0) as dimension_total
-    from event_months
-    full outer join performance on event_months.period_start = performance.period_start
-    union all
-    select
-        'rpt_event_performance (district, month)' as mart,
-        'duplicate_events' as measure,
-        coalesce(event_months.period_start, performance.period_start) as period_start,
-        coalesce(performance.duplicate_events, 0) as mart_total,
-        coalesce(event_months.duplicate_events, 0) as dimension_total
-    from event_months
-    full outer join performance on event_months.period_start = performance.period_start
+    {% for measure in ['reports_received', 'duplicate_events'] %}
+        select
+            'rpt_event_performance (district, month)' as mart,
+            '{{ measure }}' as measure,
+            coalesce(event_months.period_start, performance.period_start) as period_start,
+            coalesce(performance.{{ measure }}, 0) as mart_total,
+            coalesce(event_months.{{ measure }}, 0) as dimension_total
+        from event_months
+        full outer join performance on event_months.period_start = performance.period_start
+        union all
+    {% endfor %}
     {% for measure in ['social_organisation_count', 'certified_social_worker_count',
                        'education_unit_count', 'health_social_work_unit_count'] %}
-        union all
         select
             'rpt_public_service_pressure (sum over streets)' as mart,
             '{{ measure }}' as measure,
@@ -96,8 +89,8 @@ compared as (
             entity_totals.{{ measure }} as dimension_total
         from entity_totals
         cross join pressure
+        union all
     {% endfor %}
-    union all
     select
         'rpt_headline_figures (district)' as mart,
         'active_entity_count' as measure,

@@ -5,7 +5,9 @@ once: reported → registered (or rejected) → dispatched (deadline) → handle
 verified [→ rework: dispatched → handled → verified] → closed [→ reopened →
 dispatched → handled → verified → closed]. The file of date D carries the
 state changes that happened on D-1; with dirt, some arrive days late, some
-lines are out of order, and some incidents are reported twice.
+lines are out of order, and some incidents are reported twice (1-10 minutes
+later, tens of metres away, named after the building nearest the second
+report's own position: docs/EVENT_RULES.md).
 """
 
 from __future__ import annotations
@@ -167,7 +169,8 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
     n = frame.height
     bsel = b[frame["bi"].to_numpy()]
     # a duplicate is the same place give or take tens of metres: 0.0002° is
-    # ~22 m per axis (0.0004° put 7.5% of them beyond 100 m, not "tens")
+    # ~22 m per axis (0.0004° put 7.5% of them beyond 100 m, not "tens");
+    # its building is then the one its own position geocodes to (below)
     is_dup = (frame["dup_of"] >= 0).to_numpy()
     jitter = np.where(is_dup, 0.0002, 0.0001)
     streets = w.communities.select("community_code12", "street_code12").join(
