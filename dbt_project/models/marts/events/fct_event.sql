@@ -22,8 +22,14 @@ state_changes as (
     select * from {{ ref('int_event_state_changes') }}
     {{ where_touched_since_watermark(ref('int_event_state_changes'), 'event_id', 'last_loaded_at') }}
     {%- if is_incremental() %}
-        -- an unlocated event is placed again each run: a later grid list may know its grid
-        or event_id in (select unlocated.event_id from {{ this }} as unlocated where unlocated.unlocated_reason is not null)
+        -- and every event on an unlocated member, each run: a later grid list may
+        -- know its grid (rows are unique per event and seq, so union keeps each once)
+        union
+        select * from {{ ref('int_event_state_changes') }}
+        where event_id in (
+            select unlocated.event_id from {{ this }} as unlocated
+            where unlocated.unlocated_reason is not null
+        )
     {%- endif %}
 ),
 

@@ -88,10 +88,10 @@ by_unit as (
             avg(handling_hours) filter (where not is_duplicate_report) as avg_handling_hours
         from periods
         {%- if level == 'district' %}
-        group by period_type, period_start
+            group by period_type, period_start
         {%- else %}
-        where {{ column }} is not null
-        group by period_type, period_start, {{ column }}
+            where {{ column }} is not null
+            group by period_type, period_start, {{ column }}
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -108,9 +108,9 @@ population_by_unit as (
             sum(resident_count) as resident_count
         from residents
         {%- if level == 'district' %}
-        group by month_start
+            group by month_start
         {%- else %}
-        group by {{ column }}, month_start
+            group by {{ column }}, month_start
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
