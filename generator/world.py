@@ -63,16 +63,26 @@ class World:
     entities: pl.DataFrame
 
 
-def build_world(scale: str, seed: int, as_of: date, reference_dir: Path = REFERENCE_DIR) -> World:
-    """Build the clean world for a scale (tiny | district | city).
+@dataclass(frozen=True)
+class Places:
+    """The world's geography and buildings alone (frames as in ``World``)."""
 
-    Deterministic for (scale, seed, as_of): each part draws from its own child
-    generator, so changing one part does not reshuffle the others.
-    """
+    streets: pl.DataFrame
+    communities: pl.DataFrame
+    grids: pl.DataFrame
+    buildings: pl.DataFrame
+
+
+def _streams(seed: int) -> list[np.random.Generator]:
+    """One child generator per part: geography, buildings, rooms, persons, entities, employers."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+
+
+def build_places(scale: str, seed: int, as_of: date, reference_dir: Path = REFERENCE_DIR) -> Places:
+    """The geography and buildings of ``build_world(scale, seed, as_of)``, the same frames,
+    without rooms, persons or entities (what the events feed draws on)."""
     sc = get_scale(scale)
-    rng_geo, rng_bld, rng_room, rng_pers, rng_ent, rng_emp = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
-    )
+    rng_geo, rng_bld, *_ = _streams(seed)
     streets, communities, grids = build_geography(
         reference_dir,
         sc.district_codes,
@@ -89,6 +99,19 @@ def build_world(scale: str, seed: int, as_of: date, reference_dir: Path = REFERE
         as_of.year,
         rng_bld,
     )
+    return Places(streets=streets, communities=communities, grids=grids, buildings=buildings)
+
+
+def build_world(scale: str, seed: int, as_of: date, reference_dir: Path = REFERENCE_DIR) -> World:
+    """Build the clean world for a scale (tiny | district | city).
+
+    Deterministic for (scale, seed, as_of): each part draws from its own child
+    generator, so changing one part does not reshuffle the others.
+    """
+    sc = get_scale(scale)
+    places = build_places(scale, seed, as_of, reference_dir)
+    streets, communities, buildings = places.streets, places.communities, places.buildings
+    _, _, rng_room, rng_pers, rng_ent, rng_emp = _streams(seed)
     rooms = build_rooms(buildings, sc.rooms, rng_room)
     persons = build_persons(communities, buildings, rooms, as_of, rng_pers)
     entities = build_entities(
@@ -101,7 +124,7 @@ def build_world(scale: str, seed: int, as_of: date, reference_dir: Path = REFERE
         as_of=as_of,
         streets=streets,
         communities=communities,
-        grids=grids,
+        grids=places.grids,
         buildings=buildings,
         rooms=rooms,
         persons=persons,

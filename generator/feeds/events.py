@@ -5,7 +5,9 @@ once: reported → registered (or rejected) → dispatched (deadline) → handle
 verified [→ rework: dispatched → handled → verified] → closed [→ reopened →
 dispatched → handled → verified → closed]. The file of date D carries the
 state changes that happened on D-1; with dirt, some arrive days late, some
-lines are out of order, and some incidents are reported twice.
+lines are out of order, and some incidents are reported twice (1-10 minutes
+later, tens of metres away, named after the building nearest the second
+report's own position: docs/EVENT_RULES.md).
 """
 
 from __future__ import annotations
@@ -167,7 +169,8 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
     n = frame.height
     bsel = b[frame["bi"].to_numpy()]
     # a duplicate is the same place give or take tens of metres: 0.0002° is
-    # ~22 m per axis (0.0004° put 7.5% of them beyond 100 m, not "tens")
+    # ~22 m per axis (0.0004° put 7.5% of them beyond 100 m, not "tens");
+    # its building is then the one its own position geocodes to (below)
     is_dup = (frame["dup_of"] >= 0).to_numpy()
     jitter = np.where(is_dup, 0.0002, 0.0001)
     streets = w.communities.select("community_code12", "street_code12").join(
@@ -176,6 +179,9 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
     bsel = bsel.join(streets, on="community_code12", how="left", maintain_order="left")
     catv = frame["cat"].to_numpy()
     sub_idx = (rng.random(n) * np.array([len(c[4]) for c in CATEGORIES])[catv]).astype(int)
+    lon = (bsel["lon"].to_numpy() + rng.normal(0, 1, n) * jitter).round(6)
+    lat = (bsel["lat"].to_numpy() + rng.normal(0, 1, n) * jitter).round(6)
+    bsel = _geocode_second_reports(b, bsel, lon, lat, is_dup)
     sub_names = np.array(
         [c[4][s] if s < len(c[4]) else c[4][0] for c in CATEGORIES for s in range(4)]
     ).reshape(len(CATEGORIES), 4)
@@ -196,8 +202,8 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
             "channel": frame["channel"],
             "grid_code": bsel["grid_code"],
             "building_code": bsel["building_code"],
-            "lon": (bsel["lon"].to_numpy() + rng.normal(0, 1, n) * jitter).round(6),
-            "lat": (bsel["lat"].to_numpy() + rng.normal(0, 1, n) * jitter).round(6),
+            "lon": lon,
+            "lat": lat,
             "address": bsel["address"],
             "department": dept,
             "deadline_h": np.array([c[2] for c in CATEGORIES], dtype=np.float64)[catv],
@@ -224,6 +230,59 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
     else:
         out = out.with_columns(pl.lit(None, pl.String).alias("dup_of_id"))
     return out
+
+
+def _geocode_second_reports(
+    buildings: pl.DataFrame,
+    at: pl.DataFrame,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    second: np.ndarray,
+) -> pl.DataFrame:
+    """``at`` with each second report's building and address replaced by the building of
+    its grid nearest to the position it reports.
+
+    FEEDS.md gives every report its own building code and position, and DOMAIN.md says
+    a duplicate is "within minutes and metres" of its incident, not at the same
+    building: the second reporter (a caller's address text, an app pin, a camera) is
+    geocoded to where its own position points, which in a dense grid (a building every
+    ~20 m in an urban village) is often a neighbour of the first report's building.
+    Only the building follows; grid, street and position stay the report's own.
+    """
+    rows = np.flatnonzero(second)
+    if not len(rows):
+        return at
+    reports = pl.DataFrame(
+        {
+            "_row": rows,
+            "grid_code": at["grid_code"].gather(rows),
+            "_lon": lon[rows],
+            "_lat": lat[rows],
+        }
+    )
+    nearest = (
+        reports.join(
+            buildings.select("grid_code", "building_code", "address", "lon", "lat"),
+            on="grid_code",
+        )
+        .with_columns(
+            (
+                ((pl.col("lon") - pl.col("_lon")) * np.cos(np.radians(22.6))) ** 2
+                + (pl.col("lat") - pl.col("_lat")) ** 2
+            ).alias("_d2")
+        )
+        .sort("_row", "_d2", "building_code")
+        .group_by("_row", maintain_order=True)
+        .first()
+    )
+    code = at["building_code"].to_numpy().copy()
+    address = at["address"].to_numpy().copy()
+    code[nearest["_row"].to_numpy()] = nearest["building_code"].to_numpy()
+    address[nearest["_row"].to_numpy()] = nearest["address"].to_numpy()
+    return at.with_columns(
+        pl.Series("building_code", code, dtype=pl.String),
+        pl.Series("address", address, dtype=pl.String),
+    )
 
 
 def _hour_weights() -> np.ndarray:

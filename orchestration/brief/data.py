@@ -156,7 +156,10 @@ def _events(
         from marts.rpt_event_performance as e
         left join marts.dim_community as c on c.community_code = e.unit_code and c.is_current
         where e.period_type = 'week' and e.unit_level = ? and e.period_start = ? {where}
-        order by e.events_reported desc limit 15
+        -- the unlocated street <district>999000 / community <street>999 (未定位) first,
+        -- never cut off: its events are counted, so they are shown
+        order by (substr(e.unit_code, 7, 3) = '999' or substr(e.unit_code, 10, 3) = '999') desc,
+                 e.events_reported desc limit 15
         """,
         [level, week_start] + ([street] if street else []),
     )

@@ -3,7 +3,8 @@
 Small, deterministic, and with every model-level case the dbt project must
 handle planted on purpose: cross-channel conflicts, an upstream delete,
 out-of-order and late event states, rework, reopen, a merged duplicate, an
-event closed before it was reported, a corrected contribution month and the
+event closed before it was reported, events with no location or an unknown
+grid, an event whose report state is missing, a corrected contribution month and the
 five cross-check (关联比对) rules. ``clean=True`` leaves the cross-check
 cases out, so the same data must yield no findings.
 
@@ -366,6 +367,16 @@ def _events() -> dict[str, pl.DataFrame]:
            category_code="0201", department="西乡街道城管办"),
         # E5: closed before it was reported (a defect the model must flag, not drop)
         ev("E5", 1, "reported", t0 + 10 * h), ev("E5", 2, "closed", t0 + 9 * h),
+        # E6: no grid, building or position (a hotline address that matched nothing):
+        # counted on the unlocated street's unlocated community and grid
+        ev("E6", 1, "reported", t0 + 3 * h, grid_code=None, building_code=None, lon=None,
+           lat=None, channel="hotline"),
+        # E7: a grid code whose community segment is no community of its street (a
+        # mistyped or outdated code): the street's unlocated community and grid
+        ev("E7", 1, "reported", t0 + 4 * h, grid_code="440306017777001", building_code=None),
+        # E8: its report state never arrived (only the registration did): counted
+        # in the period of its first known state
+        ev("E8", 2, "registered", t0 + 5 * h, grid_code=G3, building_code=B3, _d=D2),
     ]  # fmt: skip
     rx_schema = {
         "ticket_id": s, "received_at": pl.Datetime("us"), "caller_phone": s, "content": s,

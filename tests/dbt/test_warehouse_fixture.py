@@ -92,6 +92,48 @@ def test_event_snapshot_flags_rework_reopen_duplicate_and_defects(fixture_wareho
     assert overdue == [(1,)]  # E4: dispatched, deadline passed, never closed
 
 
+def test_events_without_a_known_location_are_counted_on_unlocated_members(
+    fixture_warehouse: Path,
+) -> None:
+    """Nobody lost between levels (issue 12): an event with no location, one whose grid
+    code names no known community and one whose report state never arrived are each
+    counted once at every level of rpt_event_performance, on the unlocated members."""
+    located = dict(
+        (row[0], row[1:])
+        for row in query(
+            fixture_warehouse,
+            """select event_id, grid_code, community_code, street_code, unlocated_reason
+               from marts.fct_event where event_id in ('E6', 'E7', 'E8')""",
+        )
+    )
+    assert located["E6"] == ("440306999999999", "440306999999", "440306999000", "no_location_code")
+    assert located["E7"] == (
+        "440306017999999", "440306017999", "440306017000", "unknown_community_code",
+    )  # fmt: skip
+    assert located["E8"] == ("440306018001001", "440306018001", "440306018000", None)
+    names = query(
+        fixture_warehouse,
+        """select c.community_name from marts.fct_event as e
+           inner join marts.dim_community as c on e.community_code = c.community_code
+           where e.event_id = 'E6'""",
+    )
+    assert names == [("未定位街道未定位社区",)]
+    events = query(fixture_warehouse, "select count(*) from marts.fct_event")[0][0]
+    per_level = query(
+        fixture_warehouse,
+        """select unit_level, sum(reports_received) from marts.rpt_event_performance
+           where period_type = 'month' and unit_level <> 'department'
+           group by unit_level order by unit_level""",
+    )
+    assert per_level == [(level, events) for level in ("community", "district", "grid", "street")]
+    unlocated = query(
+        fixture_warehouse,
+        """select unit_code, reports_received from marts.rpt_event_performance
+           where period_type = 'month' and unit_level = 'street' and unit_code = '440306999000'""",
+    )
+    assert unlocated == [("440306999000", 1)]
+
+
 def test_corrected_contribution_month_replaces_the_earlier_delivery(
     fixture_warehouse: Path,
 ) -> None:

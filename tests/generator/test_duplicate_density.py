@@ -1,15 +1,85 @@
-"""The density estimate of the duplicate rule (tests/generator/duplicate_density.py) on tiny:
-the events law it draws from plants what the warehouse test finds (same figures, no ingest)."""
+"""The duplicate rule at a scale's event density (tests/generator/duplicate_density.py):
+on tiny the events law plants what the warehouse test finds (same figures, no
+ingest); at district density the rule is measured against the target, which it
+misses on precision by a fraction of a point (docs/EVENT_RULES.md)."""
 
 from __future__ import annotations
 
-from tests.generator.duplicate_density import incidents, judge
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.generator.duplicate_density import (
+    RULE_METRES,
+    RULE_MINUTES,
+    incidents,
+    judge,
+    same_building_share,
+    write_events_feed,
+)
+
+TARGET = 0.95
+
+
+@pytest.fixture(scope="module")
+def district_week():
+    return incidents("district", days=7, seed=42)
 
 
 def test_the_rule_on_the_tiny_events_law() -> None:
     ev = incidents("tiny", days=28, seed=42)
-    planted, found, precision, recall = judge(ev, 30, 100, True, False)
+    planted, found, precision, recall = judge(ev, RULE_MINUTES, RULE_METRES, True, False)
     assert planted > 30
-    assert precision >= 0.95 and recall >= 0.95, (planted, found, precision, recall)
-    _, loose_found, loose_precision, _ = judge(ev, 30, 100, False, False)
+    assert precision >= TARGET and recall >= TARGET, (planted, found, precision, recall)
+    _, loose_found, loose_precision, _ = judge(ev, RULE_MINUTES, RULE_METRES, False, False)
     assert loose_found > found and loose_precision < precision
+
+
+def test_the_rule_at_district_density(district_week) -> None:
+    """Recall meets the target; precision stays within a point of it, far above the
+    30-minute / 100-metre rule's, which independent incidents of a busy grid defeat."""
+    planted, found, precision, recall = judge(district_week, RULE_MINUTES, RULE_METRES, True, False)
+    print(f"\ndistrict 7 days seed 42: planted {planted} found {found} "
+          f"precision {precision:.4f} recall {recall:.4f}")  # fmt: skip
+    assert planted > 1000
+    assert recall >= TARGET, recall
+    assert precision >= TARGET - 0.01, precision
+    _, _, wide_precision, _ = judge(district_week, 30, 100, True, False)
+    assert wide_precision < precision - 0.1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="precision 94.8% at district density, seed 42 (docs/EVENT_RULES.md): same-group "
+    "incidents within 10 min and 60 m that nothing in the feed tells apart from a second report",
+)
+def test_the_target_at_district_density(district_week) -> None:
+    _, _, precision, recall = judge(district_week, RULE_MINUTES, RULE_METRES, True, False)
+    assert precision >= TARGET and recall >= TARGET
+
+
+def test_a_second_report_is_geocoded_to_its_own_building(district_week) -> None:
+    """In a dense grid the second reporter's position often points at a neighbour of the
+    first report's building (the building code is per report), so a same-building rule
+    would lose most duplicates; on tiny (one building per grid) it cannot differ."""
+    assert 0.2 < same_building_share(district_week) < 0.6
+    assert same_building_share(incidents("tiny", days=7, seed=42)) == 1.0
+
+
+def test_the_events_feed_alone_is_the_full_runs(tmp_path: Path) -> None:
+    """``write_events_feed`` (the district warehouse measurement) writes the very events
+    files of ``generate`` for the same scale, seed and days."""
+    from generator.api import generate
+
+    full = tmp_path / "full"
+    generate(full / "landing", full / "gt", scale="tiny", seed=42, start=date(2026, 10, 1), days=3)
+    alone = tmp_path / "alone"
+    write_events_feed("tiny", 3, 42, alone / "landing", alone / "gt")
+    files = sorted(p.relative_to(full / "landing") for p in (full / "landing/events").rglob("*"))
+    assert files and files == sorted(
+        p.relative_to(alone / "landing") for p in (alone / "landing/events").rglob("*")
+    )
+    for rel in files:
+        if (full / "landing" / rel).is_file():
+            assert (full / "landing" / rel).read_bytes() == (alone / "landing" / rel).read_bytes()

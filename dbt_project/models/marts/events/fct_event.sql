@@ -2,6 +2,9 @@
 -- closed loop (上报 → 立案 → 派遣 → 处置 → 核查 → 结案), its deadline, on-time
 -- flags, rework and reopen counts and the duplicate link. Built from state
 -- changes ordered by seq, so late and out-of-order deliveries land correctly.
+-- Every event has a grid, community and street: unknown levels are the
+-- unlocated members (macros/geography.sql), so each event counts once at
+-- every level of rpt_event_performance.
 {{ config(
     materialized='incremental',
     unique_key='event_id',
@@ -18,6 +21,16 @@ with
 state_changes as (
     select * from {{ ref('int_event_state_changes') }}
     {{ where_touched_since_watermark(ref('int_event_state_changes'), 'event_id', 'last_loaded_at') }}
+    {%- if is_incremental() %}
+        -- and every event on an unlocated member, each run: a later grid list may
+        -- know its grid (rows are unique per event and seq, so union keeps each once)
+        union
+        select * from {{ ref('int_event_state_changes') }}
+        where event_id in (
+            select unlocated.event_id from {{ this }} as unlocated
+            where unlocated.unlocated_reason is not null
+        )
+    {%- endif %}
 ),
 
 milestones as (
@@ -48,6 +61,7 @@ milestones as (
         count(*) filter (where event_state = 'rejected') > 0 as is_rejected,
         count(*) filter (where is_late_arrival) as late_state_count,
         count(*) as state_count,
+        min(state_at) as first_known_at,
         max(state_seq) as last_seq,
         max(delivery_date) as last_delivery_date,
         max(loaded_at) as last_loaded_at
@@ -85,15 +99,23 @@ final as (
         closing.event_id,
         closing.category_code,
         closing.report_channel,
-        closing.grid_code,
-        {{ community_code_of('closing.grid_code') }} as community_code,
-        {{ street_code_of('closing.grid_code') }} as street_code,
+        -- conformed location (macros/geography.sql): an event whose grid,
+        -- community or street is unknown is counted on the unlocated member
+        -- of that level, never dropped; the grid as reported is kept beside it
+        {{ located_grid('loc') }} as grid_code,
+        {{ located_community('loc') }} as community_code,
+        {{ street_code_of(located_community('loc')) }} as street_code,
+        {{ unlocated_reason('coalesce(closing.grid_code, closing.building_code)', 'loc', 'unknown_grid_code') }}
+            as unlocated_reason,
+        closing.grid_code as reported_grid_code,
         closing.building_code,
         closing.longitude,
         closing.latitude,
         closing.department_name,
         closing.current_state,
         closing.reported_at,
+        -- the earliest state known: the period of an event whose report state was not loaded
+        closing.first_known_at,
         closing.registered_at,
         closing.dispatched_at,
         closing.first_handled_at,
@@ -130,6 +152,7 @@ final as (
         closing.last_loaded_at
     from closing
     left join previous_to_close on closing.event_id = previous_to_close.event_id
+    {{ location_joins('coalesce(closing.grid_code, closing.building_code)', 'closing.grid_code', 'loc') }}
 )
 
 select * from final

@@ -20,6 +20,9 @@ located as (
         events.category_code,
         -- the category group: the top-level category (two digits when the tree lacks the code)
         coalesce(categories.top_category_code, substr(events.category_code, 1, 2)) as category_group,
+        -- the rule compares the grids the reports name (an unlocated member is no
+        -- place: two reports on it are not thereby in the same grid)
+        events.reported_grid_code,
         events.grid_code,
         events.community_code,
         events.street_code,
@@ -43,7 +46,7 @@ rule_candidates as (
     from located as later
     inner join located as earlier
         on
-            later.grid_code = earlier.grid_code
+            later.reported_grid_code = earlier.reported_grid_code
             {% if var('event_duplicate_same_category_group') -%}
                 and later.category_group = earlier.category_group
             {%- endif %}

@@ -4,7 +4,11 @@
 -- reports (fct_event_duplicates: merged by the source or found by the rule)
 -- are their own figure: excluded from the volume, the on-time rates and the
 -- score. A unit that closed nothing in a period has no closure rate, hence no
--- score and no rank (not full marks).
+-- score and no rank (not full marks). Every event counts once at every level:
+-- fct_event conforms unknown locations to the unlocated members, an event
+-- whose report state was not loaded counts in the period of its earliest
+-- known state, and the district row = the sum over streets = over
+-- communities = over grids (test conserved_across_levels).
 with
 
 events as (
@@ -52,16 +56,19 @@ periods as (
     {% for period in ['week', 'month'] %}
         select
             '{{ period }}' as period_type,
-            cast({{ dbt.date_trunc(period, 'events_located.reported_at') }} as date) as period_start,
+            cast({{ dbt.date_trunc(period, 'coalesce(events_located.reported_at, events_located.first_known_at)') }} as date)
+                as period_start,
             events_located.*
         from events_located
-        where events_located.reported_at is not null
+        where coalesce(events_located.reported_at, events_located.first_known_at) is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 by_unit as (
-    {% set units = {'street': 'street_code', 'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
+    {% set units = {
+        'district': "'" ~ var('home_district_code') ~ "'", 'street': 'street_code',
+        'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
     {% for level, column in units.items() %}
         select
             period_type,
@@ -80,21 +87,31 @@ by_unit as (
             count(*) filter (where is_overdue) as overdue_backlog,
             avg(handling_hours) filter (where not is_duplicate_report) as avg_handling_hours
         from periods
-        where {{ column }} is not null
-        group by period_type, period_start, {{ column }}
+        {%- if level == 'district' %}
+            group by period_type, period_start
+        {%- else %}
+            where {{ column }} is not null
+            group by period_type, period_start, {{ column }}
+        {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 population_by_unit as (
-    {% for level, column in {'street': 'street_code', 'community': 'community_code', 'grid': 'grid_code'}.items() %}
+    {% for level, column in {
+        'district': "'" ~ var('home_district_code') ~ "'", 'street': 'street_code',
+        'community': 'community_code', 'grid': 'grid_code'}.items() %}
         select
             '{{ level }}' as unit_level,
             {{ column }} as unit_code,
             month_start,
             sum(resident_count) as resident_count
         from residents
-        group by {{ column }}, month_start
+        {%- if level == 'district' %}
+            group by month_start
+        {%- else %}
+            group by {{ column }}, month_start
+        {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -150,7 +167,7 @@ final as (
         -- a department's street is the one it serves (null for district bureaus)
         case
             when unit_level = 'department' then department_street_code
-            else {{ street_code_of('unit_code') }}
+            when unit_level <> 'district' then {{ street_code_of('unit_code') }}
         end as street_code,
         case
             when unit_level = 'community' then unit_code

@@ -1,0 +1,105 @@
+-- Conservation of events and entities (issue 12): every event of fct_event and
+-- every active legal entity of dim_legal_entity is counted once in the marts
+-- that count them by place, whatever its location (unknown locations are the
+-- unlocated members). Per-level sums inside one mart are tested by
+-- conserved_across_levels; this test ties each mart's total to its
+-- dimension, so a fact dropped at every level alike is caught too. A row
+-- returned names a mart, a measure (and a period) whose total differs.
+with
+
+events as (
+    select
+        event_id,
+        cast({{ dbt.date_trunc('month', 'coalesce(reported_at, first_known_at)') }} as date) as period_start
+    from {{ ref('fct_event') }}
+),
+
+duplicates as (
+    select event_id from {{ ref('fct_event_duplicates') }}
+),
+
+event_months as (
+    select
+        events.period_start,
+        count(*) as reports_received,
+        count(duplicates.event_id) as duplicate_events
+    from events
+    left join duplicates on events.event_id = duplicates.event_id
+    group by events.period_start
+),
+
+performance as (
+    select
+        period_start,
+        reports_received,
+        duplicate_events
+    from {{ ref('rpt_event_performance') }}
+    where period_type = 'month' and unit_level = 'district'
+),
+
+entities as (
+    select * from {{ ref('dim_legal_entity') }}
+    where is_current and is_active
+),
+
+entity_totals as (
+    select
+        count(*) as active_entity_count,
+        count(*) filter (where registry = 'civil_affairs') as social_organisation_count,
+        coalesce(sum(certified_social_workers), 0) as certified_social_worker_count,
+        count(*) filter (where industry_section = 'P') as education_unit_count,
+        count(*) filter (where industry_section = 'Q') as health_social_work_unit_count
+    from entities
+),
+
+pressure as (
+    select
+        sum(social_organisation_count) as social_organisation_count,
+        sum(certified_social_worker_count) as certified_social_worker_count,
+        sum(education_unit_count) as education_unit_count,
+        sum(health_social_work_unit_count) as health_social_work_unit_count
+    from {{ ref('rpt_public_service_pressure') }}
+),
+
+headline as (
+    select sum(active_entity_count) as active_entity_count
+    from {{ ref('rpt_headline_figures') }}
+    where unit_level = 'district'
+),
+
+compared as (
+    {% for measure in ['reports_received', 'duplicate_events'] %}
+        select
+            'rpt_event_performance (district, month)' as mart,
+            '{{ measure }}' as measure,
+            coalesce(event_months.period_start, performance.period_start) as period_start,
+            coalesce(performance.{{ measure }}, 0) as mart_total,
+            coalesce(event_months.{{ measure }}, 0) as dimension_total
+        from event_months
+        full outer join performance on event_months.period_start = performance.period_start
+        union all
+    {% endfor %}
+    {% for measure in ['social_organisation_count', 'certified_social_worker_count',
+                       'education_unit_count', 'health_social_work_unit_count'] %}
+        select
+            'rpt_public_service_pressure (sum over streets)' as mart,
+            '{{ measure }}' as measure,
+            cast(null as date) as period_start,
+            coalesce(pressure.{{ measure }}, 0) as mart_total,
+            entity_totals.{{ measure }} as dimension_total
+        from entity_totals
+        cross join pressure
+        union all
+    {% endfor %}
+    select
+        'rpt_headline_figures (district)' as mart,
+        'active_entity_count' as measure,
+        cast(null as date) as period_start,
+        coalesce(headline.active_entity_count, 0) as mart_total,
+        entity_totals.active_entity_count as dimension_total
+    from entity_totals
+    cross join headline
+)
+
+select * from compared
+where mart_total <> dimension_total
