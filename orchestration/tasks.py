@@ -75,17 +75,14 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
     operator can read why without waiting for the next transform).
     """
     from expectations.api import validate
-    from ingest.api import status
+    from ingest import raw_store
 
     results = {}
     blocked = []
     with warehouse_lock(settings.warehouse):
-        seen: dict[date, set[str]] = {}
-        for file in status(settings):
-            if file.feed == feed:
-                seen.setdefault(file.delivery_date, set()).add(file.status)
+        seen = raw_store.statuses_by_date(settings, feed)
         for day in dates:
-            if not seen.get(day, set()) & {"loaded", "rejected"}:
+            if not seen.get(day, set()) & set(raw_store.LIVE):
                 # Nothing live to check: every file of the date was superseded by a
                 # later delivery (a weekly run over several dates, a rerun of an old
                 # date: its rows are checked with the delivery that replaced them), is
@@ -148,7 +145,7 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     started = time.monotonic()
     with warehouse_lock(settings.warehouse):
         # the dq tables exist before the first build: stg_dq__* are views over them
-        bootstrap(settings.warehouse)
+        bootstrap(settings)
         proc = subprocess.run(
             cmd, env=dbt_env(settings), cwd=DBT_PROJECT_DIR, capture_output=True, text=True
         )
