@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.dbt_results import DbtResults, read_run_results
 from orchestration.locking import warehouse_lock
 from zhiwang.settings import PROJECT_ROOT, Settings
 
@@ -132,16 +133,18 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     from expectations.store import bootstrap
 
     # target/ and logs/ under var_dir: several checkouts or runs never share them.
-    work = settings.var_dir / "dbt"
+    target, logs = settings.var_dir / "dbt" / "target", settings.var_dir / "dbt" / "logs"
     cmd = [
         _dbt_executable(),
         "--no-use-colors",
         "build",
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"),
+        "--target-path", str(target),
+        "--log-path", str(logs),
     ]  # fmt: skip
+    results_path = target / "run_results.json"
+    results_path.unlink(missing_ok=True)  # never judge this build by an earlier one's results
     started = time.monotonic()
     with warehouse_lock(settings.warehouse):
         # the dq tables exist before the first build: stg_dq__* are views over them
@@ -153,27 +156,34 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     lines = proc.stdout.splitlines()
     # dbt prints model and test names and counts, never row values: safe to log.
     log.info("dbt build exit %s in %ss:\n%s", proc.returncode, seconds, "\n".join(lines[-40:]))
-    done = [line for line in lines if "Done. PASS=" in line]
+    results = read_run_results(results_path)
     if proc.returncode != 0:
-        raise dbt_failure(proc.returncode, lines, proc.stderr, work / "logs" / "dbt.log")
-    return {"seconds": seconds, "summary": done[-1:] if done else lines[-1:]}
+        raise dbt_failure(proc.returncode, results, proc.stderr, logs / "dbt.log")
+    return {"seconds": seconds, "summary": [results.summary()] if results else lines[-1:]}
 
 
-def dbt_failure(returncode: int, lines: list[str], stderr: str, log_path: Path) -> Exception:
+def dbt_failure(
+    returncode: int, results: DbtResults | None, stderr: str, log_path: Path
+) -> Exception:
     """The exception for a failed ``dbt build``: blocked (no retry) when only data tests failed.
 
-    dbt exits 1 for failed models or tests and 2 for a crash. Failed data tests are
-    deterministic, so a retry would fail the same way: they block the publish at
-    once, like a quality gate. Model errors (a database error may be a held lock)
-    and crashes stay retryable.
+    Decided from dbt's structured results (``run_results.json``), never its console
+    text. dbt exits 1 for failed models or tests and 2 for a crash (then there may be
+    no results at all). Failed data tests are deterministic, so a retry would fail
+    the same way: they block the publish at once, like a quality gate. Model errors
+    (a database error may be a held lock) and crashes stay retryable.
     """
-    done = [line for line in lines if "Done. PASS=" in line]
-    failed_tests = [line.split("Failure in test", 1)[1].strip()
-                    for line in lines if "Failure in test" in line]  # fmt: skip
-    errors = [line for line in lines if "Error in " in line or " Error " in line]
+    failed_tests = results.failed_tests if results else []
+    errors = results.errors if results else []
     detail = (
-        f"{'; '.join(done)}\n"
-        + "\n".join([*errors[:20], *(f"failed test {t}" for t in failed_tests[:20])])
+        (results.summary() if results else "dbt wrote no run_results.json")
+        + "\n"
+        + "\n".join(
+            [
+                *(f"{n.resource_type} {n.name}: {n.message}" for n in errors[:20]),
+                *(f"failed test {n.name}: {n.message}" for n in failed_tests[:20]),
+            ]
+        )
         + (f"\n{stderr[-1500:]}" if stderr.strip() else "")
         + f"\nfull log: {log_path}"
     )
