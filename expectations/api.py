@@ -161,11 +161,11 @@ def validate(
 
 
 def build_docs(settings: Settings, gx_root: Path | None = None) -> Path:
-    """Render the Data Docs site (``<var>/data_docs/index.html``) from every stored result.
+    """Render the Data Docs site (``<data_docs_dir>/index.html``) from every stored result.
 
     For pipelines that validate with ``docs=False`` and render once at the end.
     """
-    if not (gx_root or Path(settings.var_dir) / "gx").exists():
+    if not (gx_root or settings.gx).exists():
         raise ZhiwangError("nothing validated yet: run `zhiwang validate <feed|raw|marts>` first")
     return _build_docs(settings, gx_root)
 

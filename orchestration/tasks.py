@@ -109,16 +109,9 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Environment for a dbt subprocess: the profile reads only ``env_var()``."""
     env = dict(os.environ)
-    env.update(
-        {
-            "ZHIWANG_VAR_DIR": str(settings.var_dir),
-            "ZHIWANG_WAREHOUSE_PATH": str(settings.warehouse),
-            "ZHIWANG_RAW_DIR": str(settings.raw),
-            "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_secret(),
-            "DO_NOT_TRACK": "1",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    # every setting, so the profile's threads and memory limit are this installation's
+    env.update(settings.environ())
+    env.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     return env
 
 
@@ -132,8 +125,8 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     """``dbt build`` of the whole project (models, seeds, tests) as one warehouse writer."""
     from expectations.store import bootstrap
 
-    # target/ and logs/ under var_dir: several checkouts or runs never share them.
-    target, logs = settings.var_dir / "dbt" / "target", settings.var_dir / "dbt" / "logs"
+    # target/ and logs/ of this installation: several checkouts or runs never share them.
+    target, logs = settings.dbt_target, settings.dbt_logs
     cmd = [
         _dbt_executable(),
         "--no-use-colors",
