@@ -39,6 +39,7 @@ import polars as pl  # noqa: E402
 
 from ingest.api import ingest  # noqa: E402
 from ingest.contract import load_feeds, match_file  # noqa: E402
+from ingest.raw_store import live_sql  # noqa: E402
 from ingest.validate import ric_check_chars  # noqa: E402
 from zhiwang.settings import Settings  # noqa: E402
 
@@ -342,7 +343,7 @@ def false_refusals(settings: Settings, ground_truth: Path | None = None) -> dict
         quarantined = con.sql(
             "select q.file, q.delivery_date, q.row_number, q.reason_code "
             "from audit.quarantine q join audit.batches b using (batch_id) "
-            "where b.status in ('loaded', 'rejected')"
+            f"where {live_sql('b.status')}"
         ).pl()
     false = quarantined.join(planted, on=["file", "delivery_date", "row_number"], how="anti")
     return {

@@ -34,7 +34,6 @@ it was when saved: save it again after changing a model's columns.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -49,6 +48,7 @@ sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolv
 
 import duckdb  # noqa: E402
 
+from orchestration.dbt_results import read_run_results  # noqa: E402
 from zhiwang.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,12 +107,8 @@ def _slowest(work: Path, step: str, top: int = 5) -> list[tuple[str, float]]:
     results = work / "target" / "run_results.json"
     kept = work / f"run_results-{step}.json"
     shutil.copy(results, kept)
-    nodes = json.loads(kept.read_text())["results"]
-    timed = sorted(
-        ((n["unique_id"].split(".", 2)[-1], n["execution_time"]) for n in nodes),
-        key=lambda item: -item[1],
-    )
-    return timed[:top]
+    read = read_run_results(kept)
+    return read.slowest(top) if read else []
 
 
 def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float, float]:
@@ -129,6 +125,7 @@ def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float,
     select = ["--exclude", "source:dq+"] if command != "parse" else []
     cmd = [str(dbt), command, *select, *extra,
            "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT)]  # fmt: skip
+    (work / "target" / "run_results.json").unlink(missing_ok=True)  # this call's results only
     start = time.perf_counter()
     peak = 0.0
     with subprocess.Popen(
@@ -148,7 +145,13 @@ def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float,
         reader.join()
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"dbt {command} failed:\n{''.join(output)[-6000:]}")
+        results = read_run_results(work / "target" / "run_results.json")
+        failed = [f"{n.unique_id}: {n.status} {n.message}" for n in results.nodes
+                  if n.status in ("fail", "error")] if results else []  # fmt: skip
+        sys.exit(
+            f"dbt {command} failed ({results.summary() if results else 'no run_results.json'}):\n"
+            + ("\n".join(failed[:20]) if failed else "".join(output)[-6000:])
+        )
     return elapsed, peak
 
 

@@ -46,7 +46,7 @@ def weekly_brief() -> None:
             else context["logical_date"].in_timezone(TIMEZONE).date() - timedelta(days=1)
         )
         settings = support.settings()
-        out = settings.var_dir / "reports" / week_end.isoformat()
+        out = settings.reports / week_end.isoformat()
         files = build_briefs(settings.serving, out, week_end)
         return [str(f.pdf) for f in files]
 

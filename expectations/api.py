@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-
 from expectations import context as dctx
 from expectations.runner import ResultRow, SuiteSpec, docs_dir_of, run_suites
 from expectations.runner import build_docs as _build_docs
-from expectations.store import DeliveryVerdict, RunRecord, connect, latest_blocked, save
+from expectations.store import DeliveryVerdict, RunRecord, latest_blocked, save
+from ingest import raw_store
 from ingest.contract import Feed, load_feeds
+from ingest.raw_store import connect
 from zhiwang.errors import ZhiwangError
 from zhiwang.settings import Settings
 
@@ -154,25 +154,25 @@ def validate(
         failed_warn=c["warn"]["failed"],
         status=summary.status,
     )
-    with connect(str(settings.warehouse)) as con:
+    with connect(settings) as con:
         save(con, run, rows, deliveries)
     log.info("validate %s: %s in %.1fs", target, summary.status, summary.seconds)
     return summary
 
 
 def build_docs(settings: Settings, gx_root: Path | None = None) -> Path:
-    """Render the Data Docs site (``<var>/data_docs/index.html``) from every stored result.
+    """Render the Data Docs site (``<data_docs_dir>/index.html``) from every stored result.
 
     For pipelines that validate with ``docs=False`` and render once at the end.
     """
-    if not (gx_root or Path(settings.var_dir) / "gx").exists():
+    if not (gx_root or settings.gx).exists():
         raise ZhiwangError("nothing validated yet: run `zhiwang validate <feed|raw|marts>` first")
     return _build_docs(settings, gx_root)
 
 
 def is_blocked(settings: Settings, feed: str, delivery_date: date) -> bool:
     """True when the newest validation of this delivery failed (or it was never validated)."""
-    with connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         verdict = latest_blocked(con, feed, delivery_date)
     # an unvalidated delivery has not passed the gate: downstream must wait
     return True if verdict is None else verdict
@@ -213,11 +213,11 @@ def _plan_feed(
 ) -> _FeedPlan | None:
     from expectations.suites import raw as raw_suites
 
-    with connect(str(settings.warehouse), read_only=True) as con:
-        if "audit.batches" not in dctx.existing_tables(con):
+    with connect(settings, read_only=True) as con:
+        if not raw_store.has_audit(con):
             return None
-        dates = dctx.delivery_dates(con, feed.feed)
-        rejected_dates = _rejected(con, feed.feed)
+        dates = raw_store.loaded_dates(con, feed.feed)
+        rejected_dates = raw_store.rejected_files(con, feed.feed)
         day = delivery_date or max([*dates, *rejected_dates], default=None)
         if day is None:
             return None
@@ -231,15 +231,7 @@ def _plan_feed(
         )
         ctx.baselines = raw_suites.baselines(con, day, [k.kind.kind for k in kinds])
         rejected = rejected_dates.get(day, [])
-        totals = con.execute(
-            """
-            select coalesce(sum(received), 0), coalesce(sum(loaded), 0),
-                   coalesce(sum(quarantined), 0)
-            from audit.batches
-            where feed = ? and delivery_date = ? and status in ('loaded', 'rejected')
-            """,
-            [feed.feed, day],
-        ).fetchone()
+        totals = raw_store.delivery_totals(con, feed.feed, day)
     if not kinds and not rejected:
         return None
     specs = [
@@ -258,20 +250,8 @@ def _plan_feed(
         run_id=run_id,
         specs=specs,
         rejected_rows=[_rejected_row(run_id, feed.feed, day, f, msg) for f, msg in rejected],
-        totals=(int(totals[0]), int(totals[1]), int(totals[2])) if totals else (0, 0, 0),
+        totals=totals,
     )
-
-
-def _rejected(con: duckdb.DuckDBPyConnection, feed: str) -> dict[date, list[tuple[str, str]]]:
-    rows = con.execute(
-        "select delivery_date, file, coalesce(message, '') from audit.batches "
-        "where feed = ? and status = 'rejected'",
-        [feed],
-    ).fetchall()
-    out: dict[date, list[tuple[str, str]]] = {}
-    for day, file, message in rows:
-        out.setdefault(day, []).append((file, message))
-    return out
 
 
 def _rejected_row(run_id: str, feed: str, day: date, file: str, message: str) -> ResultRow:
@@ -297,7 +277,7 @@ def _rejected_row(run_id: str, feed: str, day: date, file: str, message: str) ->
 def _mart_specs(settings: Settings) -> list[SuiteSpec]:
     from expectations.suites import marts
 
-    with connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         tables = dctx.existing_tables(con)
         columns: dict[str, set[str]] = {}
         for schema, table, column in con.execute(

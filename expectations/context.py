@@ -12,18 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import raw_store
 from ingest.contract import Feed, FileKind
-
-# delivery counts of a kind: live and superseded batches both describe what arrived
-_COUNTS_SQL = """
-select delivery_date,
-       sum(received)::bigint, sum(loaded)::bigint, sum(quarantined)::bigint,
-       count(*) filter (where status = 'loaded')
-from audit.batches
-where feed = ? and kind = ? and status in ('loaded', 'superseded')
-group by delivery_date
-order by delivery_date
-"""
 
 
 @dataclass(frozen=True)
@@ -90,15 +80,6 @@ def populated_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return tables
 
 
-def delivery_dates(con: duckdb.DuckDBPyConnection, feed: str) -> list[date]:
-    rows = con.execute(
-        "select distinct delivery_date from audit.batches where feed = ? and status = 'loaded' "
-        "order by 1",
-        [feed],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def kind_deliveries(
     con: duckdb.DuckDBPyConnection, feed: Feed, delivery_date: date
 ) -> list[KindDelivery]:
@@ -108,12 +89,12 @@ def kind_deliveries(
     for kind in feed.files:
         if f"raw.{kind.kind}" not in tables:
             continue
-        counts = con.execute(_COUNTS_SQL, [feed.feed, kind.kind]).fetchall()
+        counts = raw_store.kind_delivery_counts(con, feed.feed, kind.kind)
         # a delivery whose files were all superseded later has nothing live to judge
-        now = [c for c in counts if c[0] == delivery_date and c[4]]
+        now = [c for c in counts if c.delivery_date == delivery_date and c.loaded_batches]
         if not now:
             continue
-        before = [c for c in counts if c[0] < delivery_date]
+        before = [c for c in counts if c.delivery_date < delivery_date]
         if kind.delivery in ("changes", "append") and before and before[0] == counts[0]:
             # a change feed's first delivery is the initial full load: no volume reference
             before = before[1:]
@@ -125,11 +106,11 @@ def kind_deliveries(
                 feed=feed.feed,
                 kind=kind,
                 delivery_date=delivery_date,
-                received=int(now[0][1] or 0),
-                loaded=int(now[0][2] or 0),
-                quarantined=int(now[0][3] or 0),
-                previous_date=before[-1][0] if before else None,
-                previous_loaded=int(before[-1][2] or 0) if before else None,
+                received=now[0].received,
+                loaded=now[0].loaded,
+                quarantined=now[0].quarantined,
+                previous_date=before[-1].delivery_date if before else None,
+                previous_loaded=before[-1].loaded if before else None,
                 live_rows=int(live[0]) if live else 0,
             )
         )

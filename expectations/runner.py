@@ -61,12 +61,13 @@ class ResultRow:
 
 
 def gx_root_of(settings: Any) -> Path:
-    """The GX project folder of an installation: ``<var>/gx`` (GX adds its ``gx/``)."""
-    return Path(settings.var_dir) / "gx"
+    """The GX project folder of an installation: ``ZHIWANG_GX_DIR``, default ``<var>/gx``
+    (GX adds its ``gx/``)."""
+    return Path(settings.gx)
 
 
 def docs_dir_of(settings: Any) -> Path:
-    return Path(settings.var_dir) / "data_docs"
+    return Path(settings.data_docs)
 
 
 def _context(settings: Any, gx_root: Path) -> Any:

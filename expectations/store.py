@@ -8,7 +8,6 @@ verdict: the Airflow DAGs read ``blocked`` from the newest row of a delivery.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +16,8 @@ import duckdb
 import polars as pl
 
 from expectations.runner import ResultRow
+from ingest.raw_store import connect
+from zhiwang.settings import Settings
 
 DDL = """
 create schema if not exists dq;
@@ -88,30 +89,20 @@ class DeliveryVerdict:
     checked_at: datetime
 
 
-@contextlib.contextmanager
-def connect(warehouse: str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(warehouse, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ``dq`` schema and its tables if missing (idempotent, keeps history)."""
     con.execute(DDL)
 
 
-def bootstrap(warehouse: str | Path) -> None:
+def bootstrap(target: Settings | str | Path) -> None:
     """Give a warehouse its (empty) ``dq`` tables before anything was validated.
 
     dbt does not need it (the ``stg_dq__*`` models read a missing table as
     empty), but a pipeline that calls it before its first ``dbt build`` gets
     staging views over the real tables from the start.
     """
-    path = Path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with connect(str(path)) as con:
+    settings = target if isinstance(target, Settings) else Settings(warehouse_path=Path(target))
+    with connect(settings) as con:
         ensure_schema(con)
 
 

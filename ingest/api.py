@@ -15,40 +15,16 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import landing
+from ingest import raw_store
 from ingest.contract import Feed, FileKind, load_feeds, match_file
 from ingest.errors import FileRejected, LandingNotFoundError, UnknownFeedError
+from ingest.raw_store import FileStatus
 from ingest.readers import empty_bad, open_file
 from ingest.transform import FileState, transform_chunk
 from zhiwang.settings import Settings
 
 log = logging.getLogger("zhiwang.ingest")
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class FileStatus:
-    """Row accounting of one delivered file.
-
-    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``refused``
-    for a path the ingest would not read (a symbolic link, outside the landing folder,
-    over the size cap; 0 rows), ``superseded``
-    for an earlier version replaced by a corrected re-delivery (its counts are what it
-    loaded before it was replaced), and ``duplicate`` for a byte-identical re-delivery:
-    its rows are the rows of the identical version named in ``duplicate_of``, so its
-    counts are that version's. ``received = loaded + quarantined`` holds for every row.
-    """
-
-    feed: str
-    delivery_date: date
-    file: str
-    received: int
-    loaded: int
-    quarantined: int
-    status: str
-    batch_id: str
-    message: str
-    duplicate_of: str | None = None
 
 
 @dataclass
@@ -204,17 +180,15 @@ def ingest(
             f"landing folder {settings.landing} does not exist; set ZHIWANG_LANDING_DIR or "
             "run `zhiwang generate` first"
         )
-    with landing.connect(settings) as con:
-        landing.ensure_schema(con)
-        landing.ensure_views(con, settings, [fk for f in load_feeds().values() for fk in f.files])
-        known = con.execute(
-            "select feed, file, delivery_date, file_sha256, status, batch_id from audit.batches"
-        ).fetchall()
-    committed = {r[5] for r in known}
-    for orphan in landing.remove_orphans(settings, committed):
+    with raw_store.connect(settings) as con:
+        raw_store.ensure_schema(con)
+        raw_store.ensure_views(con, settings, [fk for f in load_feeds().values() for fk in f.files])
+        known = raw_store.known_batches(con)
+    committed = {b.batch_id for b in known}
+    for orphan in raw_store.remove_orphans(settings, committed):
         log.warning("removed orphan raw file %s (a load that did not commit)", orphan.name)
-    seen = {(f, n, d, s) for f, n, d, s, _, _ in known}
-    live = {(f, n): s for f, n, _, s, st, _ in known if st in landing.LIVE}
+    seen = {(b.feed, b.file, b.delivery_date, b.file_sha256) for b in known}
+    live = {(b.feed, b.file): b.file_sha256 for b in known if b.status in raw_store.LIVE}
 
     report = IngestReport()
     refused: list[tuple[Feed, date, Path, str]] = []
@@ -247,7 +221,7 @@ def ingest(
             result.message = "identical to the live delivery: nothing new"
             report.skipped.append(result)
             batch = _batch(feed, None, day, path, sha, "duplicate", result.message)
-            landing.commit(settings, batch, pl.DataFrame(), None)
+            raw_store.commit(settings, batch, pl.DataFrame(), None)
             seen.add((feed.feed, path.name, day, sha))
             continue
         result = _load_file(settings, feed, day, path, sha, progress)
@@ -264,9 +238,9 @@ def ingest(
 
 def _batch(
     feed: Feed, fk: FileKind | None, day: date, path: Path, sha: str, status: str, message: str
-) -> landing.Batch:
+) -> raw_store.Batch:
     stem = fk.kind if fk else "unknown"
-    return landing.Batch(
+    return raw_store.Batch(
         batch_id=f"{stem}-{day:%Y%m%d}-{sha[:12]}-{uuid.uuid4().hex[:8]}",
         feed=feed.feed,
         kind=fk.kind if fk else None,
@@ -309,7 +283,7 @@ def _load_file(
     writer = None
     try:
         opened = open_file(path, fk)
-        writer = landing.BatchWriter(
+        writer = raw_store.BatchWriter(
             settings,
             fk,
             batch.batch_id,
@@ -371,11 +345,11 @@ def _load_file(
 
 
 def _finish(
-    settings: Settings, batch: landing.Batch, bad: pl.DataFrame, fk: FileKind | None
+    settings: Settings, batch: raw_store.Batch, bad: pl.DataFrame, fk: FileKind | None
 ) -> FileResult:
     batch.finished_at = datetime.now()
-    quarantine = landing.quarantine_frame(batch, bad) if bad.height else pl.DataFrame()
-    landing.commit(settings, batch, quarantine, fk)
+    quarantine = raw_store.quarantine_frame(batch, bad) if bad.height else pl.DataFrame()
+    raw_store.commit(settings, batch, quarantine, fk)
     log.info(
         "%s %s/%s/%s: received %d, loaded %d, quarantined %d",
         batch.status,
@@ -402,35 +376,4 @@ def _finish(
 
 def status(settings: Settings) -> list[FileStatus]:
     """One row per delivered file (every version, see ``FileStatus``)."""
-    if not settings.warehouse.exists():
-        return []
-    with landing.connect(settings, read_only=True) as con:
-        has = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = 'batches'"
-        ).fetchone()
-        if not has or not has[0]:
-            return []
-        rows = con.execute(
-            """
-            with counted as (
-                select * from audit.batches where status <> 'duplicate'
-            ), first_of as (
-                select feed, file, file_sha256, arg_min(batch_id, started_at) as batch_id
-                from counted group by all
-            )
-            select d.feed, d.delivery_date, d.file,
-                   coalesce(c.received, d.received), coalesce(c.loaded, d.loaded),
-                   coalesce(c.quarantined, d.quarantined), d.status, d.batch_id,
-                   coalesce(d.message, ''),
-                   case when d.status = 'duplicate'
-                        then c.delivery_date::varchar || '/' || c.file end
-            from audit.batches d
-            left join first_of f
-              on d.status = 'duplicate' and f.feed = d.feed and f.file = d.file
-             and f.file_sha256 = d.file_sha256
-            left join counted c on c.batch_id = f.batch_id
-            order by d.feed, d.delivery_date, d.file, d.started_at
-            """
-        ).fetchall()
-    return [FileStatus(*r) for r in rows]
+    return raw_store.file_statuses(settings)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -43,6 +44,51 @@ ColumnType = Literal[
     "bool",
     "list",  # JSON array or `separator`-joined text, stored as list[str]
 ]
+
+# The raw layer's column types, defined once (DESIGN.md "Raw layer"): logical type
+# -> (the polars type the ingest writes to Parquet, the DuckDB type of the
+# `raw.<kind>` view). Every logical type not listed is a string.
+RAW_TYPES: dict[str, tuple[pl.DataType, str]] = {
+    "date": (pl.Date(), "DATE"),
+    "datetime": (pl.Datetime("us"), "TIMESTAMP"),
+    "timestamptz": (pl.Datetime("us"), "TIMESTAMP"),
+    "yyyymm": (pl.Date(), "DATE"),
+    "int": (pl.Int64(), "BIGINT"),
+    "decimal": (pl.Float64(), "DOUBLE"),
+    "bool": (pl.Boolean(), "BOOLEAN"),
+    "list": (pl.List(pl.String), "VARCHAR[]"),
+}
+RAW_STRING: tuple[pl.DataType, str] = (pl.String(), "VARCHAR")
+# Lineage columns the ingest adds to every raw row, with the same two types.
+LINEAGE_TYPES: dict[str, tuple[pl.DataType, str]] = {
+    "_feed": RAW_STRING,
+    "_delivery_date": (pl.Date(), "DATE"),
+    "_file": RAW_STRING,
+    "_file_sha256": RAW_STRING,
+    "_row_number": (pl.Int64(), "BIGINT"),
+    "_batch_id": RAW_STRING,
+    "_loaded_at": (pl.Datetime("us"), "TIMESTAMP"),
+    "_flags": RAW_STRING,
+}
+LINEAGE: dict[str, pl.DataType] = {name: types[0] for name, types in LINEAGE_TYPES.items()}
+
+
+def raw_dtype(col: Column) -> pl.DataType:
+    """The polars type of a column in the raw layer."""
+    return RAW_TYPES.get(col.type, RAW_STRING)[0]
+
+
+def raw_sql_type(col: Column) -> str:
+    """The DuckDB type of a column in the `raw.<kind>` view."""
+    return RAW_TYPES.get(col.type, RAW_STRING)[1]
+
+
+def raw_sql_types(kind: FileKind) -> dict[str, str]:
+    """Every column of a kind's raw view, lineage included, with its DuckDB type."""
+    return {c.name: raw_sql_type(c) for c in kind.columns} | {
+        name: types[1] for name, types in LINEAGE_TYPES.items()
+    }
+
 
 # Severity of an invalid value: `quarantine` the whole row, or `flag` it and
 # keep the row (the value stays as delivered, normalised, with a flag).

@@ -19,20 +19,10 @@ import numpy as np
 import polars as pl
 
 from ingest import parse, validate
-from ingest.contract import Column, FileKind
+from ingest.contract import Column, FileKind, raw_dtype
 from ingest.readers import _as_string, original_text
 
 STRING_TYPES = {"text", "code", "enum", "citizen_id", "uscc", "phone", *validate.CODE_WIDTH}
-DTYPES: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-    "timestamptz": pl.Datetime("us"),
-    "yyyymm": pl.Date(),
-    "int": pl.Int64(),
-    "decimal": pl.Float64(),
-    "bool": pl.Boolean(),
-    "list": pl.List(pl.String),
-}
 PARSE_REASON = {
     "date": "bad_date",
     "datetime": "bad_datetime",
@@ -49,10 +39,6 @@ PARSE_REASON = {
 _HASH_TYPED = (pl.Date(), pl.Datetime("us"), pl.Int64(), pl.Boolean())
 
 _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)))
-
-
-def raw_dtype(col: Column) -> pl.DataType:
-    return DTYPES.get(col.type, pl.String())
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Where a data engineer sees failures: one JSON line per failed task or missed deadline.
 
-``<var_dir>/ops/failures.jsonl`` sits beside the warehouse and survives the
-Airflow metadata database; the Airflow UI still shows the failed task too.
-Messages are truncated and carry exception text only (our code never puts
+``ZHIWANG_FAILURES_PATH`` (default ``<var_dir>/ops/failures.jsonl``) sits beside the
+warehouse and survives the Airflow metadata database; the Airflow UI still shows the
+failed task too. Messages are truncated and carry exception text only (our code never puts
 personal data into exception messages).
 """
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def failures_path(settings: Settings) -> Path:
     """The failure journal of this installation."""
-    return settings.var_dir / "ops" / "failures.jsonl"
+    return settings.failures
 
 
 def record_failure(settings: Settings, entry: dict[str, Any]) -> None:

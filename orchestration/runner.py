@@ -55,8 +55,8 @@ class RunResult:
 
 
 def airflow_home(settings: Settings) -> Path:
-    """The project-local AIRFLOW_HOME (embedded default)."""
-    return settings.var_dir / "airflow"
+    """The project-local AIRFLOW_HOME (embedded default): ``ZHIWANG_AIRFLOW_HOME``."""
+    return settings.airflow
 
 
 def airflow_environ(settings: Settings) -> dict[str, str]:
@@ -78,12 +78,7 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
         }
     )
     # The tasks build their Settings from ZHIWANG_*: hand over this run's values.
-    names = ("var_dir", "landing_dir", "ground_truth_dir", "warehouse_path", "raw_dir",
-             "serving_path", "reference_dir", "duckdb_threads", "dbt_threads",
-             "duckdb_memory_limit", "max_file_bytes")  # fmt: skip
-    for name in names:
-        env[f"ZHIWANG_{name.upper()}"] = str(getattr(settings, name))
-    env["ZHIWANG_PSEUDONYM_KEY"] = settings.pseudonym_secret()
+    env.update(settings.environ())
     return env
 
 
@@ -133,7 +128,7 @@ def init_airflow_home(settings: Settings, python: Path, log: Path) -> Path:
 
 
 def _find_data_docs(settings: Settings) -> Path | None:
-    docs = settings.var_dir / "data_docs"
+    docs = settings.data_docs
     index = next(iter(sorted(docs.rglob("index.html"))), None) if docs.exists() else None
     return index or (docs if docs.exists() else None)
 
@@ -165,7 +160,7 @@ def run_pipeline(
             dirt=dirt,
         )
     runs = run_plan(settings, plan_runs(start, days), on_run=on_run)
-    brief_dir = settings.var_dir / "reports" / (start + timedelta(days=days - 1)).isoformat()
+    brief_dir = settings.reports / (start + timedelta(days=days - 1)).isoformat()
     briefs = sorted(p for p in brief_dir.glob("brief_*") if p.suffix in (".html", ".pdf"))
     return RunResult(
         warehouse=settings.warehouse,

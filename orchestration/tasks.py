@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.dbt_results import DbtResults, read_run_results
 from orchestration.locking import warehouse_lock
 from zhiwang.settings import PROJECT_ROOT, Settings
 
@@ -75,17 +76,14 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
     operator can read why without waiting for the next transform).
     """
     from expectations.api import validate
-    from ingest.api import status
+    from ingest import raw_store
 
     results = {}
     blocked = []
     with warehouse_lock(settings.warehouse):
-        seen: dict[date, set[str]] = {}
-        for file in status(settings):
-            if file.feed == feed:
-                seen.setdefault(file.delivery_date, set()).add(file.status)
+        seen = raw_store.statuses_by_date(settings, feed)
         for day in dates:
-            if not seen.get(day, set()) & {"loaded", "rejected"}:
+            if not seen.get(day, set()) & set(raw_store.LIVE):
                 # Nothing live to check: every file of the date was superseded by a
                 # later delivery (a weekly run over several dates, a rerun of an old
                 # date: its rows are checked with the delivery that replaced them), is
@@ -111,16 +109,9 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Environment for a dbt subprocess: the profile reads only ``env_var()``."""
     env = dict(os.environ)
-    env.update(
-        {
-            "ZHIWANG_VAR_DIR": str(settings.var_dir),
-            "ZHIWANG_WAREHOUSE_PATH": str(settings.warehouse),
-            "ZHIWANG_RAW_DIR": str(settings.raw),
-            "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_secret(),
-            "DO_NOT_TRACK": "1",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    # every setting, so the profile's threads and memory limit are this installation's
+    env.update(settings.environ())
+    env.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     return env
 
 
@@ -134,21 +125,23 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     """``dbt build`` of the whole project (models, seeds, tests) as one warehouse writer."""
     from expectations.store import bootstrap
 
-    # target/ and logs/ under var_dir: several checkouts or runs never share them.
-    work = settings.var_dir / "dbt"
+    # target/ and logs/ of this installation: several checkouts or runs never share them.
+    target, logs = settings.dbt_target, settings.dbt_logs
     cmd = [
         _dbt_executable(),
         "--no-use-colors",
         "build",
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"),
+        "--target-path", str(target),
+        "--log-path", str(logs),
     ]  # fmt: skip
+    results_path = target / "run_results.json"
+    results_path.unlink(missing_ok=True)  # never judge this build by an earlier one's results
     started = time.monotonic()
     with warehouse_lock(settings.warehouse):
         # the dq tables exist before the first build: stg_dq__* are views over them
-        bootstrap(settings.warehouse)
+        bootstrap(settings)
         proc = subprocess.run(
             cmd, env=dbt_env(settings), cwd=DBT_PROJECT_DIR, capture_output=True, text=True
         )
@@ -156,27 +149,34 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     lines = proc.stdout.splitlines()
     # dbt prints model and test names and counts, never row values: safe to log.
     log.info("dbt build exit %s in %ss:\n%s", proc.returncode, seconds, "\n".join(lines[-40:]))
-    done = [line for line in lines if "Done. PASS=" in line]
+    results = read_run_results(results_path)
     if proc.returncode != 0:
-        raise dbt_failure(proc.returncode, lines, proc.stderr, work / "logs" / "dbt.log")
-    return {"seconds": seconds, "summary": done[-1:] if done else lines[-1:]}
+        raise dbt_failure(proc.returncode, results, proc.stderr, logs / "dbt.log")
+    return {"seconds": seconds, "summary": [results.summary()] if results else lines[-1:]}
 
 
-def dbt_failure(returncode: int, lines: list[str], stderr: str, log_path: Path) -> Exception:
+def dbt_failure(
+    returncode: int, results: DbtResults | None, stderr: str, log_path: Path
+) -> Exception:
     """The exception for a failed ``dbt build``: blocked (no retry) when only data tests failed.
 
-    dbt exits 1 for failed models or tests and 2 for a crash. Failed data tests are
-    deterministic, so a retry would fail the same way: they block the publish at
-    once, like a quality gate. Model errors (a database error may be a held lock)
-    and crashes stay retryable.
+    Decided from dbt's structured results (``run_results.json``), never its console
+    text. dbt exits 1 for failed models or tests and 2 for a crash (then there may be
+    no results at all). Failed data tests are deterministic, so a retry would fail
+    the same way: they block the publish at once, like a quality gate. Model errors
+    (a database error may be a held lock) and crashes stay retryable.
     """
-    done = [line for line in lines if "Done. PASS=" in line]
-    failed_tests = [line.split("Failure in test", 1)[1].strip()
-                    for line in lines if "Failure in test" in line]  # fmt: skip
-    errors = [line for line in lines if "Error in " in line or " Error " in line]
+    failed_tests = results.failed_tests if results else []
+    errors = results.errors if results else []
     detail = (
-        f"{'; '.join(done)}\n"
-        + "\n".join([*errors[:20], *(f"failed test {t}" for t in failed_tests[:20])])
+        (results.summary() if results else "dbt wrote no run_results.json")
+        + "\n"
+        + "\n".join(
+            [
+                *(f"{n.resource_type} {n.name}: {n.message}" for n in errors[:20]),
+                *(f"failed test {n.name}: {n.message}" for n in failed_tests[:20]),
+            ]
+        )
         + (f"\n{stderr[-1500:]}" if stderr.strip() else "")
         + f"\nfull log: {log_path}"
     )

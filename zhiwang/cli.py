@@ -235,7 +235,7 @@ def run(
         _fail(ZhiwangError(f"--no-generate: no landing folder at {settings.landing}"))
     console.print(
         f"[bold]zhiwang run[/]: {scale}, {days} delivery dates from {first}, through Airflow "
-        f"(AIRFLOW_HOME {settings.var_dir / 'airflow'})"
+        f"(AIRFLOW_HOME {settings.airflow})"
         + ("" if generate_data else f", deliveries from {settings.landing}")
     )
     try:
@@ -285,7 +285,7 @@ def _bootstrap_superset(settings: Settings) -> str:
     script = PROJECT_ROOT / "envs" / "superset" / "bootstrap.sh"
     if not script.is_file():
         return "Superset: not bootstrapped (envs/superset/bootstrap.sh not found)"
-    home = settings.var_dir / "superset"
+    home = settings.superset
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "bootstrap.log"
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
@@ -365,7 +365,7 @@ def validate(
         str | None, typer.Option(help="Delivery date YYYY-MM-DD (default: the latest).")
     ] = None,
     docs: Annotated[
-        bool, typer.Option(help="Update the Data Docs site (<var>/data_docs) too.")
+        bool, typer.Option(help="Update the Data Docs site (ZHIWANG_DATA_DOCS_DIR) too.")
     ] = True,
 ) -> None:
     """Run the Great Expectations gate; exit 1 when a fail-level check blocks the delivery."""

@@ -3,8 +3,8 @@
 One module for every process that needs a secret: the ``zhiwang`` CLI and
 settings (pseudonym key), the orchestration (hands the key to Airflow and dbt),
 and the Superset side (``envs/superset/superset_config.py`` and the bootstrap
-import this file: it uses the standard library only, so it runs in any of the
-project's environments).
+import this file: it needs only the standard library and python-dotenv, which
+every one of the project's environments has).
 
 On the embedded default, the first ``zhiwang`` command generates every secret
 below with :mod:`secrets` into ``<var_dir>/secrets.env`` (mode 0600, created
@@ -28,6 +28,8 @@ import secrets as _random
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +132,8 @@ def read_secrets(var_dir: Path) -> dict[str, str]:
     path = secrets_path(var_dir)
     if not path.is_file():
         return {}
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    return values
+    values = dotenv_values(path, encoding="utf-8")
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def ensure_secrets(var_dir: Path) -> dict[str, str]:

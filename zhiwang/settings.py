@@ -1,16 +1,21 @@
 """One typed settings object for the whole project.
 
-Every value comes from the environment (prefix ``ZHIWANG_``) or a ``.env`` file,
-with the defaults documented in ``.env.example``. Nothing else in the project
-reads ``os.environ`` for its own configuration.
+Every value comes from the environment (prefix ``ZHIWANG_``) or the project's
+``.env`` file (``<project root>/.env``, wherever the command is started from;
+``ZHIWANG_ENV_FILE`` names another), with the defaults documented in
+``.env.example``. Every path the project writes is a field here: nothing else
+in the project builds one from ``var_dir`` or reads ``os.environ`` for its own
+configuration. The Superset side (another environment, no pydantic) reads the
+same names from the same file: ``superset/zhiwang_superset/envfile.py``.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiwang.secrets import PSEUDONYM_KEY, check, read_secrets
@@ -18,11 +23,16 @@ from zhiwang.secrets import PSEUDONYM_KEY, check, read_secrets
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def env_file() -> Path:
+    """The ``.env`` file: ``ZHIWANG_ENV_FILE``, else the one at the project root."""
+    return Path(os.environ.get("ZHIWANG_ENV_FILE") or PROJECT_ROOT / ".env")
+
+
 class Settings(BaseSettings):
     """Paths, files and secrets of one zhiwang installation."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ZHIWANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ZHIWANG_", env_file=env_file(), env_file_encoding="utf-8", extra="ignore"
     )
 
     var_dir: Path = Field(
@@ -43,6 +53,32 @@ class Settings(BaseSettings):
     )
     serving_path: Path | None = Field(
         default=None, description="Published read-only copy of the marts that Superset reads."
+    )
+    data_docs_dir: Path | None = Field(
+        default=None,
+        description="Great Expectations Data Docs site (Superset serves it at /data_docs/).",
+    )
+    gx_dir: Path | None = Field(
+        default=None, description="Great Expectations project: suites, checkpoints, results."
+    )
+    reports_dir: Path | None = Field(
+        default=None, description="Weekly briefs: <reports>/<week end>/brief_*.html|pdf."
+    )
+    dbt_target_dir: Path | None = Field(
+        default=None, description="dbt's target path (manifest, run_results.json, compiled SQL)."
+    )
+    dbt_log_dir: Path | None = Field(default=None, description="dbt's log path (dbt.log).")
+    airflow_home: Path | None = Field(
+        default=None, description="AIRFLOW_HOME of the embedded default (SQLite metadata, logs)."
+    )
+    failures_path: Path | None = Field(
+        default=None, description="Journal of failures a data engineer must see (JSON lines)."
+    )
+    superset_home: Path | None = Field(
+        default=None,
+        # Superset's own variable, read by the Superset side too (envs/superset)
+        validation_alias=AliasChoices("SUPERSET_HOME", "superset_home"),
+        description="SUPERSET_HOME: Superset's state and SQLite metadata.",
     )
     reference_dir: Path = Field(
         default=PROJECT_ROOT / "seeds" / "reference",
@@ -74,6 +110,14 @@ class Settings(BaseSettings):
         self.warehouse_path = self.warehouse_path or var / "warehouse" / "zhiwang.duckdb"
         self.raw_dir = self.raw_dir or var / "warehouse" / "raw"
         self.serving_path = self.serving_path or var / "serving" / "zhiwang_serving.duckdb"
+        self.data_docs_dir = self.data_docs_dir or var / "data_docs"
+        self.gx_dir = self.gx_dir or var / "gx"
+        self.reports_dir = self.reports_dir or var / "reports"
+        self.dbt_target_dir = self.dbt_target_dir or var / "dbt" / "target"
+        self.dbt_log_dir = self.dbt_log_dir or var / "dbt" / "logs"
+        self.airflow_home = self.airflow_home or var / "airflow"
+        self.failures_path = self.failures_path or var / "ops" / "failures.jsonl"
+        self.superset_home = self.superset_home or var / "superset"
         if self.pseudonym_key is None:
             generated = read_secrets(var).get(PSEUDONYM_KEY)
             self.pseudonym_key = SecretStr(generated) if generated is not None else None
@@ -112,6 +156,58 @@ class Settings(BaseSettings):
     def serving(self) -> Path:
         assert self.serving_path is not None
         return self.serving_path
+
+    @property
+    def data_docs(self) -> Path:
+        assert self.data_docs_dir is not None
+        return self.data_docs_dir
+
+    @property
+    def gx(self) -> Path:
+        assert self.gx_dir is not None
+        return self.gx_dir
+
+    @property
+    def reports(self) -> Path:
+        assert self.reports_dir is not None
+        return self.reports_dir
+
+    @property
+    def dbt_target(self) -> Path:
+        assert self.dbt_target_dir is not None
+        return self.dbt_target_dir
+
+    @property
+    def dbt_logs(self) -> Path:
+        assert self.dbt_log_dir is not None
+        return self.dbt_log_dir
+
+    @property
+    def airflow(self) -> Path:
+        assert self.airflow_home is not None
+        return self.airflow_home
+
+    @property
+    def failures(self) -> Path:
+        assert self.failures_path is not None
+        return self.failures_path
+
+    @property
+    def superset(self) -> Path:
+        assert self.superset_home is not None
+        return self.superset_home
+
+    def environ(self) -> dict[str, str]:
+        """These settings as ``ZHIWANG_*`` variables, for a process that builds its own
+        ``Settings`` (Airflow tasks, dbt): it sees exactly this run's paths and limits."""
+        env = {
+            f"ZHIWANG_{name.upper()}": str(value)
+            for name, value in self
+            if value is not None and name not in ("pseudonym_key", "superset_home")
+        }
+        env["SUPERSET_HOME"] = str(self.superset)
+        env["ZHIWANG_PSEUDONYM_KEY"] = self.pseudonym_secret()
+        return env
 
 
 @lru_cache(maxsize=1)

@@ -17,9 +17,11 @@ if str(_REPO / "superset") not in sys.path:
     sys.path.insert(0, str(_REPO / "superset"))
 
 from zhiwang_superset.envfile import (  # noqa: E402
+    data_docs_dir,
     load_env_file,
     load_secrets,
     secrets_module,
+    superset_home,
     var_dir,
 )
 
@@ -29,7 +31,7 @@ load_env_file()
 load_secrets()
 zhiwang_secrets = secrets_module()
 
-SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or var_dir() / "superset")
+SUPERSET_HOME = superset_home()
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
 
 # SQLite metadata by default: a single-node install needs no database server.
@@ -151,7 +153,7 @@ SUPERSET_WEBSERVER_TIMEOUT = 120
 # Great Expectations Data Docs (built by `zhiwang validate` under <var_dir>/data_docs),
 # served at /data_docs/ to logged-in users only: the data quality dashboard links
 # there. Validation samples may name keys, so the pages are not public.
-DATA_DOCS_DIR = Path(os.environ.get("ZHIWANG_DATA_DOCS_DIR") or var_dir() / "data_docs")
+DATA_DOCS_DIR = data_docs_dir()
 
 
 def _data_docs_blueprint():

@@ -19,29 +19,8 @@ import great_expectations.expectations as gxe
 
 from expectations.checks import expect, flag_like, ratio_bounds, sql_literal, tiered
 from expectations.context import DeliveryContext, KindDelivery
-from ingest.contract import FileKind
+from ingest.contract import FileKind, raw_sql_types
 
-# DESIGN.md "Raw layer": logical type -> DuckDB type of the raw view
-DUCK_TYPES = {
-    "date": "DATE",
-    "datetime": "TIMESTAMP",
-    "timestamptz": "TIMESTAMP",
-    "yyyymm": "DATE",
-    "int": "BIGINT",
-    "decimal": "DOUBLE",
-    "bool": "BOOLEAN",
-    "list": "VARCHAR[]",
-}
-LINEAGE_TYPES = {
-    "_feed": "VARCHAR",
-    "_delivery_date": "DATE",
-    "_file": "VARCHAR",
-    "_file_sha256": "VARCHAR",
-    "_row_number": "BIGINT",
-    "_batch_id": "VARCHAR",
-    "_loaded_at": "TIMESTAMP",
-    "_flags": "VARCHAR",
-}
 CODE_TYPES = ("community_code", "grid_code", "building_code", "room_code")
 ID_TYPES = {"citizen_id": "invalid_citizen_id", "uscc": "invalid_uscc"}
 # GCJ-02 bounding box of Shenzhen, generous by ~5 km
@@ -130,8 +109,7 @@ def build(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
 
 
 def _shape(kind: FileKind) -> list[Any]:
-    expected = {c.name: DUCK_TYPES.get(c.type, "VARCHAR") for c in kind.columns}
-    expected.update(LINEAGE_TYPES)
+    expected = raw_sql_types(kind)  # the contract's raw types, lineage included
     values = ", ".join(f"({sql_literal(k)}, {sql_literal(v)})" for k, v in expected.items())
     # full join: a missing, an extra and a retyped column each return one row
     types_query = f"""

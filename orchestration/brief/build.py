@@ -1,7 +1,9 @@
 """Render the brief: matplotlib charts, one self-contained HTML page and a PDF per area.
 
-HTML embeds its charts (base64 PNG) so the file can be mailed as is; the PDF
-uses fpdf2 (pure Python, no system libraries). Chinese names need a CJK font:
+One layout for both formats: the Jinja2 template ``templates/brief_body.html.j2``.
+The HTML page wraps it (``brief.html.j2``) and embeds its charts (base64 PNG) so
+the file can be mailed as is; the PDF is the same body rendered by fpdf2's HTML
+renderer (pure Python, no system libraries). Chinese names need a CJK font:
 a system one if installed (``CJK_FONTS``), else Noto Sans CJK SC as shipped in
 the ``mplfonts`` wheel (a dependency of ``envs/airflow``, so no apt package is
 needed); with neither, the brief stops with a clear error saying what to install.
@@ -11,13 +13,13 @@ Latin text uses DejaVu Sans, from the system or as bundled with matplotlib.
 from __future__ import annotations
 
 import base64
-import html
 import importlib.util
 import io
 import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from orchestration.brief.data import BriefData, Section, read_brief_data
 
@@ -100,34 +102,39 @@ def _chart(section: Section, font: Path) -> bytes:
     return buf.getvalue()
 
 
+TEMPLATES = Path(__file__).parent / "templates"
+# PDF layout on A4 (mm): charts and tables fill the text width, text in these sizes (pt)
+PDF_IMAGE_WIDTH_PX = "482"  # fpdf2 reads <img width> in px at 72 dpi: 170 mm
+PDF_SIZES = {"h1": 16, "h2": 13, "p": 9}
+PDF_TABLE_SIZE = 7
+
+
+def _templates() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    env.filters["b64"] = lambda data: base64.b64encode(data).decode()
+    return env
+
+
+def _render(template: str, title: str, subtitle: str, sections: list[Section],
+            charts: dict[str, bytes], **layout: str) -> str:  # fmt: skip
+    context = {"image_width": None, "table_width": None, **layout}
+    return _templates().get_template(template).render(
+        title=title, subtitle=subtitle, sections=sections, charts=charts, **context
+    )
+
+
 def _html(title: str, subtitle: str, sections: list[Section], charts: dict[str, bytes]) -> str:
-    parts = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}"
-        ".note{color:#888}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>",
-    ]
-    for s in sections:
-        parts.append(f"<h2>{html.escape(s.title)}</h2><p><em>{html.escape(s.question)}</em></p>")
-        if not s.available:
-            parts.append(f"<p class='note'>Not available: {html.escape(s.note or 'no rows')}</p>")
-            continue
-        if s.title in charts:
-            b64 = base64.b64encode(charts[s.title]).decode()
-            parts.append(f"<img alt='{html.escape(s.title)}' src='data:image/png;base64,{b64}'>")
-        assert s.frame is not None
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in s.frame.columns)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
-            for row in s.frame.iter_rows()
-        )
-        parts.append(
-            f"<table><tr>{head}</tr>{rows}</table><p class='note'>source: marts.{s.table}</p>"
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    """The HTML page: ``templates/brief.html.j2`` around the shared body."""
+    return _render("brief.html.j2", title, subtitle, sections, charts)
 
 
 def _fmt(value: object) -> str:
@@ -140,41 +147,32 @@ def _fmt(value: object) -> str:
 
 def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts: dict[str, bytes],
          font: Path) -> None:  # fmt: skip
-    from fpdf import FPDF, FontFace
+    """The PDF from the same body template as the HTML page (fpdf2 renders its HTML)."""
+    from fpdf import FPDF, FontFace, TextStyle
 
     pdf = FPDF(format="A4")
-    pdf.add_font("cjk", fname=str(font))
     family = "cjk"
     latin = latin_font()
+    # <th> asks for bold (<em> is set upright below): the regular face serves for it.
+    for style in ("", "B"):
+        pdf.add_font("cjk", style=style, fname=str(font))
+        if latin is not None:
+            pdf.add_font("latin", style=style, fname=str(latin))
     if latin is not None:
         # CJK fallback fonts often lack Latin glyphs: Latin text first, CJK as fallback.
-        pdf.add_font("latin", fname=str(latin))
         pdf.set_fallback_fonts(["cjk"])
         family = "latin"
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-
-    def text(size: int, body: str) -> None:
-        pdf.set_font(family, size=size)
-        pdf.multi_cell(0, size * 0.5, body, new_x="LMARGIN", new_y="NEXT")
-
-    text(16, title)
-    text(10, subtitle)
-    for s in sections:
-        pdf.ln(3)
-        text(13, s.title)
-        text(9, s.question)
-        if not s.available:
-            text(9, f"Not available: {s.note or 'no rows'}")
-            continue
-        if s.title in charts:
-            pdf.image(io.BytesIO(charts[s.title]), w=170)
-        assert s.frame is not None
-        pdf.set_font(family, size=7)
-        with pdf.table(text_align="LEFT", headings_style=FontFace(emphasis="")) as table:
-            table.row(s.frame.columns)
-            for row in s.frame.iter_rows():
-                table.row([_fmt(v) for v in row])
+    pdf.set_font(family, size=PDF_TABLE_SIZE)  # tables take the current size
+    body = _render("brief_body.html.j2", title, subtitle, sections, charts,
+                   image_width=PDF_IMAGE_WIDTH_PX, table_width="100%")  # fmt: skip
+    styles: dict[str, Any] = {
+        tag: TextStyle(font_family=family, font_size_pt=size, font_style="", t_margin=2, b_margin=1)
+        for tag, size in PDF_SIZES.items()
+    }
+    styles["em"] = FontFace(emphasis="")  # upright: the CJK font has no italic face
+    pdf.write_html(body, font_family=family, tag_styles=styles)
     pdf.output(str(path))
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from zhiwang_superset.envfile import load_env_file, load_secrets, serving_path, var_dir
+from zhiwang_superset.envfile import load_env_file, load_secrets, serving_path, superset_home
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     load_env_file()
     load_secrets()
-    os.environ.setdefault("SUPERSET_HOME", str(var_dir() / "superset"))
+    os.environ["SUPERSET_HOME"] = str(superset_home())
     Path(os.environ["SUPERSET_HOME"]).mkdir(parents=True, exist_ok=True)
     if args.command == "exposures":
         from zhiwang_superset.exposures import write_exposures

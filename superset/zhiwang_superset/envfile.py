@@ -1,8 +1,10 @@
-"""The repository's ``.env`` for the Superset side (no pydantic here).
+"""The repository's ``.env`` and the ``Settings`` names, for the Superset side.
 
 The warehouse reads ``.env`` through ``zhiwang.settings``; Superset's config and
-bootstrap run in another environment, so they read the same file with this
-loader. Variables already set in the environment win over the file.
+bootstrap run in another environment, so they read the same file (python-dotenv,
+as pydantic-settings does) and the same variable names with the same defaults
+(``tests/test_settings.py`` checks they agree). Variables already set in the
+environment win over the file.
 """
 
 from __future__ import annotations
@@ -10,28 +12,39 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+def env_file() -> Path:
+    """``ZHIWANG_ENV_FILE``, else the ``.env`` at the project root (as ``zhiwang.settings``)."""
+    return Path(os.environ.get("ZHIWANG_ENV_FILE") or REPO / ".env")
+
+
 def load_env_file(path: Path | None = None) -> Path | None:
-    """Set ``KEY=value`` lines of ``.env`` that the environment does not set yet."""
-    path = path or Path(os.environ.get("ZHIWANG_ENV_FILE") or REPO / ".env")
+    """Set the variables of ``.env`` that the environment does not set yet."""
+    path = path or env_file()
     if not path.is_file():
         return None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.removeprefix("export ").split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        os.environ.setdefault(key.strip(), value)
+    load_dotenv(path, override=False, encoding="utf-8")
     return path
 
 
 def var_dir() -> Path:
     return Path(os.environ.get("ZHIWANG_VAR_DIR") or REPO / "var")
+
+
+def data_docs_dir() -> Path:
+    """``ZHIWANG_DATA_DOCS_DIR``, else the settings' default under the var dir."""
+    explicit = os.environ.get("ZHIWANG_DATA_DOCS_DIR")
+    return Path(explicit) if explicit else var_dir() / "data_docs"
+
+
+def superset_home() -> Path:
+    """``SUPERSET_HOME``, else the settings' default under the var dir."""
+    explicit = os.environ.get("SUPERSET_HOME")
+    return Path(explicit) if explicit else var_dir() / "superset"
 
 
 def serving_path() -> Path:
@@ -41,7 +54,8 @@ def serving_path() -> Path:
 
 
 def secrets_module():
-    """``zhiwang/secrets.py`` (standard library only), importable from the Superset env."""
+    """``zhiwang/secrets.py`` (standard library and python-dotenv), importable from the
+    Superset env."""
     import sys
 
     if str(REPO) not in sys.path:

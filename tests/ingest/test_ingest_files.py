@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from ingest import landing
+from ingest import raw_store
 from ingest.api import ingest, status
 from tests.ingest.factory import (
     DAY,
@@ -386,19 +386,19 @@ def test_load_killed_before_commit_leaves_no_partial_batch(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
-    real_commit = landing.commit
+    real_commit = raw_store.commit
 
     def dying_commit(*args, **kwargs):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(landing, "commit", dying_commit)
+    monkeypatch.setattr(raw_store, "commit", dying_commit)
     with pytest.raises(KeyboardInterrupt):
         ingest(settings)
     orphans = list(settings.raw.glob("ga_rkxx/*.parquet"))
     assert len(orphans) == 1  # renamed into place, never committed
     assert sql(settings, "select count(*) from audit.batches") == [(0,)]
     assert sql(settings, "select count(*) from raw.ga_rkxx") == [(0,)]
-    monkeypatch.setattr(landing, "commit", real_commit)
+    monkeypatch.setattr(raw_store, "commit", real_commit)
     run(settings)
     assert not orphans[0].exists()
     assert sql(settings, "select count(*) from raw.ga_rkxx") == [(1,)]

@@ -1,4 +1,10 @@
-"""The raw layer on disk and in DuckDB: Parquet per batch, audit tables, `raw.<kind>` views.
+"""The raw store: Parquet per batch, the audit tables and the `raw.<kind>` views.
+
+The one owner of ``audit.batches`` and ``audit.quarantine``: it creates them,
+writes them (``commit``) and answers every question asked of them (the typed
+queries at the end), so the rule for a *live* batch (``LIVE``, ``live_sql``) is
+written here only. ``connect`` is the project's one way to open the warehouse
+file from Python: it applies the settings' DuckDB threads and memory limit.
 
 The warehouse file is opened only for short moments (read the audit state,
 commit one batch) because DuckDB allows one writer and others wait on it.
@@ -13,28 +19,27 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import FileKind
+from ingest.contract import LINEAGE, FileKind, raw_dtype, raw_sql_types
 from ingest.errors import WarehouseLockedError
-from ingest.transform import raw_dtype
 from zhiwang.settings import Settings
 
+# A live batch is the current version of a delivered file: loaded, or rejected as a
+# whole. Superseded versions, identical re-deliveries and refused paths are not.
 LIVE = ("loaded", "rejected")
-LINEAGE: dict[str, pl.DataType] = {
-    "_feed": pl.String(),
-    "_delivery_date": pl.Date(),
-    "_file": pl.String(),
-    "_file_sha256": pl.String(),
-    "_row_number": pl.Int64(),
-    "_batch_id": pl.String(),
-    "_loaded_at": pl.Datetime("us"),
-    "_flags": pl.String(),
-}
+
+
+def live_sql(column: str = "status") -> str:
+    """The live-batch rule as a SQL predicate on ``audit.batches``' status column."""
+    return f"{column} in ({', '.join(repr(s) for s in LIVE)})"
+
+
 DDL = """
 create schema if not exists audit;
 create schema if not exists raw;
@@ -89,7 +94,10 @@ class Batch:
 
 @contextlib.contextmanager
 def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, turning a lock conflict into an actionable error."""
+    """Open the warehouse with the settings' DuckDB threads and memory limit.
+
+    A lock conflict (another process writes) becomes an actionable error.
+    """
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     config = {"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}
     try:
@@ -202,27 +210,14 @@ class BatchWriter:
 
 def _view_sql(settings: Settings, fk: FileKind, batch_ids: list[str]) -> str:
     if not batch_ids:
-        cols = {c.name: raw_dtype(c) for c in fk.columns} | LINEAGE
-        typed = ", ".join(f"cast(null as {_duck_type(t)}) as {name}" for name, t in cols.items())
+        cols = raw_sql_types(fk)
+        typed = ", ".join(f"cast(null as {t}) as {name}" for name, t in cols.items())
         return f"create or replace view raw.{fk.kind} as select {typed} where false"
     files = ", ".join(f"'{parquet_path(settings, fk.kind, b).as_posix()}'" for b in batch_ids)
     return (
         f"create or replace view raw.{fk.kind} as "
         f"select * from read_parquet([{files}], union_by_name = true)"
     )
-
-
-def _duck_type(dtype: pl.DataType) -> str:
-    mapping = {
-        pl.String(): "varchar",
-        pl.Date(): "date",
-        pl.Datetime("us"): "timestamp",
-        pl.Int64(): "bigint",
-        pl.Float64(): "double",
-        pl.Boolean(): "boolean",
-        pl.List(pl.String): "varchar[]",
-    }
-    return mapping[dtype]
 
 
 def ensure_views(con: duckdb.DuckDBPyConnection, settings: Settings, kinds: list[FileKind]) -> None:
@@ -254,7 +249,7 @@ def commit(
                 if batch.status not in LIVE or batch.kind is None
                 else con.execute(
                     "select batch_id, delivery_date from audit.batches "
-                    "where feed = ? and file = ? and status in ('loaded', 'rejected')",
+                    f"where feed = ? and file = ? and {live_sql()}",
                     [batch.feed, batch.file],
                 ).fetchall()
             )
@@ -302,7 +297,7 @@ def commit(
                     r[0]
                     for r in con.execute(
                         "select batch_id from audit.batches where kind = ? and status = 'loaded' "
-                        "order by delivery_date, started_at",
+                        "order by delivery_date, started_at",  # the rows behind the view
                         [fk.kind],
                     ).fetchall()
                 ]
@@ -328,3 +323,171 @@ def quarantine_frame(batch: Batch, bad: pl.DataFrame) -> pl.DataFrame:
         "detail",
         pl.col("_original").alias("original_text"),
     ).cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+
+
+# --- typed queries: every reader of the audit tables asks through these ----------
+
+
+class KnownBatch(NamedTuple):
+    """What the ingest needs to know of a batch to skip work already done."""
+
+    feed: str
+    file: str
+    delivery_date: date
+    file_sha256: str
+    status: str
+    batch_id: str
+
+
+@dataclass
+class FileStatus:
+    """Row accounting of one delivered file.
+
+    ``status`` is ``loaded`` or ``rejected`` for the live version of a file, ``refused``
+    for a path the ingest would not read (a symbolic link, outside the landing folder,
+    over the size cap; 0 rows), ``superseded``
+    for an earlier version replaced by a corrected re-delivery (its counts are what it
+    loaded before it was replaced), and ``duplicate`` for a byte-identical re-delivery:
+    its rows are the rows of the identical version named in ``duplicate_of``, so its
+    counts are that version's. ``received = loaded + quarantined`` holds for every row.
+    """
+
+    feed: str
+    delivery_date: date
+    file: str
+    received: int
+    loaded: int
+    quarantined: int
+    status: str
+    batch_id: str
+    message: str
+    duplicate_of: str | None = None
+
+
+class DeliveryCounts(NamedTuple):
+    """One delivery date of a file kind: what arrived (live and superseded versions)."""
+
+    delivery_date: date
+    received: int
+    loaded: int
+    quarantined: int
+    loaded_batches: int  # batches still live with rows; 0: all superseded later
+
+
+def has_audit(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether anything was ever ingested into this warehouse (``audit.batches`` exists)."""
+    row = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'batches'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def known_batches(con: duckdb.DuckDBPyConnection) -> list[KnownBatch]:
+    """Every batch ever recorded, in no particular order."""
+    rows = con.execute(
+        "select feed, file, delivery_date, file_sha256, status, batch_id from audit.batches"
+    ).fetchall()
+    return [KnownBatch(*r) for r in rows]
+
+
+def file_statuses(settings: Settings) -> list[FileStatus]:
+    """One row per delivered file (every version, see ``FileStatus``)."""
+    if not settings.warehouse.exists():
+        return []
+    with connect(settings, read_only=True) as con:
+        if not has_audit(con):
+            return []
+        rows = con.execute(
+            """
+            with counted as (
+                select * from audit.batches where status <> 'duplicate'
+            ), first_of as (
+                select feed, file, file_sha256, arg_min(batch_id, started_at) as batch_id
+                from counted group by all
+            )
+            select d.feed, d.delivery_date, d.file,
+                   coalesce(c.received, d.received), coalesce(c.loaded, d.loaded),
+                   coalesce(c.quarantined, d.quarantined), d.status, d.batch_id,
+                   coalesce(d.message, ''),
+                   case when d.status = 'duplicate'
+                        then c.delivery_date::varchar || '/' || c.file end
+            from audit.batches d
+            left join first_of f
+              on d.status = 'duplicate' and f.feed = d.feed and f.file = d.file
+             and f.file_sha256 = d.file_sha256
+            left join counted c on c.batch_id = f.batch_id
+            order by d.feed, d.delivery_date, d.file, d.started_at
+            """
+        ).fetchall()
+    return [FileStatus(*r) for r in rows]
+
+
+def statuses_by_date(settings: Settings, feed: str) -> dict[date, set[str]]:
+    """Per delivery date of a feed, the statuses of its files' batches."""
+    seen: dict[date, set[str]] = {}
+    for file in file_statuses(settings):
+        if file.feed == feed:
+            seen.setdefault(file.delivery_date, set()).add(file.status)
+    return seen
+
+
+def loaded_dates(con: duckdb.DuckDBPyConnection, feed: str) -> list[date]:
+    """Delivery dates of a feed with a live loaded batch, oldest first."""
+    rows = con.execute(
+        "select distinct delivery_date from audit.batches where feed = ? and status = 'loaded' "
+        "order by 1",
+        [feed],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def rejected_files(con: duckdb.DuckDBPyConnection, feed: str) -> dict[date, list[tuple[str, str]]]:
+    """Per delivery date, the feed's files rejected as a whole: (file, message)."""
+    rows = con.execute(
+        "select delivery_date, file, coalesce(message, '') from audit.batches "
+        "where feed = ? and status = 'rejected'",
+        [feed],
+    ).fetchall()
+    out: dict[date, list[tuple[str, str]]] = {}
+    for day, file, message in rows:
+        out.setdefault(day, []).append((file, message))
+    return out
+
+
+def delivery_totals(
+    con: duckdb.DuckDBPyConnection, feed: str, delivery_date: date
+) -> tuple[int, int, int]:
+    """Received, loaded and quarantined rows of a feed's delivery, over its live batches."""
+    row = con.execute(
+        f"""
+        select coalesce(sum(received), 0), coalesce(sum(loaded), 0),
+               coalesce(sum(quarantined), 0)
+        from audit.batches
+        where feed = ? and delivery_date = ? and {live_sql()}
+        """,
+        [feed, delivery_date],
+    ).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def kind_delivery_counts(
+    con: duckdb.DuckDBPyConnection, feed: str, kind: str
+) -> list[DeliveryCounts]:
+    """Per delivery date of a file kind, oldest first: live and superseded batches both
+    describe what arrived that day."""
+    rows = con.execute(
+        """
+        select delivery_date,
+               sum(received)::bigint, sum(loaded)::bigint, sum(quarantined)::bigint,
+               count(*) filter (where status = 'loaded')
+        from audit.batches
+        where feed = ? and kind = ? and status in ('loaded', 'superseded')
+        group by delivery_date
+        order by delivery_date
+        """,
+        [feed, kind],
+    ).fetchall()
+    return [
+        DeliveryCounts(d, int(r or 0), int(lo or 0), int(q or 0), int(n)) for d, r, lo, q, n in rows
+    ]
