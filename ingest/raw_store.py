@@ -99,7 +99,10 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
     A lock conflict (another process writes) becomes an actionable error.
     """
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    config = {"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": settings.duckdb_threads,
+        "memory_limit": settings.duckdb_memory_limit,
+    }
     try:
         con = duckdb.connect(str(settings.warehouse), read_only=read_only, config=config)
     except duckdb.IOException as err:
@@ -125,7 +128,7 @@ def parquet_path(settings: Settings, kind: str, batch_id: str) -> Path:
 
 def remove_orphans(settings: Settings, committed: set[str]) -> list[Path]:
     """Delete Parquet files no committed batch owns (a load that died before commit)."""
-    removed = []
+    removed: list[Path] = []
     if not settings.raw.exists():
         return removed
     for path in settings.raw.glob("*/*.parquet*"):

@@ -127,8 +127,10 @@ def _templates() -> Any:
 def _render(template: str, title: str, subtitle: str, sections: list[Section],
             charts: dict[str, bytes], **layout: str) -> str:  # fmt: skip
     context = {"image_width": None, "table_width": None, **layout}
-    return _templates().get_template(template).render(
-        title=title, subtitle=subtitle, sections=sections, charts=charts, **context
+    return (
+        _templates()
+        .get_template(template)
+        .render(title=title, subtitle=subtitle, sections=sections, charts=charts, **context)
     )
 
 
