@@ -34,10 +34,19 @@ entities as (
     where is_current and registry = 'market_regulation'
 ),
 
+all_facilities as (
+    select * from {{ ref('dim_facility') }}
+),
+
 -- open facilities of the newest monthly snapshot (dim_facility.is_open)
 facilities as (
-    select * from {{ ref('dim_facility') }}
+    select * from all_facilities
     where is_open
+),
+
+-- whether the facilities feed delivered anything (else bed figures stay null)
+facility_feed as (
+    select count(*) as facility_count from all_facilities
 ),
 
 unemployment as (
@@ -98,22 +107,41 @@ street_beds as (
     group by street_code
 ),
 
+-- null while no snapshot was delivered; 0 when one was but nothing is open
 district_beds as (
     select
-        sum(institution_bed_count) as institution_bed_count,
-        sum(elderly_care_bed_count) as elderly_care_bed_count,
-        sum(hospital_bed_count) as hospital_bed_count
-    from street_beds
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.institution_bed_count), 0) end
+            as institution_bed_count,
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.elderly_care_bed_count), 0) end
+            as elderly_care_bed_count,
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.hospital_bed_count), 0) end
+            as hospital_bed_count
+    from facility_feed
+    left join street_beds on true
 ),
 
 -- 城镇登记失业率: registered unemployed over themselves plus the employed,
 -- the employed being the insured persons whose insurance is active
+registered as (
+    select
+        count(*) filter (where is_registered_unemployed) as registered_count,
+        count(*) as unemployment_feed_persons
+    from unemployment
+),
+
+employed as (
+    select count(*) as employed_count
+    from insured
+    where insurance_status = 'active' and not is_deleted_upstream
+),
+
 labour as (
     select
-        (select count(*) from unemployment where is_registered_unemployed) as registered_count,
-        (select count(*) from insured where insurance_status = 'active' and not is_deleted_upstream)
-            as employed_count,
-        (select count(*) from unemployment) as unemployment_feed_persons
+        registered.registered_count,
+        registered.unemployment_feed_persons,
+        employed.employed_count
+    from registered
+    cross join employed
 ),
 
 measured as (
@@ -218,10 +246,11 @@ street_measured as (
         streets.street_code,
         'elderly_care_beds_per_1000_elderly' as indicator_code,
         case
-            when (select count(*) from street_beds) > 0
+            when facility_feed.facility_count > 0
                 then {{ plan_rate('coalesce(street_beds.institution_bed_count, 0)', 'pressure.elderly_60_plus_count', 1000) }}
         end as measured_value
     from streets
+    cross join facility_feed
     left join pressure on streets.street_code = pressure.street_code
     left join street_beds on streets.street_code = street_beds.street_code
     union all
@@ -229,10 +258,11 @@ street_measured as (
         streets.street_code,
         'hospital_beds_per_1000' as indicator_code,
         case
-            when (select count(*) from street_beds) > 0
+            when facility_feed.facility_count > 0
                 then {{ plan_rate('coalesce(street_beds.hospital_bed_count, 0)', 'pressure.managed_count', 1000) }}
         end as measured_value
     from streets
+    cross join facility_feed
     left join pressure on streets.street_code = pressure.street_code
     left join street_beds on streets.street_code = street_beds.street_code
     union all
