@@ -564,3 +564,17 @@ def test_gb18030_facilities_snapshot_keeps_characters_outside_gbk(settings: Sett
         ("field_count",)
     ]
     assert sql(settings, "select message from audit.batches where kind = 'ggss'") == [("",)]
+
+
+def test_a_landing_folder_without_a_contract_is_reported_not_silently_skipped(
+    settings: Settings,
+) -> None:
+    """Before the 2026-12 contracts, a `facilities/` delivery was never looked at and
+    appeared nowhere. A folder no contract names is now named in the report."""
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
+    deliver(settings.landing, "parking", DAY, {"tcc_20261001.csv": "a,b\n1,2\n"})
+    report = run(settings)
+    assert report.unknown_feeds == ["parking (1 files)"]
+    assert "no contract, not read:[/] parking (1 files)" in report.summary()
+    # a run restricted to named feeds says nothing about other folders
+    assert ingest(settings, feeds=["population"]).unknown_feeds == []
