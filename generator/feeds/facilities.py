@@ -287,7 +287,10 @@ def _facility(
 def _write_snapshot(ctx: FeedContext, d: date, fac: pl.DataFrame, rng: np.random.Generator) -> None:
     drift = pl.Series(np.clip(rng.normal(1.0, 0.03, fac.height), 0.5, 1.2))
     updated = d - timedelta(days=1)
+    opened = (pl.col("状态") == "在建") & (pl.col("启用日期") <= d)
     rows = fac.with_columns(
+        # a facility under construction whose opening date has come is operating
+        pl.when(opened).then(pl.lit("运营")).otherwise(pl.col("状态")).alias("状态"),
         (pl.col("核定容量") * pl.col("_use_share") * drift)
         .round(0)
         .clip(0, pl.col("核定容量"))
