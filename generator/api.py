@@ -9,14 +9,22 @@ from datetime import date
 from pathlib import Path
 
 from generator.dirt import DirtRates
-from generator.feeds import entities, events, housing, population, social_security
+from generator.feeds import (
+    entities,
+    events,
+    facilities,
+    housing,
+    population,
+    social_security,
+    unemployment,
+)
 from generator.feeds._common import FeedContext, clear_feed, plant_symlink
 from generator.feeds.cases import plan_cases
 from generator.manifest import Manifest
 from generator.scales import get_scale
 from generator.world import build_world
 
-FEEDS = ("population", "entities", "housing", "social_security", "events")
+FEEDS = ("population", "entities", "housing", "social_security", "events", "facilities")
 
 
 @dataclass
@@ -40,7 +48,10 @@ def generate(
     dirt: float = 1.0,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> GenerateResult:
-    """Write ``days`` daily deliveries of all five feeds from ``start``, and the manifest.
+    """Write ``days`` daily deliveries of every feed from ``start``, and the manifest.
+
+    Facilities are a monthly snapshot: one per first working day in the range, or
+    one on ``start`` when the range has none.
 
     ``dirt`` multiplies every defect rate; 0 writes a clean delivery set with an
     empty manifest. Same arguments, same bytes.
@@ -74,7 +85,11 @@ def generate(
     population.write(ctx, cases, linked=insured["id_number"])
     premises = entities.write(ctx, cases)
     housing.write(ctx, cases, sc.rental_filings, premises)
+    # registered unemployment shares the social-security folders, whose _SUCCESS
+    # the social-security writer puts last
+    unemployment.write(ctx, insured.height)
     social_security.write(ctx, cases, insured)
+    facilities.write(ctx)
     events.write(ctx, sc.events_per_day)
     if not ctx.rates.clean:
         plant_symlink(ctx)

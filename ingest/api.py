@@ -55,6 +55,8 @@ class IngestReport:
     rejected: list[FileResult] = field(default_factory=list)
     refused: list[FileResult] = field(default_factory=list)  # links, outside landing, too big
     incomplete: list[str] = field(default_factory=list)
+    # landing folders no contract names: never read, so said out loud
+    unknown_feeds: list[str] = field(default_factory=list)
     seconds: float = 0.0
     file_bytes: int = 0
 
@@ -81,6 +83,11 @@ class IngestReport:
         ]
         lines += [
             f"  [yellow]incomplete (no _SUCCESS), not loaded:[/] {d}" for d in self.incomplete
+        ]
+        lines += [
+            f"  [red]no contract, not read:[/] {u}; add ingest/feeds/<feed>.yaml "
+            "(README, Adding a feed) or ask the sender where it belongs"
+            for u in self.unknown_feeds
         ]
         lines += [f"  [red]rejected[/] {r.name}: {r.message}" for r in self.rejected]
         lines += [f"  [red]refused (not read)[/] {r.name}: {r.message}" for r in self.refused]
@@ -120,6 +127,20 @@ def refusal(path: Path, root: Path, max_bytes: int) -> str | None:
             "ask the sender to split it"
         )
     return None
+
+
+def _unknown_feed_folders(landing_root: Path, contracts: dict[str, Feed]) -> list[str]:
+    """Top-level landing folders that no contract names, with how many files they hold
+    (e.g. a department delivering a new feed before its contract exists)."""
+    out = []
+    folders = [p for p in landing_root.iterdir() if p.is_dir() and p.name not in contracts]
+    for folder in sorted(folders):
+        if folder.is_symlink():
+            out.append(f"{folder.name} (a symbolic link)")
+            continue
+        files = sum(1 for p in folder.rglob("*") if p.name != "_SUCCESS" and not p.is_dir())
+        out.append(f"{folder.name} ({files} files)")
+    return out
 
 
 def _deliveries(
@@ -191,6 +212,10 @@ def ingest(
     live = {(b.feed, b.file): b.file_sha256 for b in known if b.status in raw_store.LIVE}
 
     report = IngestReport()
+    if not feeds:
+        report.unknown_feeds = _unknown_feed_folders(settings.landing, contracts)
+        for unknown in report.unknown_feeds:
+            log.warning("landing folder %s has no feed contract: not read", unknown)
     refused: list[tuple[Feed, date, Path, str]] = []
     todo = []
     max_bytes = settings.max_file_bytes

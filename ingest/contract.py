@@ -143,7 +143,7 @@ class FileKind(BaseModel):
     description: str
     pattern: str = Field(description="Regex on the file name; group `stamp` is the file's date.")
     format: Literal["csv", "jsonl", "xlsx", "parquet"]
-    encoding: Literal["utf-8", "utf-8-sig", "gbk"] = "utf-8"
+    encoding: Literal["utf-8", "utf-8-sig", "gbk", "gb18030"] = "utf-8"
     separator: str = ","
     sheet: str | None = None
     delivery: Literal["changes", "snapshot", "append", "monthly"]

@@ -117,6 +117,8 @@ BOM = b"\xef\xbb\xbf"
 MARK = "\x00zhiwang:"
 MARK_OVERLONG = MARK + "record_too_long\x00"
 MARK_UNDECODABLE = MARK + "bad_encoding\x00"
+# Contract encodings read with CPython's GB 18030 codec (a superset of GBK).
+GB_ENCODINGS = ("gbk", "gb18030")
 # How much of a quarantined overlong record's text audit.quarantine keeps.
 KEEP_BYTES = 1024
 # A block whose share of undecodable lines is above this is a file in another or mixed
@@ -271,24 +273,24 @@ class _Text:
 
     def _decide(self, sample: bytes) -> None:
         if _utf8(sample) is not None:
-            if self.contract == "gbk":
+            if self.contract in GB_ENCODINGS:
                 self.note = "file is UTF-8, contract says GBK: read as UTF-8"
             return
         # Not all UTF-8: a few damaged lines in the contract's encoding (quarantined
         # alone) or a file in the other one. The contract's encoding first: GB 18030
         # decodes most UTF-8 bytes too (as the wrong characters).
-        order = ["gb18030", "utf-8"] if self.contract == "gbk" else ["utf-8", "gb18030"]
+        order = ["gb18030", "utf-8"] if self.contract in GB_ENCODINGS else ["utf-8", "gb18030"]
         for enc in order:
             bad, lines = _decode_lines(sample, enc)[1:]
             if bad <= max(UNDECODABLE_SHARE * lines, UNDECODABLE_FEW):
                 break
         else:
-            tried = "GBK (or UTF-8)" if self.contract == "gbk" else "UTF-8 (or GBK)"
+            tried = "GBK (or UTF-8)" if self.contract in GB_ENCODINGS else "UTF-8 (or GBK)"
             raise self.undecodable(f"does not decode as {tried}")
         self.gbk = enc == "gb18030"
-        if self.gbk and self.contract != "gbk":
+        if self.gbk and self.contract not in GB_ENCODINGS:
             self.note = "file is GBK, contract says UTF-8: read as GBK"
-        elif not self.gbk and self.contract == "gbk":
+        elif not self.gbk and self.contract in GB_ENCODINGS:
             self.note = "file is UTF-8, contract says GBK: read as UTF-8"
 
     def decode(self, block: bytes) -> pl.Series:

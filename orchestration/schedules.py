@@ -69,7 +69,7 @@ FEED_DAGS: tuple[FeedDag, ...] = (
         "social_security",
         "0 0 * * *",
         "daily",
-        description="Insured persons and assistance payments, daily.",
+        description="Insured persons, assistance payments and registered unemployment, daily.",
     ),
     FeedDag(
         "ingest_social_security_contributions",
@@ -78,6 +78,14 @@ FEED_DAGS: tuple[FeedDag, ...] = (
         "monthly",
         file_prefix="jfmx_",
         description="Monthly contributions (jfmx), delivered in the following month.",
+    ),
+    FeedDag(
+        "ingest_facilities",
+        "facilities",
+        "0 0 1 * *",
+        "monthly",
+        description="Public-service facilities, a full snapshot on the first working day "
+        "of the month.",
     ),
     FeedDag(
         "ingest_events",

@@ -411,6 +411,121 @@ def _assistance(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
     return _period_not_after_delivery(kd)
 
 
+# Facility type -> capacity unit (docs/FEEDS.md section 6): beds for elderly care
+# and health, places for childcare, seats for schools, work places for social work.
+FACILITY_UNITS = {
+    "养老机构": "床位",
+    "日间照料中心": "床位",
+    "托育机构": "托位",
+    "幼儿园": "学位",
+    "小学": "学位",
+    "初中": "学位",
+    "社区健康服务中心": "床位",
+    "医院": "床位",
+}
+
+
+def _facilities(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    units = ", ".join(f"({sql_literal(t)}, {sql_literal(u)})" for t, u in FACILITY_UNITS.items())
+    out = [
+        *tiered(
+            gxe.ExpectColumnValuesToBeBetween,
+            "capacity_not_negative",
+            warn={"mostly": 1.0},
+            fail={"mostly": 0.80},
+            column="hdrl",
+            min_value=0,
+            description="a rated capacity is a count: never negative",
+        ),
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "capacity_in_use_within_rated",
+            unexpected_rows_query="select ssbm, hdrl, zys from {batch} where zys > hdrl",
+            description="capacity in use does not exceed the rated capacity",
+        ),
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "capacity_unit_matches_type",
+            unexpected_rows_query=f"""
+                with units(sslx, rllx) as (values {units})
+                select b.ssbm, b.sslx, b.rllx
+                from {{batch}} as b join units as u on b.sslx = u.sslx
+                where b.rllx is distinct from u.rllx
+                union all
+                select ssbm, sslx, rllx from {{batch}}
+                where sslx = '社工站' and rllx is distinct from '工位'
+            """,
+            description="beds for elderly care and health, places for childcare, seats for "
+            "schools, work places for social-work stations",
+        ),
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "social_workers_only_at_stations",
+            unexpected_rows_query="""
+                select ssbm, sslx, czsgs from {batch}
+                where (sslx = '社工站') <> (czsgs is not null)
+            """,
+            description="licensed social workers are given for social-work stations only",
+        ),
+        expect(
+            gxe.UnexpectedRowsExpectation,
+            "warn",
+            "status_agrees_with_dates",
+            unexpected_rows_query=f"""
+                select ssbm, zt, qyrq, tyrq from {{batch}}
+                where (zt = '在建' and qyrq <= date '{kd.delivery_date.isoformat()}')
+                   or (zt = '停业' and tyrq is null)
+                   or (zt = '运营' and tyrq is not null)
+            """,
+            description="under construction opens in the future; closed has a closing date, "
+            "operating none",
+        ),
+        expect(
+            gxe.ExpectColumnValuesToBeInSet,
+            "warn",
+            "facility_id_format",
+            column="_ssbm_format_ok",
+            value_set=[True],
+            description="facility ids look like MZ-YL-000123",
+        ),
+        *_date_order("facility_closed_after_opened", "tyrq", "qyrq"),
+        *_in_shenzhen("jd", "wd"),
+    ]
+    if "raw.ld" in ctx.known_tables:
+        out.append(
+            expect(
+                gxe.UnexpectedRowsExpectation,
+                "warn",
+                "facility_building_exists",
+                unexpected_rows_query="""
+                    select ssbm, ldbm from {batch}
+                    where ldbm is not null
+                      and ldbm not in (
+                          select building_code from raw.ld where building_code is not null)
+                """,
+                description="every facility's building is in the buildings register",
+            )
+        )
+    return out
+
+
+def _unemployment(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
+    return [
+        expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            "warn",
+            "registered_not_after_delivery",
+            column="registered_date",
+            max_value=kd.delivery_date.isoformat(),
+            mostly=1.0,
+            description="a registration date cannot lie after its delivery",
+        )
+    ]
+
+
 def _event_lifecycle(kd: KindDelivery, ctx: DeliveryContext) -> list[Any]:
     out = [
         expect(
@@ -554,6 +669,11 @@ SPECS: dict[str, KindSpec] = {
     "jzff": KindSpec(extra=_assistance),
     "sjlz": KindSpec(freshness="_at", extra=_event_lifecycle),
     "rx12345": KindSpec(freshness="received_at"),
+    "ggss": KindSpec(
+        derived={"_ssbm_format_ok": r"regexp_full_match(ssbm, '[A-Z]{2}-[A-Z]{2}-[0-9]{6}')"},
+        extra=_facilities,
+    ),
+    "sydj": KindSpec(freshness="updated_at", extra=_unemployment),
 }
 
 

@@ -322,8 +322,8 @@ def csv_bytes(
             b"".join(line + (b"\r\n" if i % 2 else b"\n") for i, line in enumerate(lines[:-1]))
             + lines[-1]
         )
-    if encoding == "gbk":
-        data = data.decode("utf-8").encode("gbk")
+    if encoding in ("gbk", "gb18030"):
+        data = data.decode("utf-8").encode(encoding)
     elif encoding == "utf-8-sig" and bom:
         data = b"\xef\xbb\xbf" + data
     return data

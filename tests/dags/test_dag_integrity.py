@@ -84,6 +84,7 @@ def test_cadences_follow_the_delivery_contracts(described: dict) -> None:
     assert crons["ingest_population"] == crons["ingest_entities"] == "0 0 * * *"
     assert crons["ingest_social_security"] == "0 0 * * *"
     assert crons["ingest_social_security_contributions"] == "0 0 1 * *"
+    assert crons["ingest_facilities"] == "0 0 1 * *"  # monthly snapshot
     assert crons["ingest_housing"] == "0 0 * * 1"
     assert crons["ingest_events"] == "0 * * * *"
 

@@ -321,6 +321,65 @@ def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
     }
 
 
+def _registered_unemployment() -> dict[str, pl.DataFrame]:
+    """Registered unemployment (sydj): C registered on day 1 and re-employed on day 2,
+    D registered (still on day 2), F registered by mistake and deleted on day 2."""
+    s = pl.String
+    schema = {
+        "id_number": s, "name": s, "registered_date": pl.Date, "status": s,
+        "community_code": s, "op": s, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+
+    def row(k: str, status: str, op: str, at: datetime, **kw: object) -> dict:
+        base = {"id_number": P[k], "name": "某", "registered_date": date(2026, 6, 1)}
+        return {**base, "status": status, "community_code": C1, "op": op, "updated_at": at, **kw}
+
+    rows = [
+        row("C", "registered", "I", datetime(2026, 9, 30, 9)),
+        row("D", "registered", "I", datetime(2026, 9, 30, 10), community_code=C2),
+        row("F", "registered", "I", datetime(2026, 9, 30, 11)),
+        row("C", "re_employed", "U", datetime(2026, 10, 1, 9), _d=D2),
+        row("F", "registered", "D", datetime(2026, 10, 1, 10), _d=D2),
+    ]
+    return {"sydj": _frame(rows, schema, "social_security", "sydj")}
+
+
+# 公共服务设施 (ggss), two monthly snapshots (day 1 and day 2 stand in for them)
+FACILITIES = [
+    # facility_id, type, unit, building, community, capacity, in use, status
+    ("MZ-YL-000001", "养老机构", "床位", B1, C1, 120, 90, "运营"),
+    ("MZ-RZ-000001", "日间照料中心", "床位", B2, C1, 20, 12, "运营"),
+    ("WJ-YY-000001", "医院", "床位", B3, C2, 300, 260, "运营"),
+    ("JY-XX-000001", "小学", "学位", B2, C1, 900, None, "在建"),
+    ("MZ-SG-000001", "社工站", "工位", B1, C1, 8, 7, "运营"),
+    # a pre-2017 community code and no building: on the unlocated members
+    ("WJ-SQ-000001", "社区健康服务中心", "床位", None, "440306001001", 10, 4, "运营"),
+    # listed on day 1 only: closed by day 2
+    ("MZ-YL-000002", "养老机构", "床位", B3, C2, 60, 50, "运营"),
+]
+
+
+def _facilities() -> dict[str, pl.DataFrame]:
+    s = pl.String
+    schema = {
+        "ssbm": s, "ssmc": s, "sslx": s, "zgbm": s, "ldbm": s, "sqdm": s, "jd": pl.Float64,
+        "wd": pl.Float64, "rllx": s, "hdrl": pl.Int64, "zys": pl.Int64, "czsgs": pl.Int64,
+        "qyrq": pl.Date, "tyrq": pl.Date, "zt": s, "gxsj": pl.Datetime("us"),
+    }  # fmt: skip
+    dept = {"MZ": "民政", "JY": "教育", "WJ": "卫健"}
+    rows = [
+        {"ssbm": fid, "ssmc": f"设施{fid}", "sslx": kind, "zgbm": dept[fid[:2]], "ldbm": b,
+         "sqdm": c, "jd": 113.88, "wd": 22.55, "rllx": unit, "hdrl": cap, "zys": use,
+         "czsgs": 6 if kind == "社工站" else None,
+         "qyrq": date(2027, 9, 1) if status == "在建" else date(2015, 1, 1), "tyrq": None,
+         "zt": status, "gxsj": datetime(d.year, d.month, d.day, 8), "_d": d}
+        for d in (D1, D2)
+        for fid, kind, unit, b, c, cap, use, status in FACILITIES
+        if not (d == D2 and fid == "MZ-YL-000002")
+    ]  # fmt: skip
+    return {"ggss": _frame(rows, schema, "facilities", "ggss")}
+
+
 def _events() -> dict[str, pl.DataFrame]:
     s = pl.String
     schema = {
@@ -403,6 +462,8 @@ def build_raw_tables(clean: bool = False) -> dict[str, pl.DataFrame]:
         **_entities(clean),
         **_housing(),
         **_social_security(clean),
+        **_registered_unemployment(),
+        **_facilities(),
         **_events(),
     }
 

@@ -31,7 +31,7 @@ def test_clean_deliveries_of_every_feed_pass_every_expectation(
     for day in (start + timedelta(days=i) for i in range(days)):
         summary = validate(settings, "raw", day, docs=False)
         assert {d.feed for d in summary.deliveries} == {
-            "population", "housing", "entities", "social_security", "events",
+            "population", "housing", "entities", "social_security", "events", "facilities",
         } or day != start, summary.summary()  # fmt: skip
         assert summary.status == "pass", summary.summary()
         assert all(r.exception is None for r in summary.results)

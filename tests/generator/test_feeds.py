@@ -44,8 +44,12 @@ HEADERS = {
     "grid_code,lon,lat,employer_uscc,tags,note",
     "sjlz": "event_id,seq,state,at,category_code,category_name,channel,grid_code,building_code,"
     "lon,lat,department,deadline,merged_into,description",
+    # added 2026-12 (FEEDS.md sections 6 and 4b)
+    "ggss": "设施编码,设施名称,设施类型,主管部门,楼栋编码,社区代码,经度,纬度,容量类型,核定容量,"
+    "在用数,持证社工数,启用日期,停用日期,状态,更新时间",
+    "sydj": "id_number,name,registered_date,status,community_code,op,updated_at",
 }
-ENCODING = {"ga_rkxx": "gbk", "scjg_frxx": "utf-8-sig"}
+ENCODING = {"ga_rkxx": "gbk", "scjg_frxx": "utf-8-sig", "ggss": "gb18030"}
 ENUMS = {
     ("ga_rkxx", "XBDM"): {"0", "1", "2", "9"},
     ("ga_rkxx", "HJLB"): {"1", "2"},
@@ -67,6 +71,22 @@ ENUMS = {
     ("cbry", "status"): {"active", "suspended", "terminated"},
     ("sjlz", "channel"): {"patrol", "hotline", "app", "video"},
     ("rx12345", "satisfaction"): {"1", "2", "3", "4", "5", ""},
+    ("ggss", "设施类型"): {
+        "养老机构",
+        "日间照料中心",
+        "托育机构",
+        "幼儿园",
+        "小学",
+        "初中",
+        "社区健康服务中心",
+        "医院",
+        "社工站",
+    },
+    ("ggss", "主管部门"): {"民政", "教育", "卫健"},
+    ("ggss", "容量类型"): {"床位", "学位", "托位", "工位"},
+    ("ggss", "状态"): {"运营", "停业", "在建"},
+    ("sydj", "status"): {"registered", "re_employed", "cancelled"},
+    ("sydj", "op"): {"I", "U", "D"},
 }
 DATE_FORMATS = [
     "%Y-%m-%d",
@@ -82,6 +102,8 @@ KEYS = {
     "ld": ["building_code"],
     "zlba": ["filing_id", "updated_at"],
     "cbry": ["id_number", "updated_at"],
+    "ggss": ["设施编码"],
+    "sydj": ["id_number", "updated_at"],
 }
 CITIZEN_ID_COLUMNS = {
     "ga_rkxx": ["GMSFHM"],
@@ -91,6 +113,7 @@ CITIZEN_ID_COLUMNS = {
     "cbry": ["id_number"],
     "jfmx": ["id_number"],
     "jzff": ["id_number"],
+    "sydj": ["id_number"],
 }
 
 
@@ -229,6 +252,12 @@ def test_delivery_layout_and_cadence(dirty: tuple[Path, Path]) -> None:
     assert [p.name for p in jfmx] == ["jfmx_202609.parquet"] * 2
     assert jfmx[0].parent.name == "2026-10-05"
     assert (landing / "social_security/2026-10-01/jzff_20261001.csv").exists()  # no 10th
+    # registered unemployment: a change file every day
+    sydj = sorted(p.parent.name for p in landing.glob("social_security/*/sydj_*.csv"))
+    assert len(sydj) == DAYS
+    # facilities: one snapshot a month, on its first working day (Thursday 1 October)
+    assert [p.name for p in (landing / "facilities").iterdir()] == [START.isoformat()]
+    assert (landing / f"facilities/{START}/ggss_{START:%Y%m%d}.csv").exists()
     hourly = list(landing.glob("events/*/sjlz_*_??.jsonl"))
     daily = [p for p in landing.glob("events/*/sjlz_*.jsonl") if p not in hourly]
     assert hourly and daily
@@ -245,6 +274,13 @@ def test_encodings_bom_and_sheet(dirty: tuple[Path, Path]) -> None:
             data.decode("utf-8")  # Chinese names make GBK bytes invalid UTF-8
     for path in landing.glob("entities/*/scjg_frxx_*.csv"):
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    ggss = list(landing.glob("facilities/*/ggss_*.csv"))
+    assert ggss
+    for path in ggss:
+        data = path.read_bytes()
+        data.decode("gb18030")
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")  # Chinese headers and names in GB18030
     for path in landing.glob("entities/*/mz_shzz_*.xlsx"):
         assert fastexcel.read_excel(str(path)).sheet_names == ["社会组织"]
 
@@ -315,7 +351,9 @@ def test_every_planted_row_defect_is_in_the_file_at_that_row(dirty: tuple[Path, 
         elif defect == "move_out_before_move_in":
             assert text < row["RZRQ"], where
         elif defect == "end_before_start":
-            assert text < row["start_date"], where
+            assert text < row.get("start_date", row.get("启用日期")), where
+        elif defect == "invalid_code":
+            assert not re.fullmatch(r"\d{12}|\d{15}|\d{17}|\d{25}", text), where
         elif defect in ("bad_date", "bad_datetime"):
             assert not parses(text), where
         elif defect == "bad_month":

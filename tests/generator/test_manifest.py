@@ -81,7 +81,7 @@ def test_summary_counts_rows_per_file_as_written(run: tuple) -> None:
         elif path.suffix == ".xlsx":
             n = pl.read_excel(path, sheet_name="社会组织", infer_schema_length=0).height
         else:
-            enc = "gbk" if f["file_kind"] == "ga_rkxx" else "utf-8-sig"
+            enc = {"ga_rkxx": "gbk", "ggss": "gb18030"}.get(f["file_kind"], "utf-8-sig")
             n = len(record_texts(path.read_bytes().decode(enc), f["file_kind"])) - 1
         assert n == f["rows"], path
 

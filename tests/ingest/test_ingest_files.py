@@ -507,3 +507,55 @@ def test_parquet_chunks_from_polars_reader_equal_pyarrow_batches(
     g, w = (readers._as_string(pl.concat(c)) for c in (got, want))
     assert g["_row_number"].to_list() == ["1", "2", "3", "4", "5"]
     assert g.equals(w)
+
+
+GGSS_HEADER = (
+    "设施编码,设施名称,设施类型,主管部门,楼栋编码,社区代码,经度,纬度,容量类型,核定容量,"
+    "在用数,持证社工数,启用日期,停用日期,状态,更新时间"
+)
+
+
+def test_gb18030_facilities_snapshot_keeps_characters_outside_gbk(settings: Settings) -> None:
+    """FEEDS.md section 6: GB18030, not GBK. A name with a character only GB 18030
+    encodes (4-byte sequence, CJK Extension B) loads intact; a 停用日期 before the
+    启用日期 is flagged; a row without its last field is quarantined alone."""
+    name = "宝安区𠀀养老院"  # U+20000 has no GBK code
+    with pytest.raises(UnicodeEncodeError):
+        name.encode("gbk")
+    building = "44030601700100001"
+    rows = [
+        f"MZ-YL-000001,{name},养老机构,民政,{building},440306017001,113.88,22.55,床位,120,90,,"
+        "2015-01-01,,运营,2026-09-30 18:00:00",
+        f"MZ-SG-000001,社工站,社工站,民政,{building},440306017001,113.88,22.55,工位,8,7,6,"
+        "2015-01-01,2014-01-01,运营,2026-09-30 18:00:00",
+        f"WJ-YY-000001,医院,医院,卫健,{building},440306017001,113.88,22.55,床位,300,260,,"
+        "2015-01-01,,运营",
+    ]
+    body = "\r\n".join([GGSS_HEADER, *rows]) + "\r\n"
+    deliver(settings.landing, "facilities", DAY, {"ggss_20261001.csv": body.encode("gb18030")})
+    run(settings)
+    (row,) = [r for r in status(settings) if r.file == "ggss_20261001.csv"]
+    assert (row.status, row.received, row.loaded, row.quarantined) == ("loaded", 3, 2, 1)
+    loaded = dict(sql(settings, "select ssbm, ssmc from raw.ggss"))
+    assert loaded["MZ-YL-000001"] == name
+    assert sql(settings, "select _flags from raw.ggss where ssbm = 'MZ-SG-000001'") == [
+        ("end_before_start",)
+    ]
+    assert sql(settings, "select reason_code from audit.quarantine where kind = 'ggss'") == [
+        ("field_count",)
+    ]
+    assert sql(settings, "select message from audit.batches where kind = 'ggss'") == [("",)]
+
+
+def test_a_landing_folder_without_a_contract_is_reported_not_silently_skipped(
+    settings: Settings,
+) -> None:
+    """Before the 2026-12 contracts, a `facilities/` delivery was never looked at and
+    appeared nowhere. A folder no contract names is now named in the report."""
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
+    deliver(settings.landing, "parking", DAY, {"tcc_20261001.csv": "a,b\n1,2\n"})
+    report = run(settings)
+    assert report.unknown_feeds == ["parking (1 files)"]
+    assert "no contract, not read:[/] parking (1 files)" in report.summary()
+    # a run restricted to named feeds says nothing about other folders
+    assert ingest(settings, feeds=["population"]).unknown_feeds == []

@@ -45,6 +45,9 @@ def test_catch_up_plan_runs_weekly_and_monthly_once_and_transform_each_date() ->
     assert housing.logical_date.startswith("2026-09-28T00:00:00+08:00")  # Monday of that week
     (contrib,) = by_dag["ingest_social_security_contributions"]
     assert contrib.logical_date.startswith("2026-10-01")
+    (facilities,) = by_dag["ingest_facilities"]
+    assert facilities.logical_date.startswith("2026-10-01")
+    assert facilities.conf == {"from_date": "2026-10-01", "to_date": "2026-10-03", "wait": False}
     assert [r.step for r in by_dag["transform_marts"]] == ["2026-10-01", "2026-10-02", "2026-10-03"]
     assert runs[-1].dag_id == "weekly_brief" and runs[-1].conf == {"week_end": "2026-10-03"}
     # Each transform comes after every feed run of its date.
@@ -56,6 +59,8 @@ def test_catch_up_plan_runs_weekly_and_monthly_once_and_transform_each_date() ->
 
 def test_every_feed_has_a_dag_and_a_distinct_asset() -> None:
     feeds = {spec.feed for spec in FEED_DAGS}
-    assert feeds == {"population", "entities", "housing", "social_security", "events"}
+    assert feeds == {
+        "population", "entities", "housing", "social_security", "events", "facilities",
+    }  # fmt: skip
     uris = [spec.asset_uri for spec in FEED_DAGS]
     assert len(set(uris)) == len(uris)

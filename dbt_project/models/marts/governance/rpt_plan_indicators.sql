@@ -2,8 +2,11 @@
 -- targets (规划指标)? One district row per indicator of the seed, plus one row
 -- per street for the indicators that are a ratio to a street's own residents
 -- (per 1,000 / per 10,000 residents or elderly, insured share). Absolute
--- district totals and registry-wide indicators stay district-only. Measured
--- value null when no feed carries what it needs; the target is the plan's.
+-- district totals and registry-wide indicators stay district-only. Beds come
+-- from the facilities snapshot (dim_facility: open facilities of the newest
+-- snapshot), registered unemployment from its feed; definitions in
+-- docs/DEFINITIONS.md. Measured value null only when a feed has not delivered
+-- what it needs; the target is the plan's.
 {%- set street_indicators = [
     'elderly_care_beds_per_1000_elderly',
     'hospital_beds_per_1000',
@@ -29,6 +32,29 @@ coverage as (
 entities as (
     select * from {{ ref('dim_legal_entity') }}
     where is_current and registry = 'market_regulation'
+),
+
+all_facilities as (
+    select * from {{ ref('dim_facility') }}
+),
+
+-- open facilities of the newest monthly snapshot (dim_facility.is_open)
+facilities as (
+    select * from all_facilities
+    where is_open
+),
+
+-- whether the facilities feed delivered anything (else bed figures stay null)
+facility_feed as (
+    select count(*) as facility_count from all_facilities
+),
+
+unemployment as (
+    select * from {{ ref('fct_registered_unemployment') }}
+),
+
+insured as (
+    select * from {{ ref('int_insured_persons_current') }}
 ),
 
 quarantine as (
@@ -62,9 +88,60 @@ credit_codes as (
 district as (
     select
         sum(managed_count) as managed_count,
+        sum(elderly_60_plus_count) as elderly_60_plus_count,
         sum(social_organisation_count) as social_organisation_count,
         sum(certified_social_worker_count) as certified_social_worker_count
     from pressure
+),
+
+-- beds by street (the unlocated street included); a district with no
+-- facilities delivered yet has no rows, so its bed figures stay null
+street_beds as (
+    select
+        street_code,
+        sum(case when facility_type = 'elderly_care_home' and is_elderly_care_beds then rated_capacity else 0 end)
+            as institution_bed_count,
+        sum(case when is_elderly_care_beds then rated_capacity else 0 end) as elderly_care_bed_count,
+        sum(case when is_hospital_beds then rated_capacity else 0 end) as hospital_bed_count
+    from facilities
+    group by street_code
+),
+
+-- null while no snapshot was delivered; 0 when one was but nothing is open
+district_beds as (
+    select
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.institution_bed_count), 0) end
+            as institution_bed_count,
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.elderly_care_bed_count), 0) end
+            as elderly_care_bed_count,
+        case when max(facility_feed.facility_count) > 0 then coalesce(sum(street_beds.hospital_bed_count), 0) end
+            as hospital_bed_count
+    from facility_feed
+    left join street_beds on true
+),
+
+-- 城镇登记失业率: registered unemployed over themselves plus the employed,
+-- the employed being the insured persons whose insurance is active
+registered as (
+    select
+        count(*) filter (where is_registered_unemployed) as registered_count,
+        count(*) as unemployment_feed_persons
+    from unemployment
+),
+
+employed as (
+    select count(*) as employed_count
+    from insured
+    where insurance_status = 'active' and not is_deleted_upstream
+),
+
+labour as (
+    select
+        registered.registered_count,
+        registered.unemployment_feed_persons,
+        employed.employed_count
+    from registered
+    cross join employed
 ),
 
 measured as (
@@ -88,6 +165,32 @@ measured as (
         {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as measured_value
     from coverage
     union all
+    select
+        'elderly_care_beds_per_1000_elderly' as indicator_code,
+        {{ plan_rate('district_beds.institution_bed_count', 'district.elderly_60_plus_count', 1000) }}
+            as measured_value
+    from district_beds
+    cross join district
+    union all
+    select
+        'elderly_care_beds_total' as indicator_code,
+        cast(elderly_care_bed_count as double) as measured_value
+    from district_beds
+    union all
+    select
+        'hospital_beds_per_1000' as indicator_code,
+        {{ plan_rate('district_beds.hospital_bed_count', 'district.managed_count', 1000) }} as measured_value
+    from district_beds
+    cross join district
+    union all
+    select
+        'registered_unemployment_rate' as indicator_code,
+        case
+            when unemployment_feed_persons > 0
+                then {{ plan_rate('registered_count', 'registered_count + employed_count', 100) }}
+        end as measured_value
+    from labour
+    union all
     -- against what was delivered: market entities loaded with a valid USCC
     -- over every code received, quarantined rows included (the ingest
     -- quarantines invalid codes, so the loaded ones alone are 100% by construction)
@@ -104,6 +207,8 @@ streets as (
     union
     select street_code from coverage
     where street_code is not null
+    union
+    select street_code from street_beds
 ),
 
 street_coverage as (
@@ -136,6 +241,30 @@ street_measured as (
         {{ plan_rate('pressure.certified_social_worker_count', 'pressure.managed_count', 10000) }} as measured_value
     from streets
     left join pressure on streets.street_code = pressure.street_code
+    union all
+    select
+        streets.street_code,
+        'elderly_care_beds_per_1000_elderly' as indicator_code,
+        case
+            when facility_feed.facility_count > 0
+                then {{ plan_rate('coalesce(street_beds.institution_bed_count, 0)', 'pressure.elderly_60_plus_count', 1000) }}
+        end as measured_value
+    from streets
+    cross join facility_feed
+    left join pressure on streets.street_code = pressure.street_code
+    left join street_beds on streets.street_code = street_beds.street_code
+    union all
+    select
+        streets.street_code,
+        'hospital_beds_per_1000' as indicator_code,
+        case
+            when facility_feed.facility_count > 0
+                then {{ plan_rate('coalesce(street_beds.hospital_bed_count, 0)', 'pressure.managed_count', 1000) }}
+        end as measured_value
+    from streets
+    cross join facility_feed
+    left join pressure on streets.street_code = pressure.street_code
+    left join street_beds on streets.street_code = street_beds.street_code
     union all
     select
         streets.street_code,

@@ -1,8 +1,8 @@
 -- Question: where does demand for public services outrun supply? Per street:
 -- residents and 60+ residents against social organisations, certified social
 -- workers, and schools (GB/T 4754 section P) and health / social-work units
--- (section Q) registered there, per 10,000 residents. No feed carries beds:
--- bed indicators stay in rpt_plan_indicators as not measured. Every active
+-- (section Q) registered there, per 10,000 residents. Beds come from the
+-- facilities feed (dim_facility, read by rpt_plan_indicators). Every active
 -- entity counts once: one whose premises room names no known community or
 -- street is counted on the unlocated street (未定位街道), never dropped.
 with

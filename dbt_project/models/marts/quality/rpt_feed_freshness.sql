@@ -12,6 +12,7 @@
         'stg_social_security__insured_person_changes',
         'stg_social_security__contributions',
         'stg_social_security__assistance_payments',
+        'stg_social_security__registered_unemployment_changes',
     ],
     'events': ['stg_events__event_state_changes', 'stg_events__hotline_tickets'],
 } %}
