@@ -214,8 +214,8 @@ def ingest(
     report = IngestReport()
     if not feeds:
         report.unknown_feeds = _unknown_feed_folders(settings.landing, contracts)
-        for unknown in report.unknown_feeds:
-            log.warning("landing folder %s has no feed contract: not read", unknown)
+        for folder_name in report.unknown_feeds:
+            log.warning("landing folder %s has no feed contract: not read", folder_name)
     refused: list[tuple[Feed, date, Path, str]] = []
     todo = []
     max_bytes = settings.max_file_bytes

@@ -183,7 +183,7 @@ def facilities(ctx: FeedContext) -> pl.DataFrame:
         "building_code", "community_code12", "lon", "lat", "building_type"
     ).sort("building_code")
     bld_weight = blds["building_type"].replace_strict(_BUILDING_PREFERENCE, default=1.0).to_numpy()
-    rows: list[dict[str, object]] = []
+    rows: list[tuple] = []
     seq: dict[str, int] = {}
     for street in bases.iter_rows(named=True):
         in_street = comms.filter(pl.col("street_code12") == street["street_code12"])
