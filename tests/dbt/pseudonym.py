@@ -1,14 +1,15 @@
-"""The dbt pseudonym (macros/pseudonym.sql) in Python, for joining test data."""
+"""The dbt pseudonym for joining test data: zhiwang/pseudonym.py under the tests' key."""
 
 from __future__ import annotations
 
-import hashlib
+from zhiwang import pseudonym as _pseudonym
 
-DEV_KEY = "zhiwang-dev-only-change-me"
+# the key every test dbt run gets in its environment (tests/dbt/dbt_helpers.py)
+TEST_KEY = "zhiwang-tests-only-pseudonym-key-7f3a"
 
 
-def pseudonym(value: str, key: str = DEV_KEY) -> str:
-    """sha256(key|sha256(key|UPPER(TRIM(value)))) as lower-case hex, like the SQL."""
-    normalised = value.strip().upper()
-    inner = hashlib.sha256(f"{key}|{normalised}".encode()).hexdigest()
-    return hashlib.sha256(f"{key}|{inner}".encode()).hexdigest()
+def pseudonym(value: str, key: str = TEST_KEY) -> str:
+    """HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex, like zw_pseudonym() in SQL."""
+    result = _pseudonym.pseudonym(value, key)
+    assert result is not None, "a blank value has no pseudonym"
+    return result
