@@ -25,6 +25,8 @@ class Section:
     label: str | None = None
     values: list[str] = field(default_factory=list)
     note: str = ""
+    # columns that disclosure control may withhold (counts of persons, their shares)
+    protected: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -45,7 +47,8 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
     s = Section("Population 人口", "How many people are managed where, and how old are they?",
                 "rpt_population_structure", label="area",
-                values=["managed_count", "hukou_share", "elderly_60_plus_share"])  # fmt: skip
+                values=["managed_count", "hukou_share", "elderly_60_plus_share"],
+                protected=("managed_count", "hukou_share", "elderly_60_plus_share"))  # fmt: skip
     level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
     s.frame = _frame(
         con,
@@ -124,17 +127,23 @@ def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Se
     return s
 
 
-def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
+def _cross_checks(
+    con: duckdb.DuckDBPyConnection, street: str | None = None, threshold: int = 5
+) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
-                "rpt_cross_checks", label="rule_code", values=["findings"])  # fmt: skip
+                "rpt_cross_checks", label="rule_code", values=["findings"],
+                protected=("findings",))  # fmt: skip
+    # a finding's subject may be a person: fewer than `threshold` is withheld (NULL)
     query = """
-        select rule_code, severity, count(*) as findings from marts.rpt_cross_checks {scope}
-        group by all order by findings desc limit 10
+        select rule_code, severity,
+               case when count(*) >= ? then count(*) end as findings
+        from marts.rpt_cross_checks {scope}
+        group by all order by count(*) desc, rule_code limit 10
     """
     if street is not None and "street_code" in _columns(con, "rpt_cross_checks"):
-        s.frame = _frame(con, query.format(scope="where street_code = ?"), [street])
+        s.frame = _frame(con, query.format(scope="where street_code = ?"), [threshold, street])
     else:
-        s.frame = _frame(con, query.format(scope=""))
+        s.frame = _frame(con, query.format(scope=""), [threshold])
         if street is not None:
             s.question += " (district-wide: findings carry no street)"
     if s.frame.height == 0:
@@ -142,16 +151,27 @@ def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> 
     return s
 
 
-def _guard(section_fn: Callable[..., Section], *args: object) -> Section:
+def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5) -> Section:
     """One section; a missing mart empties that section, not the whole brief."""
     try:
-        return section_fn(*args)
+        section = section_fn(*args)
     except duckdb.CatalogException as err:
         return Section(section_fn.__name__.strip("_"), "", "", note=f"mart missing: {err}"[:200])
+    frame = section.frame
+    if frame is not None and any(frame[c].null_count() for c in section.protected if c in frame):
+        # the serving copy withholds counts of fewer than `threshold` persons (and
+        # their complements, docs/PRIVACY.md); the brief shows them as withheld
+        withheld = f"— withheld: fewer than {threshold} persons (disclosure control)"
+        section.note = f"{section.note}; {withheld}" if section.note else withheld
+    return section
 
 
-def read_brief_data(serving: Path, week_end: date) -> BriefData:
-    """The district's sections (key None) and each street's, from the serving copy."""
+def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefData:
+    """The district's sections (key None) and each street's, from the serving copy.
+
+    Counts of persons arrive already protected by publish (NULL when withheld);
+    the findings counted here are protected with the same ``threshold``.
+    """
     with duckdb.connect(str(serving), read_only=True) as con:
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
@@ -172,18 +192,19 @@ def read_brief_data(serving: Path, week_end: date) -> BriefData:
             if "_published" in tables
             else "unknown"
         )
+        k = threshold
         district = [
-            _guard(_population, con, None),
-            _guard(_events, con, None, week_end),
-            _guard(_indicators, con),
-            _guard(_cross_checks, con),
+            _guard(_population, con, None, threshold=k),
+            _guard(_events, con, None, week_end, threshold=k),
+            _guard(_indicators, con, threshold=k),
+            _guard(_cross_checks, con, None, k, threshold=k),
         ]
         by_street: dict[str | None, list[Section]] = {None: district}
         for code, _name in streets:
             by_street[code] = [
-                _guard(_population, con, code),
-                _guard(_events, con, code, week_end),
-                _guard(_indicators, con, code),
-                _guard(_cross_checks, con, code),
+                _guard(_population, con, code, threshold=k),
+                _guard(_events, con, code, week_end, threshold=k),
+                _guard(_indicators, con, code, threshold=k),
+                _guard(_cross_checks, con, code, k, threshold=k),
             ]
     return BriefData(streets=streets, sections_by_street=by_street, published_at=published)
