@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 RULES_TABLE = "internal.disclosure_rules"
 FLAG = "sdc_suppressed"
 FLAG_COLUMNS = "sdc_suppressed_columns"
+# what the published person mart (marts.dim_person) shows of a person's
+# quasi-identifiers: its k-anonymity classes are the rows equal on all of them
+PUBLISHED_QI = ["disclosure_level", "residence_street_code", "residence_community_code",
+                "residence_grid_code", "sex", "birth_year_band_start", "birth_year_band_years",
+                "is_hukou"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -310,3 +315,41 @@ def audit(
             if lone:
                 problems.append(f"{table}.{total}: {lone} rows with one withheld cell of {cells}")
     return problems
+
+
+def uniqueness(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], k: int) -> dict:
+    """Rows, share unique on ``columns``, share in classes below ``k``, smallest class."""
+    keys = ", ".join(columns)
+    rows, unique, small, smallest = con.execute(
+        f"""
+        select count(*), count(*) filter (where n = 1), count(*) filter (where n < {k}), min(n)
+        from (select count(*) over (partition by {keys}) as n from {table})
+        """
+    ).fetchone()
+    return {
+        "rows": rows,
+        "unique_share": unique / rows if rows else 0.0,
+        "below_k_share": small / rows if rows else 0.0,
+        "smallest_class": smallest,
+    }
+
+
+def small_counts(con: duckdb.DuckDBPyConnection, rules: dict, k: int) -> tuple[int, int]:
+    """(person-count cells in (0, k), all non-null person-count cells) of the declared marts."""
+    small = cells = 0
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+    for table, rule in rules.items():
+        if table not in tables:
+            continue
+        for column in rule.person_counts:
+            s, c = con.execute(
+                f'select count(*) filter (where "{column}" > 0 and "{column}" < {k}), '
+                f'count("{column}") from marts."{table}"'
+            ).fetchone()
+            small, cells = small + s, cells + c
+    return small, cells
