@@ -127,25 +127,23 @@ def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Se
     return s
 
 
-def _cross_checks(
-    con: duckdb.DuckDBPyConnection, street: str | None = None, threshold: int = 5
-) -> Section:
+def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
-                "rpt_cross_checks", label="rule_code", values=["findings"],
+                "rpt_cross_check_counts", label="rule_code", values=["findings"],
                 protected=("findings",))  # fmt: skip
-    # a finding's subject may be a person: fewer than `threshold` is withheld (NULL)
+    # the findings per community as published: counts of fewer than the threshold
+    # (and their complements) are withheld, so a sum covers the published cells
+    # and says how many communities it leaves out
     query = """
-        select rule_code, severity,
-               case when count(*) >= ? then count(*) end as findings
-        from marts.rpt_cross_checks {scope}
-        group by all order by count(*) desc, rule_code limit 10
+        select rule_code, max(severity) as severity, sum(findings) as findings,
+               count(*) filter (where sdc_suppressed) as communities_withheld
+        from marts.rpt_cross_check_counts {scope}
+        group by rule_code order by sum(findings) desc nulls last, rule_code limit 10
     """
-    if street is not None and "street_code" in _columns(con, "rpt_cross_checks"):
-        s.frame = _frame(con, query.format(scope="where street_code = ?"), [threshold, street])
+    if street is not None:
+        s.frame = _frame(con, query.format(scope="where street_code = ?"), [street])
     else:
-        s.frame = _frame(con, query.format(scope=""), [threshold])
-        if street is not None:
-            s.question += " (district-wide: findings carry no street)"
+        s.frame = _frame(con, query.format(scope=""))
     if s.frame.height == 0:
         s.note = "no findings"
     return s
@@ -169,8 +167,9 @@ def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5
 def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefData:
     """The district's sections (key None) and each street's, from the serving copy.
 
-    Counts of persons arrive already protected by publish (NULL when withheld);
-    the findings counted here are protected with the same ``threshold``.
+    Counts of persons arrive already protected by publish (NULL when withheld,
+    ``threshold`` names the limit in the brief's note); the brief only sums
+    published cells, which discloses nothing they do not.
     """
     with duckdb.connect(str(serving), read_only=True) as con:
         tables = {r[0] for r in con.execute(
@@ -197,7 +196,7 @@ def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefD
             _guard(_population, con, None, threshold=k),
             _guard(_events, con, None, week_end, threshold=k),
             _guard(_indicators, con, threshold=k),
-            _guard(_cross_checks, con, None, k, threshold=k),
+            _guard(_cross_checks, con, None, threshold=k),
         ]
         by_street: dict[str | None, list[Section]] = {None: district}
         for code, _name in streets:
@@ -205,6 +204,6 @@ def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefD
                 _guard(_population, con, code, threshold=k),
                 _guard(_events, con, code, week_end, threshold=k),
                 _guard(_indicators, con, code, threshold=k),
-                _guard(_cross_checks, con, code, k, threshold=k),
+                _guard(_cross_checks, con, code, threshold=k),
             ]
     return BriefData(streets=streets, sections_by_street=by_street, published_at=published)
