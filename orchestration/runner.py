@@ -80,7 +80,7 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
     # The tasks build their Settings from ZHIWANG_*: hand over this run's values.
     names = ("var_dir", "landing_dir", "ground_truth_dir", "warehouse_path", "raw_dir",
              "serving_path", "reference_dir", "duckdb_threads", "dbt_threads",
-             "duckdb_memory_limit", "max_file_bytes")  # fmt: skip
+             "duckdb_memory_limit", "max_file_bytes", "disclosure_threshold")  # fmt: skip
     for name in names:
         env[f"ZHIWANG_{name.upper()}"] = str(getattr(settings, name))
     env["ZHIWANG_PSEUDONYM_KEY"] = settings.pseudonym_secret()

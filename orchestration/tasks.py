@@ -116,7 +116,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
             "ZHIWANG_VAR_DIR": str(settings.var_dir),
             "ZHIWANG_WAREHOUSE_PATH": str(settings.warehouse),
             "ZHIWANG_RAW_DIR": str(settings.raw),
+            # read by the zw_pseudonym() plugin from the environment only, never by SQL
             "ZHIWANG_PSEUDONYM_KEY": settings.pseudonym_secret(),
+            # k of the published person mart (var disclosure_k)
+            "ZHIWANG_DISCLOSURE_THRESHOLD": str(settings.disclosure_threshold),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

@@ -126,6 +126,8 @@ def _html(title: str, subtitle: str, sections: list[Section], charts: dict[str, 
         parts.append(
             f"<table><tr>{head}</tr>{rows}</table><p class='note'>source: marts.{s.table}</p>"
         )
+        if s.note:
+            parts.append(f"<p class='note'>{html.escape(s.note)}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -135,7 +137,8 @@ def _fmt(value: object) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return "" if value is None else str(value)
+    # a figure withheld by disclosure control (or absent): the section's note says which
+    return "—" if value is None else str(value)
 
 
 def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts: dict[str, bytes],
@@ -175,18 +178,25 @@ def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts:
             table.row(s.frame.columns)
             for row in s.frame.iter_rows():
                 table.row([_fmt(v) for v in row])
+        if s.note:
+            text(8, s.note)
     pdf.output(str(path))
 
 
-def build_briefs(serving: Path, out_dir: Path, week_end: date) -> list[BriefFiles]:
-    """One brief for the district and one per street, as HTML and PDF, under ``out_dir``."""
+def build_briefs(
+    serving: Path, out_dir: Path, week_end: date, threshold: int = 5
+) -> list[BriefFiles]:
+    """One brief for the district and one per street, as HTML and PDF, under ``out_dir``.
+
+    ``threshold``: counts of fewer persons are withheld (Settings.disclosure_threshold).
+    """
     font = cjk_font()  # before any work: a missing font is an install problem
     if not serving.exists():
         raise FileNotFoundError(
             f"no serving copy at {serving}: the transform has not published the marts yet "
             "(run transform_marts, or `zhiwang run`)"
         )
-    data: BriefData = read_brief_data(serving, week_end)
+    data: BriefData = read_brief_data(serving, week_end, threshold)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = dict(data.streets)
     subtitle = f"{data.period(week_end)} · serving copy published {data.published_at}"

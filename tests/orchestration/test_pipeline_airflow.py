@@ -21,9 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.disclosure import audit, read_rules
 from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
 from orchestration.schedules import TRANSFORM_DAG_ID, TZ
+from tests.privacy import files_containing
 from zhiwang.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -125,11 +127,33 @@ def test_the_marts_are_built_and_the_serving_copy_matches_them(pipeline) -> None
     settings, _runs, _out = pipeline
     warehouse = _fingerprint(settings.warehouse)
     assert warehouse and warehouse["rpt_population_structure"][0] > 0
-    assert _same(_fingerprint(settings.serving), warehouse)
+    serving = _fingerprint(settings.serving)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rules = read_rules(con)
+    # tables without counts of persons are copied exactly; the others keep their
+    # rows and have small counts withheld (docs/PRIVACY.md)
+    assert serving.keys() == warehouse.keys()
+    exact = {t: v for t, v in warehouse.items() if t not in rules}
+    assert _same({t: serving[t] for t in exact}, exact)
+    assert {t: serving[t][0] for t in rules if t in serving} == {
+        t: warehouse[t][0] for t in rules if t in warehouse
+    }
     with duckdb.connect(str(settings.serving), read_only=True) as con:
         schemas = {r[0] for r in con.execute(
             "select distinct table_schema from information_schema.tables").fetchall()}  # fmt: skip
-    assert schemas == {"marts"}  # raw and staging (plain personal data) never leave
+        assert audit(con, rules, "marts", settings.disclosure_threshold) == []
+    # raw and staging (plain personal data), internal (exact quasi-identifiers) never leave
+    assert schemas == {"marts"}
+
+
+def test_the_pseudonym_key_is_in_no_file_of_the_run(pipeline) -> None:
+    """Airflow's log (the runner's: the tasks' output, dbt's among it) and metadata
+    DB, dbt's target/ and logs, the warehouse: the key is in none."""
+    settings, _runs, out = pipeline
+    key = settings.pseudonym_secret()
+    assert "dbt build" in (airflow_home(settings) / "runner.log").read_text(), "no task log"
+    assert key not in out
+    assert files_containing([settings.var_dir], key) == []
 
 
 def test_the_weekly_brief_is_written_without_personal_data(pipeline) -> None:
