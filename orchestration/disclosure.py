@@ -18,6 +18,10 @@ the on-run-end hook ``record_disclosure_rules`` writes to
     ``total: [parts]`` within one row (managed = hukou + non-hukou).
 ``derived``
     ``column: [inputs]``: a share or rate is withheld whenever an input is.
+``same_values``
+    lists of count columns that can hold the same figure in a row (the
+    unlocated street's managed and unlocated populations): where their values
+    are equal, one withheld withholds the others.
 
 Complementary suppression: in every such relation (siblings + parent, or a
 row's total + parts) the number of suppressed cells must never be exactly
@@ -68,6 +72,7 @@ class Rule:
     row_sums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hierarchy: Hierarchy | None = None
+    same_values: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_meta(cls, table: str, meta: dict[str, Any]) -> Rule:
@@ -78,6 +83,7 @@ class Rule:
             groups=tuple(tuple(g) for g in meta.get("groups", [])),
             row_sums={k: tuple(v) for k, v in meta.get("row_sums", {}).items()},
             derived={k: tuple(v) for k, v in meta.get("derived", {}).items()},
+            same_values=tuple(tuple(g) for g in meta.get("same_values", [])),
             hierarchy=None
             if hierarchy is None
             else Hierarchy(
@@ -176,6 +182,15 @@ def suppress(frame: pl.DataFrame, rule: Rule, threshold: int) -> dict[str, pl.Se
                 new = mask.clone().scatter(picks, True)
                 changed = changed or bool((new != mask).any())
                 masks[column] = new
+        for columns in rule.same_values:
+            present = [c for c in columns if c in masks]
+            for column in present:
+                for other in present:
+                    equal = (values[column] == values[other]).fill_null(False)
+                    new = masks[column] | (masks[other] & equal)
+                    if other != column and bool((new != masks[column]).any()):
+                        masks[column] = new
+                        changed = True
         for total, parts in row_sums:
             cells = [total, *parts]
             n = pl.DataFrame([masks[c].cast(pl.Int32).alias(c) for c in cells]).sum_horizontal()

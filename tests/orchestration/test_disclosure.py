@@ -114,3 +114,59 @@ def test_zero_is_not_withheld_and_threshold_is_configurable(con) -> None:
     assert rows["C1"]["managed"] == 3, "3 is publishable at threshold 2"
     assert rows["C1"]["hukou"] is None, "1 is not"
     assert audit(con, {RULE.table: RULE}, "marts", 2) == []
+
+
+def test_every_declared_column_is_a_column_of_its_mart() -> None:
+    """A rule naming a column its mart does not have would protect nothing
+    (publish skips absent columns): each declaration is checked against the
+    model's documented, contract-enforced columns."""
+    from pathlib import Path
+
+    import yaml
+
+    marts = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+    declared = 0
+    for path in sorted(marts.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text("utf-8")) or {}).get("models", []):
+            meta = (model.get("config") or {}).get("meta") or {}
+            if "disclosure" not in meta:
+                continue
+            rule = Rule.from_meta(model["name"], meta["disclosure"])
+            columns = {c["name"] for c in model.get("columns", [])}
+            named = {*rule.person_counts, *rule.derived, *rule.row_sums}
+            named |= {c for cs in (*rule.derived.values(), *rule.row_sums.values()) for c in cs}
+            named |= {c for g in (*rule.groups, *rule.same_values) for c in g}
+            if rule.hierarchy is not None:
+                h = rule.hierarchy
+                named |= {h.level_column, h.code_column, *h.by, *(p[1] for p in h.parents.values())}
+            assert named <= columns, f"{model['name']}: {sorted(named - columns)} not columns"
+            declared += 1
+    assert declared >= 10
+
+
+def test_a_figure_shown_twice_in_a_row_is_withheld_in_both_places() -> None:
+    """The unlocated street's managed population is its unlocated population: when
+    the unlocated column's complement falls on it, the managed cell goes too."""
+    frame = pl.DataFrame(
+        {
+            "street": ["A", "B", "U"],
+            "managed": [500, 400, 12],
+            "unlocated": [3, 20, 12],
+        }
+    )
+    rule = Rule.from_meta(
+        "headline",
+        {
+            "person_counts": ["managed", "unlocated"],
+            "groups": [["level"]],
+            "same_values": [["managed", "unlocated"]],
+        },
+    )
+    frame = frame.with_columns(level=pl.lit("street"))
+    masks = suppress(frame, rule, THRESHOLD)
+    # primary: A's 3 unlocated; complement: the smallest other unlocated, U's 12
+    assert masks["unlocated"].to_list() == [True, False, True]
+    # U's managed population is the same 12: withheld as well (and so, in the
+    # managed column, another street's cell as its complement)
+    assert masks["managed"].to_list()[2] is True
+    assert sum(masks["managed"].to_list()) == 2

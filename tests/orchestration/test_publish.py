@@ -159,3 +159,55 @@ def test_published_small_counts_are_suppressed_with_a_complement(settings: Setti
 def read_rules_of(settings: Settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return read_rules(con)
+
+
+def test_scoped_files_are_cut_from_the_protected_copy(settings: Settings, monkeypatch) -> None:
+    """A scope's serving file (row-level security layer 2) holds the disclosure-controlled
+    cells of the serving copy, never the warehouse's exact small counts."""
+    import orchestration.scoped_serving as scoped
+
+    _warehouse(settings, persons=5)
+    rule = {"person_counts": ["persons"], "groups": [["street_code"]]}
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "create or replace table marts.dim_community as select * from (values "
+            "('440306001001', '440306001000'), ('440306001002', '440306001000'), "
+            "('440306001003', '440306001000'), ('440306002001', '440306002000')) "
+            "t(community_code, street_code)"
+        )
+        con.execute(
+            "create or replace table marts.dim_grid as select community_code || '001' "
+            "as grid_code, community_code from marts.dim_community"
+        )
+        con.execute(
+            "create or replace table marts.rpt_by_community as select c.*, p.persons "
+            "from marts.dim_community as c join (values ('440306001001', 2), "
+            "('440306001002', 40), ('440306001003', 9), ('440306002001', 3)) "
+            "p(community_code, persons) using (community_code)"
+        )
+        con.execute(
+            "insert into internal.disclosure_rules values ('rpt_by_community', ?)",
+            [json.dumps(rule)],
+        )
+    spec = {
+        "users": [{"username": "s", "street_code": "440306001000"}],
+        "scoped_marts": {
+            "dim_community": "community_code in {communities}",
+            "dim_grid": "community_code in {communities}",
+            "rpt_by_community": "community_code in {communities}",
+        },
+    }
+    monkeypatch.setattr(scoped, "load_spec", lambda: spec)
+    result = publish_serving(settings)
+    (path,) = result["scopes"].values()
+    with duckdb.connect(path, read_only=True) as con:
+        rows = con.execute(
+            "select community_code, persons, sdc_suppressed from marts.rpt_by_community "
+            "order by community_code"
+        ).fetchall()
+        assert rows == [
+            ("440306001001", None, True),  # 2: primary
+            ("440306001002", 40, False),
+            ("440306001003", None, True),  # its complement
+        ]
+        assert audit(con, read_rules_of(settings), "marts", 5) == []
