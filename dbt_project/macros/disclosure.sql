@@ -20,3 +20,31 @@
         ~ (rows | join(' union all ') if rows
            else "select cast(null as varchar(64)) as table_name, cast(null as varchar(4000)) as rule where 1 = 0")) -%}
 {% endmacro %}
+
+{#- on-run-end: a warehouse built before a model moved to `internal` still
+    holds its old table in `marts`, which publish copies: exact
+    quasi-identifiers would be served. Drop every `marts` relation whose name
+    is a model now built in `internal`, unless a `marts` model builds that
+    name (marts.dim_person is dim_person_public). Written from the whole graph,
+    whatever the run selected. -#}
+{% macro drop_moved_to_internal() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set published = [] -%}
+    {%- set internal = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- if node.resource_type == 'model' and node.schema == 'marts' -%}
+            {%- do published.append(node.alias or node.name) -%}
+        {%- elif node.resource_type == 'model' and node.schema == 'internal' -%}
+            {%- do internal.append(node.alias or node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in internal if name not in published -%}
+        {%- set stale = adapter.get_relation(target.database, 'marts', name) -%}
+        {%- if stale is not none -%}
+            {{ log("dropping " ~ stale ~ ": the model is built in schema internal now (docs/PRIVACY.md)", info=true) }}
+            {%- do adapter.drop_relation(stale) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
