@@ -85,7 +85,7 @@ def test_the_published_person_mart_is_k_anonymous(tiny_run) -> None:
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.columns "
             "where column_name in ('room_code', 'person_key')").fetchall()}  # fmt: skip
-    assert tables <= {"dim_room", "dim_person", "rpt_cross_checks"}, tables
+    assert tables <= {"dim_room", "dim_person"}, tables
 
 
 def test_no_published_person_count_is_small_or_recoverable(tiny_run) -> None:

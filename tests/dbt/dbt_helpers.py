@@ -92,7 +92,8 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 def findings(warehouse: Path) -> dict[str, set[str]]:
     """rpt_cross_checks as rule → subject keys."""
     out: dict[str, set[str]] = {}
-    for rule, key in query(warehouse, "select rule_code, subject_key from marts.rpt_cross_checks"):
+    table = f"{schema_of('rpt_cross_checks')}.rpt_cross_checks"
+    for rule, key in query(warehouse, f"select rule_code, subject_key from {table}"):
         out.setdefault(rule, set()).add(key)
     return out
 
