@@ -26,6 +26,7 @@ from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
 from orchestration.schedules import TRANSFORM_DAG_ID, TZ
 from tests.privacy import files_containing
+from zhiwang.secrets import PSEUDONYM_KEY, read_secrets
 from zhiwang.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -47,7 +48,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
          "--days", str(DAYS), "--dirt", "0", "--no-superset"],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
-    settings = Settings(var_dir=var)
+    # The installation's key is the one `zhiwang run` generated into <var>/secrets.env:
+    # the session's ZHIWANG_PSEUDONYM_KEY (tests/conftest.py) must not override it
+    # here, or a re-run would pseudonymise with another key (refused by dbt's
+    # key-fingerprint check) and the key search would look for the wrong key.
+    installed = read_secrets(var)[PSEUDONYM_KEY]
+    settings = Settings(var_dir=var, pseudonym_key=installed)
     log = airflow_home(settings) / "runner.log"
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\nsee {log}"
     results = airflow_home(settings) / "results.jsonl"
@@ -156,6 +162,8 @@ def test_the_pseudonym_key_is_in_no_file_of_the_run(pipeline) -> None:
     DB, dbt's target/ and logs, the warehouse: the key is in none."""
     settings, _runs, out = pipeline
     key = settings.pseudonym_secret()
+    assert key == read_secrets(settings.var_dir)[PSEUDONYM_KEY], "not the run's own key"
+    assert key != os.environ.get(PSEUDONYM_KEY)
     assert "dbt build" in (airflow_home(settings) / "runner.log").read_text(), "no task log"
     assert key not in out
     assert files_containing([settings.var_dir], key) == []
