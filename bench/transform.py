@@ -49,7 +49,7 @@ sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolv
 import duckdb  # noqa: E402
 
 from orchestration.dbt_results import read_run_results  # noqa: E402
-from zhiwang.settings import Settings  # noqa: E402
+from zhiwang.settings import Settings, get_settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
@@ -119,6 +119,8 @@ def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float,
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DO_NOT_TRACK": "1",
+        # the pseudonym plugin's key, from the environment / .env as the pipeline reads it
+        "ZHIWANG_PSEUDONYM_KEY": get_settings().pseudonym_secret(),
     }
     dbt = Path(sys.executable).parent / "dbt"
     # the quality models read the GX gate's dq schema, which this bench does not write

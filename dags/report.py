@@ -47,7 +47,7 @@ def weekly_brief() -> None:
         )
         settings = support.settings()
         out = settings.reports / week_end.isoformat()
-        files = build_briefs(settings.serving, out, week_end)
+        files = build_briefs(settings.serving, out, week_end, settings.disclosure_threshold)
         return [str(f.pdf) for f in files]
 
     build()

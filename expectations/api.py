@@ -282,18 +282,20 @@ def _mart_specs(settings: Settings) -> list[SuiteSpec]:
         columns: dict[str, set[str]] = {}
         for schema, table, column in con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_schema = 'marts'"
+            "where table_schema in ('marts', 'internal')"
         ).fetchall():
             columns.setdefault(f"{schema}.{table}", set()).add(column)
     specs = []
     for table, builder in marts.SUITES.items():
-        name = f"marts.{table}"
+        # person-grain marts live in `internal` (never published, docs/PRIVACY.md)
+        schema = "marts" if f"marts.{table}" in tables else "internal"
+        name = f"{schema}.{table}"
         if name in tables:
             specs.append(
                 SuiteSpec(
                     name=name,
                     expectations=builder(columns.get(name, set()), tables),
-                    table=("marts", table),
+                    table=(schema, table),
                 )
             )
     return specs

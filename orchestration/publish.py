@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.disclosure import protect_serving, read_rules
 from orchestration.locking import warehouse_lock
 from orchestration.scoped_serving import publish_scopes
 from zhiwang.settings import Settings
@@ -23,7 +24,9 @@ from zhiwang.settings import Settings
 log = logging.getLogger(__name__)
 
 # Only these schemas leave the warehouse: the marts carry pseudonyms, never the
-# plain personal data that raw and staging hold.
+# plain personal data that raw and staging hold, nor `internal` (exact
+# quasi-identifiers of persons, docs/PRIVACY.md). Counts of persons are
+# protected on the way out (orchestration/disclosure.py).
 SERVED_SCHEMAS = ("marts",)
 BUILDING_SUFFIX = ".building"
 
@@ -35,7 +38,7 @@ def publish_serving(settings: Settings, run_label: str = "") -> dict[str, object
     _remove_stale_builds(target)
     building = target.with_name(f"{target.name}{BUILDING_SUFFIX}-{os.getpid()}")
     with warehouse_lock(settings.warehouse):
-        counts = _copy_marts(settings.warehouse, building, run_label)
+        counts = _copy_marts(settings.warehouse, building, run_label, settings.disclosure_threshold)
     if not counts:
         building.unlink(missing_ok=True)
         raise RuntimeError(f"no tables in schemas {SERVED_SCHEMAS} of {settings.warehouse}")
@@ -49,7 +52,7 @@ def publish_serving(settings: Settings, run_label: str = "") -> dict[str, object
     return {"serving": str(target), "tables": counts, "scopes": scopes}
 
 
-def _copy_marts(warehouse: Path, building: Path, run_label: str) -> dict[str, int]:
+def _copy_marts(warehouse: Path, building: Path, run_label: str, threshold: int) -> dict[str, int]:
     building.unlink(missing_ok=True)
     con = duckdb.connect(str(building))
     try:
@@ -68,7 +71,10 @@ def _copy_marts(warehouse: Path, building: Path, run_label: str) -> dict[str, in
             counts[f"{schema}.{name}"] = con.execute(
                 f'select count(*) from "{schema}"."{name}"'
             ).fetchone()[0]
+        # small counts of persons withheld in the copy, never in the warehouse
+        rules = read_rules(con, catalog="wh")
         con.execute("detach wh")
+        protect_serving(con, rules, "marts", threshold)
         con.execute(
             "create table marts._published as select ? as run_label, ? as published_at, "
             "? as tables, cast(? as timestamp) as events_as_of_at",

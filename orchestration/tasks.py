@@ -109,7 +109,8 @@ def validate_deliveries(settings: Settings, feed: str, dates: list[date]) -> dic
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Environment for a dbt subprocess: the profile reads only ``env_var()``."""
     env = dict(os.environ)
-    # every setting, so the profile's threads and memory limit are this installation's
+    # every setting (threads, memory limit, the disclosure k), and the pseudonym key that
+    # the zw_pseudonym() plugin reads from the environment only, never by SQL
     env.update(settings.environ())
     env.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     return env

@@ -139,7 +139,8 @@ def test_no_published_default_left_in_the_code() -> None:
     offenders = []
     for path in PROJECT_ROOT.rglob("*"):
         if (
-            path.suffix not in {".py", ".sh", ".yml", ".yaml", ".md", ".toml", ".example", ""}
+            path.suffix
+            not in {".py", ".sh", ".yml", ".yaml", ".md", ".toml", ".example", ".sql", ".j2", ""}
             or not path.is_file()
             or path in allowed
             or any(
@@ -151,5 +152,20 @@ def test_no_published_default_left_in_the_code() -> None:
         text = path.read_text(encoding="utf-8", errors="ignore")
         if any(old in text for old in OLD_DEFAULTS[:2]):
             offenders.append(str(path.relative_to(PROJECT_ROOT)))
-    # dbt_project/macros/pseudonym.sql: its default goes with the HMAC plugin (issue 11 item 3).
-    assert set(offenders) <= {"dbt_project/macros/pseudonym.sql"}, offenders
+    assert offenders == []
+
+
+def test_no_sql_reads_the_pseudonym_key() -> None:
+    """The key reaches only the zw_pseudonym() plugin (from Settings / the environment):
+    no dbt file reads it with env_var(), so no compiled SQL, log or target/ file holds it."""
+    readers = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "dbt_project").rglob("*")
+        if path.is_file()
+        and path.suffix in {".sql", ".yml", ".yaml"}
+        and "target" not in path.relative_to(PROJECT_ROOT).parts
+        and re.search(
+            r"env_var\(\s*['\"]ZHIWANG_PSEUDONYM_KEY", path.read_text("utf-8", errors="ignore")
+        )
+    ]
+    assert readers == []

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         description="HMAC key for personal-data pseudonyms. Unset: the one generated in "
         "<var_dir>/secrets.env (zhiwang/secrets.py). Empty or published values are refused.",
     )
+    disclosure_threshold: int = Field(
+        default=5,
+        ge=2,
+        description="Statistical disclosure control: a published count of persons in "
+        "(0, threshold) is suppressed (with complementary cells), and every published "
+        "combination of a person's quasi-identifiers is shared by at least this many "
+        "persons (k of k-anonymity). docs/PRIVACY.md.",
+    )
     duckdb_threads: int = Field(default=2, description="DuckDB worker threads.")
     dbt_threads: int = Field(
         default=1,

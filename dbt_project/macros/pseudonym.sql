@@ -1,51 +1,65 @@
-{#- Keyed pseudonym for personal data (citizen IDs, names, phones).
+{#- Keyed pseudonym for personal data (citizen IDs, names, phones):
+    HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex, NULL for a missing
+    or blank value.
 
-    Wanted: HMAC-SHA256(key, value). Neither DuckDB nor Spark SQL has an hmac
-    function, and a true HMAC needs byte-wise XOR of the padded key, which is
-    not portable SQL. We use the nested keyed hash
-        sha256(key || '|' || sha256(key || '|' || value))
-    which, like HMAC, is not open to length extension (the outer hash covers a
-    fixed-length inner digest) and cannot be reversed or recomputed without
-    the key. tests/dbt/pseudonym.py computes the same value in Python,
-    so tests and tools can join on it.
-
-    The key comes from ZHIWANG_PSEUDONYM_KEY. Caveat: it is inlined into the
-    compiled SQL under dbt_project/target/ (git-ignored); protect that folder
-    like the key itself. Values are trimmed and upper-cased first so that an
-    ID with a lower-case check letter 'x' gets the same pseudonym. -#}
-{% macro pseudonym_key() -%}
-    {{- return(env_var('ZHIWANG_PSEUDONYM_KEY', 'zhiwang-dev-only-change-me') | replace("'", "''")) -}}
-{%- endmacro %}
-
+    The SQL holds only a call: zw_pseudonym() is registered on every
+    connection from zhiwang/pseudonym.py (DuckDB: the dbt plugin
+    zhiwang.dbt_duckdb_pseudonym named in profiles.yml; Spark: the UDF
+    envs/spark/dbt_spark.py registers), which reads ZHIWANG_PSEUDONYM_KEY from
+    the process environment. The key therefore never reaches compiled SQL,
+    dbt's logs or target/. Python callers use the same module, so tests and
+    tools can join on the values. Changing the key is a full refresh
+    (check_pseudonym_key below; docs/PRIVACY.md). -#}
 {% macro pseudonym(expr) -%}
-    {{- return(adapter.dispatch('pseudonym', 'zhiwang')(expr)) -}}
-{%- endmacro %}
-
-{% macro default__pseudonym(expr) -%}
-    case
-        when nullif(trim({{ expr }}), '') is not null
-            then sha256(
-                '{{ pseudonym_key() }}|'
-                || sha256('{{ pseudonym_key() }}|' || upper(trim({{ expr }})))
-            )
-    end
-{%- endmacro %}
-
-{% macro spark__pseudonym(expr) -%}
-    case
-        when nullif(trim({{ expr }}), '') is not null
-            then sha2(
-                concat('{{ pseudonym_key() }}|',
-                    sha2(concat('{{ pseudonym_key() }}|', upper(trim({{ expr }}))), 256)),
-                256
-            )
-    end
+    zw_pseudonym({{ expr }})
 {%- endmacro %}
 
 {#- The plain value a pseudonym is computed from (trimmed, upper-cased, empty
     as null): two values with equal subjects get equal pseudonyms. Models
     group and filter on it in staging and pseudonymise only the rows they
-    keep, since the nested hash is the costly part of a build. -#}
+    keep, since the keyed hash is the costly part of a build. -#}
 {% macro pseudonym_subject(expr) -%}
     nullif(upper(trim({{ expr }})), '')
 {%- endmacro %}
+
+{#- on-run-start: the pseudonyms stored in incremental models were made with
+    one key. The key's fingerprint (the pseudonym of a fixed text, which does
+    not reveal the key) is kept in internal.pseudonym_key_fingerprint; a build
+    with another key stops with what to do, unless it is a full refresh, which
+    recomputes every pseudonym and records the new fingerprint. -#}
+{% macro check_pseudonym_key() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'seed', 'snapshot') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set schema = 'internal' -%}
+    {%- set fingerprint_sql -%}
+        zw_pseudonym('ZHIWANG-PSEUDONYM-KEY-FINGERPRINT')
+    {%- endset -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema=schema)) -%}
+    {%- set stored_relation = adapter.get_relation(target.database, schema, 'pseudonym_key_fingerprint') -%}
+    {%- set people = adapter.get_relation(target.database, 'marts', 'dim_person')
+        or adapter.get_relation(target.database, 'internal', 'dim_person') -%}
+    {%- set current = run_query('select ' ~ fingerprint_sql).columns[0].values()[0] -%}
+    {%- set stored = none -%}
+    {%- if stored_relation is not none -%}
+        {%- set rows = run_query('select fingerprint from ' ~ stored_relation).columns[0].values() -%}
+        {%- set stored = rows[0] if rows | length > 0 else none -%}
+    {%- elif people is not none -%}
+        {#- built before fingerprints were kept: its pseudonyms' key is unknown -#}
+        {%- set stored = 'unknown' -%}
+    {%- endif -%}
+    {%- if stored is not none and stored != current and not flags.FULL_REFRESH -%}
+        {{ exceptions.raise_compiler_error(
+            "ZHIWANG_PSEUDONYM_KEY is not the key this warehouse's pseudonyms were made with "
+            ~ "(fingerprint " ~ (stored[:12] if stored else 'none') ~ "... stored, " ~ current[:12] ~ "... now). "
+            ~ "Restore the previous key, or rebuild every pseudonym with the new one: "
+            ~ "`dbt build --full-refresh` (see docs/PRIVACY.md, 'Changing the key').") }}
+    {%- endif -%}
+    {%- if stored != current -%}
+        {%- if stored_relation is not none -%}
+            {%- do run_query('drop table ' ~ stored_relation) -%}
+        {%- endif -%}
+        {%- do run_query('create table ' ~ schema ~ '.pseudonym_key_fingerprint as select '
+            ~ fingerprint_sql ~ ' as fingerprint') -%}
+    {%- endif -%}
+{% endmacro %}

@@ -15,6 +15,9 @@ WORK="${ZHIWANG_SPARK_CHECK_DIR:-$VAR/spark-check}"
 TINY="$WORK/tiny"
 export ZHIWANG_SPARK_DIR="$WORK/spark"   # Spark warehouse + Derby metastore (kept between runs)
 export DO_NOT_TRACK=1
+# zw_pseudonym()'s key (both engines read it from the environment): the check
+# runs on synthetic data, so a throwaway key serves when none is set
+export ZHIWANG_PSEUDONYM_KEY="${ZHIWANG_PSEUDONYM_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
 # dq/quality marts need the gate's dq tables: they come from `zhiwang validate`
 EXCLUDE=()
 MEASURE="envs/spark/measure.py"

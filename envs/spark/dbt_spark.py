@@ -8,15 +8,17 @@ One process, one in-process SparkSession (dbt-spark ``method: session``, the
 1. opens the session the way dbt-spark does (``dbt debug`` on the spark target),
 2. registers the H3 functions int_grid_cells calls (h3_latlng_to_cell,
    h3_cell_boundary_wkt, h3_cell_area_km2: Python UDFs from zhiwang/h3_cells.py,
-   the module DuckDB's dbt plugin registers too, so the cells are equal),
+   the module DuckDB's dbt plugin registers too, so the cells are equal) and
+   the pseudonym function zw_pseudonym (zhiwang/pseudonym.py, HMAC-SHA256
+   keyed from ZHIWANG_PSEUDONYM_KEY, which must be set),
 3. with ``--raw DIR``: (re)creates the tables DIR/<schema>/<table>.parquet as
    Spark tables <schema>.<table> (raw, dq), as the ingest does on DuckDB,
 4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
 5. with ``--export DIR``: writes every table of Spark's ``marts`` schema to
    DIR/marts/<table>.parquet for envs/spark/duckdb_side.py compare.
 
-Plain ``dbt --target spark`` works for every model but int_grid_cells, whose
-functions only this launcher provides (on a cluster: Databricks' built-in
+Plain ``dbt --target spark`` works for no model that pseudonymises or
+int_grid_cells: their functions only this launcher provides (on a cluster: Databricks' built-in
 h3_* functions, or the same UDFs registered by the job that runs dbt).
 """
 
@@ -48,15 +50,15 @@ def dbt(args: list[str]) -> bool:
     return bool(result.success)
 
 
-def _h3_cells():
-    """zhiwang/h3_cells.py, loaded by path and pickled by value to the UDF workers."""
+def _by_path(name: str):
+    """zhiwang/<name>.py, loaded by path and pickled by value to the UDF workers."""
     import importlib.util
 
     from pyspark import cloudpickle
 
-    spec = importlib.util.spec_from_file_location("h3_cells", REPO / "zhiwang" / "h3_cells.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "zhiwang" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["h3_cells"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     cloudpickle.register_pickle_by_value(module)
     return module
@@ -71,10 +73,16 @@ def session():
     spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
     # the same functions DuckDB gets from its dbt plugin (zhiwang/h3_cells.py);
     # the module is loaded by path: this environment does not install zhiwang
-    h3_cells = _h3_cells()
+    h3_cells = _by_path("h3_cells")
     spark_types = {"VARCHAR": "string", "DOUBLE": "double"}
     for name, (function, _, returns) in h3_cells.FUNCTIONS.items():
         spark.udf.register(name, function, spark_types[returns])
+    # zw_pseudonym(): the HMAC DuckDB's plugin registers, keyed from the environment
+    # (the key travels to the UDF workers in memory, never in SQL or a file)
+    pseudonym = _by_path("pseudonym")
+    spark.udf.register(
+        pseudonym.FUNCTION_NAME, pseudonym.keyed(pseudonym.key_from_environment()), "string"
+    )
     return spark
 
 

@@ -144,7 +144,8 @@ def _fmt(value: object) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return "" if value is None else str(value)
+    # a figure withheld by disclosure control (or absent): the section's note says which
+    return "—" if value is None else str(value)
 
 
 def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts: dict[str, bytes],
@@ -178,15 +179,20 @@ def _pdf(path: Path, title: str, subtitle: str, sections: list[Section], charts:
     pdf.output(str(path))
 
 
-def build_briefs(serving: Path, out_dir: Path, week_end: date) -> list[BriefFiles]:
-    """One brief for the district and one per street, as HTML and PDF, under ``out_dir``."""
+def build_briefs(
+    serving: Path, out_dir: Path, week_end: date, threshold: int = 5
+) -> list[BriefFiles]:
+    """One brief for the district and one per street, as HTML and PDF, under ``out_dir``.
+
+    ``threshold``: counts of fewer persons are withheld (Settings.disclosure_threshold).
+    """
     font = cjk_font()  # before any work: a missing font is an install problem
     if not serving.exists():
         raise FileNotFoundError(
             f"no serving copy at {serving}: the transform has not published the marts yet "
             "(run transform_marts, or `zhiwang run`)"
         )
-    data: BriefData = read_brief_data(serving, week_end)
+    data: BriefData = read_brief_data(serving, week_end, threshold)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = dict(data.streets)
     subtitle = f"{data.period(week_end)} · serving copy published {data.published_at}"

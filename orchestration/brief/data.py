@@ -25,6 +25,8 @@ class Section:
     label: str | None = None
     values: list[str] = field(default_factory=list)
     note: str = ""
+    # columns that disclosure control may withhold (counts of persons, their shares)
+    protected: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -75,6 +77,13 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
     return con.sql(query, params=params).pl()
 
 
+def _count(value: object) -> str:
+    """A figure for the brief's text: withheld by disclosure control (NULL) reads as "—"."""
+    if value is None:
+        return "— (withheld)"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
     """Managed population by its one definition (docs/DEFINITIONS.md): the
     district's streets from rpt_headline_figures, a street's communities from
@@ -85,7 +94,9 @@ def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
         s = Section("Population 人口", "How many people are managed where, and how old are they?",
                     "rpt_headline_figures", label="area",
                     values=["managed_count", "unlocated_count", "hukou_share",
-                            "elderly_60_plus_share"])  # fmt: skip
+                            "elderly_60_plus_share"],
+                    protected=("managed_count", "unlocated_count", "hukou_share",
+                               "elderly_60_plus_share"))  # fmt: skip
         s.frame = _frame(
             con,
             """
@@ -105,22 +116,27 @@ def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
             "from marts.rpt_headline_figures where unit_level = 'district'"
         ).fetchall()
         if rows:
-            total = rows[0]
-            s.note = (f"district total {total[0]:,} managed persons at {total[2]}, "
-                      f"{total[1]:,} of them without a known location (未定位)")  # fmt: skip
-            s.question += f" (district: {total[0]:,} at {total[2]}; 未定位 {total[1]:,})"
+            managed, unlocated, as_of = (_count(v) for v in rows[0])
+            s.note = (f"district total {managed} managed persons at {as_of}, "
+                      f"{unlocated} of them without a known location (未定位)")  # fmt: skip
+            s.question += f" (district: {managed} at {as_of}; 未定位 {unlocated})"
         return s
     s = Section("Population 人口", "How many people are managed where, and how old are they?",
                 "rpt_population_structure", label="area",
-                values=["managed_count", "hukou_share", "elderly_60_plus_share"])  # fmt: skip
+                values=["managed_count", "hukou_share", "elderly_60_plus_share"],
+                protected=("managed_count", "hukou_share", "elderly_60_plus_share"))  # fmt: skip
     s.frame = _frame(
         con,
         """
         with latest as (select max(month_start) as m from marts.rpt_population_structure)
         select coalesce(any_value(c.community_name), p.unit_code) as area,
                cast(sum(p.managed_count) as bigint) as managed_count,
-               round(sum(p.hukou_count) / nullif(sum(p.managed_count), 0), 3) as hukou_share,
-               round(sum(p.elderly_60_plus_count) / nullif(sum(p.managed_count), 0), 3)
+               -- a share divides by the managed counts of the cells whose numerator
+               -- is published (disclosure control withholds small ones as NULL)
+               round(sum(p.hukou_count) / nullif(sum(p.managed_count)
+                   filter (where p.hukou_count is not null), 0), 3) as hukou_share,
+               round(sum(p.elderly_60_plus_count) / nullif(sum(p.managed_count)
+                   filter (where p.elderly_60_plus_count is not null), 0), 3)
                    as elderly_60_plus_share
         from marts.rpt_population_structure as p
         join latest on p.month_start = latest.m
@@ -230,32 +246,48 @@ def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Se
 
 def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
-                "rpt_cross_checks", label="rule_code", values=["findings"])  # fmt: skip
+                "rpt_cross_check_counts", label="rule_code", values=["findings"],
+                protected=("findings",))  # fmt: skip
+    # the findings per community as published: counts of fewer than the threshold
+    # (and their complements) are withheld, so a sum covers the published cells
+    # and says how many communities it leaves out
     query = """
-        select rule_code, severity, count(*) as findings from marts.rpt_cross_checks {scope}
-        group by all order by findings desc limit 10
+        select rule_code, max(severity) as severity, sum(findings) as findings,
+               count(*) filter (where sdc_suppressed) as communities_withheld
+        from marts.rpt_cross_check_counts {scope}
+        group by rule_code order by sum(findings) desc nulls last, rule_code limit 10
     """
-    if street is not None and "street_code" in _columns(con, "rpt_cross_checks"):
+    if street is not None:
         s.frame = _frame(con, query.format(scope="where street_code = ?"), [street])
     else:
         s.frame = _frame(con, query.format(scope=""))
-        if street is not None:
-            s.question += " (district-wide: findings carry no street)"
     if s.frame.height == 0:
         s.note = "no findings"
     return s
 
 
-def _guard(section_fn: Callable[..., Section], *args: object) -> Section:
+def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5) -> Section:
     """One section; a missing mart empties that section, not the whole brief."""
     try:
-        return section_fn(*args)
+        section = section_fn(*args)
     except duckdb.CatalogException as err:
         return Section(section_fn.__name__.strip("_"), "", "", note=f"mart missing: {err}"[:200])
+    frame = section.frame
+    if frame is not None and any(frame[c].null_count() for c in section.protected if c in frame):
+        # the serving copy withholds counts of fewer than `threshold` persons (and
+        # their complements, docs/PRIVACY.md); the brief shows them as withheld
+        withheld = f"— withheld: fewer than {threshold} persons (disclosure control)"
+        section.note = f"{section.note}; {withheld}" if section.note else withheld
+    return section
 
 
-def read_brief_data(serving: Path, week_end: date) -> BriefData:
-    """The district's sections (key None) and each street's, from the serving copy."""
+def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefData:
+    """The district's sections (key None) and each street's, from the serving copy.
+
+    Counts of persons arrive already protected by publish (NULL when withheld,
+    ``threshold`` names the limit in the brief's note); the brief only sums
+    published cells, which discloses nothing they do not.
+    """
     with duckdb.connect(str(serving), read_only=True) as con:
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
@@ -277,21 +309,22 @@ def read_brief_data(serving: Path, week_end: date) -> BriefData:
             else "unknown"
         )
         feeds = _feed_dates(con) if "rpt_feed_freshness" in tables else []
+        k = threshold
         district = [
-            _guard(_freshness, con),
-            _guard(_population, con, None),
-            _guard(_events, con, None, week_end, feeds),
-            _guard(_indicators, con),
-            _guard(_cross_checks, con),
+            _guard(_freshness, con, threshold=k),
+            _guard(_population, con, None, threshold=k),
+            _guard(_events, con, None, week_end, feeds, threshold=k),
+            _guard(_indicators, con, threshold=k),
+            _guard(_cross_checks, con, None, threshold=k),
         ]
         by_street: dict[str | None, list[Section]] = {None: district}
         for code, _name in streets:
             by_street[code] = [
-                _guard(_freshness, con),
-                _guard(_population, con, code),
-                _guard(_events, con, code, week_end, feeds),
-                _guard(_indicators, con, code),
-                _guard(_cross_checks, con, code),
+                _guard(_freshness, con, threshold=k),
+                _guard(_population, con, code, threshold=k),
+                _guard(_events, con, code, week_end, feeds, threshold=k),
+                _guard(_indicators, con, code, threshold=k),
+                _guard(_cross_checks, con, code, threshold=k),
             ]
     return BriefData(
         streets=streets, sections_by_street=by_street, published_at=published, feeds=feeds

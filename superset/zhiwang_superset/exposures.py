@@ -27,6 +27,21 @@ HEADER = (
 )
 
 
+MARTS_DIR = REPO / "dbt_project" / "models" / "marts"
+ALIAS = re.compile(r"config\([^)]*\balias\s*=\s*['\"]([a-z_][a-z0-9_]*)['\"]", re.IGNORECASE)
+
+
+def relation_models(marts_dir: Path = MARTS_DIR) -> dict[str, str]:
+    """``marts.<relation>`` → the dbt model that builds it, where they differ
+    (``config(alias=...)``: marts.dim_person is the model dim_person_public)."""
+    out = {}
+    for path in sorted(marts_dir.rglob("*.sql")):
+        found = ALIAS.search(path.read_text(encoding="utf-8"))
+        if found:
+            out[found.group(1).lower()] = path.stem
+    return out
+
+
 def _load(assets_dir: Path, kind: str) -> list[dict[str, Any]]:
     return [
         yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -66,9 +81,12 @@ def dashboard_charts(dashboard: dict[str, Any]) -> list[str]:
 
 def build_exposures(assets_dir: Path = ASSETS_DIR) -> dict[str, Any]:
     charts = chart_marts(assets_dir)
+    models = relation_models()
     exposures = []
     for dashboard in sorted(_load(assets_dir, "dashboards"), key=lambda d: d["slug"]):
-        marts = sorted({m for uuid in dashboard_charts(dashboard) for m in charts[uuid][1]})
+        marts = sorted(
+            {models.get(m, m) for uuid in dashboard_charts(dashboard) for m in charts[uuid][1]}
+        )
         slug = dashboard["slug"]
         exposures.append(
             {

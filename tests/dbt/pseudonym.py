@@ -1,18 +1,22 @@
-"""The dbt pseudonym (macros/pseudonym.sql) in Python, for joining test data."""
+"""The dbt pseudonym for joining test data: zhiwang/pseudonym.py under the tests' key."""
 
 from __future__ import annotations
 
-import hashlib
 import os
+
+from zhiwang import pseudonym as _pseudonym
+
+
+def session_key() -> str:
+    """The key every test dbt run gets in its environment: the session's
+    ``ZHIWANG_PSEUDONYM_KEY`` (tests/conftest.py generates a random one per
+    session; a developer's own key from the environment wins). No key is
+    written in the repository."""
+    return os.environ["ZHIWANG_PSEUDONYM_KEY"]
 
 
 def pseudonym(value: str, key: str | None = None) -> str:
-    """sha256(key|sha256(key|UPPER(TRIM(value)))) as lower-case hex, like the SQL.
-
-    The key defaults to the session's ``ZHIWANG_PSEUDONYM_KEY`` (tests/conftest.py
-    generates one), the key the dbt builds of the tests run with.
-    """
-    key = key if key is not None else os.environ["ZHIWANG_PSEUDONYM_KEY"]
-    normalised = value.strip().upper()
-    inner = hashlib.sha256(f"{key}|{normalised}".encode()).hexdigest()
-    return hashlib.sha256(f"{key}|{inner}".encode()).hexdigest()
+    """HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex, like zw_pseudonym() in SQL."""
+    result = _pseudonym.pseudonym(value, session_key() if key is None else key)
+    assert result is not None, "a blank value has no pseudonym"
+    return result

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.dbt.dbt_helpers import PROJECT, SESSION, SLOT
+from tests.dbt.pseudonym import session_key
 
 # owned by the data-quality work (issue 4), not yet brought to this standard
 NOT_YET_LINTED = ("models/marts/quality/",)
@@ -29,6 +30,8 @@ def test_models_pass_sqlfluff(tmp_path: Path) -> None:
         "DBT_TARGET_PATH": str(SESSION / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
         "DO_NOT_TRACK": "1",
+        # the profile's pseudonym plugin refuses to load without a key
+        "ZHIWANG_PSEUDONYM_KEY": session_key(),
     }
     sqlfluff = Path(sys.executable).parent / "sqlfluff"
     done = subprocess.run(

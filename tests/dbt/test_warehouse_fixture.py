@@ -28,7 +28,7 @@ def test_clean_data_yield_no_findings(clean_fixture_warehouse: Path) -> None:
 
 
 def test_python_pseudonym_equals_the_sql_one(fixture_warehouse: Path) -> None:
-    keys = {row[0] for row in query(fixture_warehouse, "select person_key from marts.dim_person")}
+    keys = {r[0] for r in query(fixture_warehouse, "select person_key from internal.dim_person")}
     assert {pseudonym(P[k]) for k in "ABCDFG"} <= keys
 
 
@@ -48,7 +48,7 @@ def test_no_plain_personal_data_outside_raw_and_staging(fixture_warehouse: Path)
     columns = query(
         fixture_warehouse,
         """select table_schema, table_name, column_name from information_schema.columns
-           where table_schema in ('intermediate', 'marts') and data_type = 'VARCHAR'""",
+           where table_schema in ('intermediate', 'marts', 'internal') and data_type = 'VARCHAR'""",
     )
     assert columns
     leaks = []
@@ -139,7 +139,7 @@ def test_corrected_contribution_month_replaces_the_earlier_delivery(
 ) -> None:
     rows = query(
         fixture_warehouse,
-        """select contribution_amount_yuan from marts.fct_contributions
+        """select contribution_amount_yuan from internal.fct_contributions
            where contribution_month = date '2026-08-01'""",
     )
     assert rows == [(640.0,)]
@@ -157,7 +157,7 @@ def test_entity_status_history_is_scd2(fixture_warehouse: Path) -> None:
 def test_residence_history_follows_the_grid_channel(fixture_warehouse: Path) -> None:
     rows = query(
         fixture_warehouse,
-        f"""select room_code, valid_to is null from marts.fct_residence_spells
+        f"""select room_code, valid_to is null from internal.fct_residence_spells
             where person_key = '{pseudonym(P["B"])}' order by valid_from""",
     )
     assert [r[1] for r in rows] == [False, True]

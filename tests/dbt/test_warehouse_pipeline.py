@@ -77,8 +77,8 @@ def test_dim_grid_holds_only_grids_of_known_communities(tiny_built: Settings) ->
     )
     assert strays == []
     # the grid channel's code is kept on the person as delivered, never as the conformed key
-    residence = _codes(tiny_built.warehouse, "select residence_grid_code from marts.dim_person")
-    collected = _codes(tiny_built.warehouse, "select collected_grid_code from marts.dim_person")
+    residence = _codes(tiny_built.warehouse, "select residence_grid_code from internal.dim_person")
+    collected = _codes(tiny_built.warehouse, "select collected_grid_code from internal.dim_person")
     assert planted_codes.isdisjoint(residence)
     assert planted_codes & collected
 

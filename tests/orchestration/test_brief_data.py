@@ -89,3 +89,33 @@ def test_without_the_freshness_mart_the_brief_says_dates_are_unknown(tmp_path: P
     assert "data dates unknown" in data.period(WEEK_END)
     freshness = data.sections_by_street[None][0]
     assert not freshness.available and "mart missing" in freshness.note
+
+
+def test_withheld_population_figures_read_as_withheld(serving: Path) -> None:
+    """Counts of persons withheld by disclosure control (NULL in the serving copy,
+    docs/PRIVACY.md) are shown as withheld, never as 0 or an error."""
+    with duckdb.connect(str(serving)) as con:
+        con.execute(
+            """
+            create table marts.dim_street as
+            select '440306023000' as street_code, '新安' as street_name, true as is_current
+            """
+        )
+        con.execute(
+            """
+            create table marts.rpt_headline_figures as select * from (values
+                ('district', '440306000000', 1200, null, 0.4, 0.1),
+                ('street', '440306023000', 1197, null, 0.4, 0.1),
+                ('street', '440306999000', null, null, null, null)
+            ) as t(unit_level, unit_code, managed_population, unlocated_population,
+                   hukou_share, elderly_60_plus_share),
+            (select date '2026-10-02' as population_as_of,
+                    false as is_unlocated)
+            """
+        )
+    population = {
+        s.title: s for s in read_brief_data(serving, WEEK_END, 5).sections_by_street[None]
+    }["Population 人口"]
+    assert population.frame is not None and population.frame.height == 2
+    assert "district: 1,200 at 2026-10-02; 未定位 — (withheld)" in population.question
+    assert "withheld: fewer than 5 persons (disclosure control)" in population.note

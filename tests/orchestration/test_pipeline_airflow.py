@@ -21,9 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.disclosure import audit, read_rules
 from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
 from orchestration.schedules import TRANSFORM_DAG_ID, TZ
+from tests.privacy import files_containing
 from zhiwang.secrets import PSEUDONYM_KEY, read_secrets
 from zhiwang.settings import PROJECT_ROOT, Settings
 
@@ -46,11 +48,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
          "--days", str(DAYS), "--dirt", "0", "--no-superset"],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
-    # The run generated its own key (var/secrets.env: the environment had none). Later
-    # steps of these tests must use that key, not the test session's, or re-run models
-    # would pseudonymise with another key than the incremental ones kept.
-    key = read_secrets(var)[PSEUDONYM_KEY]
-    settings = Settings(var_dir=var, pseudonym_key=key)
+    # The installation's key is the one `zhiwang run` generated into <var>/secrets.env:
+    # the session's ZHIWANG_PSEUDONYM_KEY (tests/conftest.py) must not override it
+    # here, or a re-run would pseudonymise with another key (refused by dbt's
+    # key-fingerprint check) and the key search would look for the wrong key.
+    installed = read_secrets(var)[PSEUDONYM_KEY]
+    settings = Settings(var_dir=var, pseudonym_key=installed)
     log = airflow_home(settings) / "runner.log"
     assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\nsee {log}"
     results = airflow_home(settings) / "results.jsonl"
@@ -104,6 +107,18 @@ def _same(a: Fingerprint, b: Fingerprint) -> bool:
     return True
 
 
+def _published_as(serving: Fingerprint, warehouse: Fingerprint, rules: dict) -> bool:
+    """The serving copy is the warehouse's marts but for disclosure control: tables
+    without counts of persons are equal, the others keep their rows with small
+    counts withheld (docs/PRIVACY.md)."""
+    exact = {t: v for t, v in warehouse.items() if t not in rules}
+    return (
+        serving.keys() == warehouse.keys()
+        and _same({t: serving[t] for t in exact}, exact)
+        and all(serving[t][0] == warehouse[t][0] for t in rules if t in warehouse)
+    )
+
+
 def test_every_dag_run_succeeded_and_each_date_was_transformed(pipeline) -> None:
     _settings, runs, _out = pipeline
     assert runs, "no DAG run recorded"
@@ -130,11 +145,28 @@ def test_the_marts_are_built_and_the_serving_copy_matches_them(pipeline) -> None
     settings, _runs, _out = pipeline
     warehouse = _fingerprint(settings.warehouse)
     assert warehouse and warehouse["rpt_population_structure"][0] > 0
-    assert _same(_fingerprint(settings.serving), warehouse)
+    serving = _fingerprint(settings.serving)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rules = read_rules(con)
+    assert rules and _published_as(serving, warehouse, rules)
     with duckdb.connect(str(settings.serving), read_only=True) as con:
         schemas = {r[0] for r in con.execute(
             "select distinct table_schema from information_schema.tables").fetchall()}  # fmt: skip
-    assert schemas == {"marts"}  # raw and staging (plain personal data) never leave
+        assert audit(con, rules, "marts", settings.disclosure_threshold) == []
+    # raw and staging (plain personal data), internal (exact quasi-identifiers) never leave
+    assert schemas == {"marts"}
+
+
+def test_the_pseudonym_key_is_in_no_file_of_the_run(pipeline) -> None:
+    """Airflow's log (the runner's: the tasks' output, dbt's among it) and metadata
+    DB, dbt's target/ and logs, the warehouse: the key is in none."""
+    settings, _runs, out = pipeline
+    key = settings.pseudonym_secret()
+    assert key == read_secrets(settings.var_dir)[PSEUDONYM_KEY], "not the run's own key"
+    assert key != os.environ.get(PSEUDONYM_KEY)
+    assert "dbt build" in (airflow_home(settings) / "runner.log").read_text(), "no task log"
+    assert key not in out
+    assert files_containing([settings.var_dir], key) == []
 
 
 def test_the_weekly_brief_is_written_without_personal_data(pipeline) -> None:
@@ -171,14 +203,20 @@ def _data(fingerprint: dict) -> dict:
 def test_rerunning_a_date_yields_the_same_warehouse(pipeline) -> None:
     settings, _runs, _out = pipeline
     marts, audit = _fingerprint(settings.warehouse), _fingerprint(settings.warehouse, "audit")
+    # the person-grain marts (fct_assistance_payments, ...) are in internal: compared too
+    internal = _fingerprint(settings.warehouse, "internal")
     assert any(t.startswith(QUALITY_HISTORY_PREFIX) for t in marts)
+    assert "fct_assistance_payments" in internal
     # The middle date again, after the last one: its feeds, the transform, the brief.
     again = run_plan(settings, plan_runs(date(2026, 10, 2), 1))
     assert [r for r in again if r["state"] != "success"] == []
     assert any(r["dag_id"] == TRANSFORM_DAG_ID for r in again)
     assert _same(_fingerprint(settings.warehouse, "audit"), audit)  # the ingest added nothing
     assert _same(_data(_fingerprint(settings.warehouse)), _data(marts))
-    assert _same(_fingerprint(settings.serving), _fingerprint(settings.warehouse))
+    assert _same(_fingerprint(settings.warehouse, "internal"), internal)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rules = read_rules(con)
+    assert _published_as(_fingerprint(settings.serving), _fingerprint(settings.warehouse), rules)
 
 
 def test_a_blocked_delivery_stops_the_transform_and_keeps_the_serving_copy(pipeline) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import duckdb
 import pytest
 
+from orchestration.disclosure import audit, read_rules
 from orchestration.locking import warehouse_lock
 from orchestration.publish import publish_serving
 from zhiwang.settings import Settings
@@ -27,6 +29,11 @@ def _warehouse(settings: Settings, persons: int) -> None:
         )
         con.execute("create or replace view marts.v_total as select sum(persons) as persons "
                     "from marts.rpt_population")  # fmt: skip
+        # what dbt's on-run-end hook writes; these marts declare no person counts
+        con.execute(
+            "create schema if not exists internal; create or replace table "
+            "internal.disclosure_rules as select 'x' as table_name, '{}' as rule where false"
+        )
 
 
 @pytest.fixture
@@ -104,3 +111,103 @@ def test_warehouse_lock_serialises_writers(tmp_path) -> None:
         t.join()
     # Never two "in" in a row: the second writer waited for the first to leave.
     assert [kind for kind, _ in inside] == ["in", "out", "in", "out"]
+
+
+def test_publish_refuses_a_warehouse_without_disclosure_rules(settings: Settings) -> None:
+    _warehouse(settings, persons=5)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("drop table internal.disclosure_rules")
+    with pytest.raises(RuntimeError, match="no disclosure rules"):
+        publish_serving(settings)
+    assert not settings.serving.exists()
+
+
+def test_published_small_counts_are_suppressed_with_a_complement(settings: Settings) -> None:
+    """A declared person count below the threshold is withheld in the copy, with a
+    second cell of its street so the street total does not give it away; the
+    warehouse keeps the exact values."""
+    _warehouse(settings, persons=5)
+    rule = {"person_counts": ["persons"], "groups": [["street_code"]]}
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "create or replace table marts.rpt_by_community as select * from (values "
+            "('S1', 'C1', 2), ('S1', 'C2', 40), ('S1', 'C3', 9), ('S2', 'C4', 0), ('S2', 'C5', 7)) "
+            "t(street_code, community_code, persons)"
+        )
+        con.execute(
+            "insert into internal.disclosure_rules values ('rpt_by_community', ?)",
+            [json.dumps(rule)],
+        )
+    publish_serving(settings)
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        rows = con.execute(
+            "select community_code, persons, sdc_suppressed, sdc_suppressed_columns "
+            "from marts.rpt_by_community order by community_code"
+        ).fetchall()
+        assert rows == [
+            ("C1", None, True, "persons"),  # primary: 2 < 5
+            ("C2", 40, False, None),
+            ("C3", None, True, "persons"),  # complement: else 51 - 40 - 9 = 2
+            ("C4", 0, False, None),  # a zero discloses nothing
+            ("C5", 7, False, None),
+        ]
+        assert audit(con, read_rules_of(settings), "marts", 5) == []
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select sum(persons) from marts.rpt_by_community").fetchone()[0] == 58
+
+
+def read_rules_of(settings: Settings):
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return read_rules(con)
+
+
+def test_scoped_files_are_cut_from_the_protected_copy(settings: Settings, monkeypatch) -> None:
+    """A scope's serving file (row-level security layer 2) holds the disclosure-controlled
+    cells of the serving copy, never the warehouse's exact small counts."""
+    import orchestration.scoped_serving as scoped
+
+    _warehouse(settings, persons=5)
+    rule = {"person_counts": ["persons"], "groups": [["street_code"]]}
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "create or replace table marts.dim_community as select * from (values "
+            "('440306001001', '440306001000'), ('440306001002', '440306001000'), "
+            "('440306001003', '440306001000'), ('440306002001', '440306002000')) "
+            "t(community_code, street_code)"
+        )
+        con.execute(
+            "create or replace table marts.dim_grid as select community_code || '001' "
+            "as grid_code, community_code from marts.dim_community"
+        )
+        con.execute(
+            "create or replace table marts.rpt_by_community as select c.*, p.persons "
+            "from marts.dim_community as c join (values ('440306001001', 2), "
+            "('440306001002', 40), ('440306001003', 9), ('440306002001', 3)) "
+            "p(community_code, persons) using (community_code)"
+        )
+        con.execute(
+            "insert into internal.disclosure_rules values ('rpt_by_community', ?)",
+            [json.dumps(rule)],
+        )
+    spec = {
+        "users": [{"username": "s", "street_code": "440306001000"}],
+        "scoped_marts": {
+            "dim_community": "community_code in {communities}",
+            "dim_grid": "community_code in {communities}",
+            "rpt_by_community": "community_code in {communities}",
+        },
+    }
+    monkeypatch.setattr(scoped, "load_spec", lambda: spec)
+    result = publish_serving(settings)
+    (path,) = result["scopes"].values()
+    with duckdb.connect(path, read_only=True) as con:
+        rows = con.execute(
+            "select community_code, persons, sdc_suppressed from marts.rpt_by_community "
+            "order by community_code"
+        ).fetchall()
+        assert rows == [
+            ("440306001001", None, True),  # 2: primary
+            ("440306001002", 40, False),
+            ("440306001003", None, True),  # its complement
+        ]
+        assert audit(con, read_rules_of(settings), "marts", 5) == []

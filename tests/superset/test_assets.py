@@ -19,6 +19,7 @@ from zhiwang_superset.exposures import (  # noqa: E402
     chart_marts,
     dashboard_charts,
     dataset_marts,
+    relation_models,
     render_exposures,
 )
 
@@ -101,11 +102,33 @@ def test_datasets_read_only_the_marts_schema() -> None:
         assert not re.search(r"read_\w+\s*\(|attach|'[^']*\.(parquet|csv|duckdb)'", sql, re.I)
 
 
-def test_every_dataset_reads_existing_mart_models() -> None:
+def _internal_models() -> set[str]:
+    """Models dbt_project.yml puts in schema `internal` (never published)."""
+    project = yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text("utf-8"))
+    found: set[str] = set()
+
+    def walk(node: dict, name: str) -> None:
+        if node.get("+schema") == "internal":
+            found.add(name)
+        for key, child in node.items():
+            if isinstance(child, dict) and not key.startswith("+"):
+                walk(child, key)
+
+    walk(project["models"], "")
+    return found
+
+
+def test_every_dataset_reads_existing_published_mart_models() -> None:
     models = {p.stem for p in MARTS.rglob("*.sql")}
+    relations = relation_models()  # marts.dim_person is the model dim_person_public
+    internal = _internal_models()
+    assert "dim_person" in internal
     for dataset in _load("datasets"):
-        missing = dataset_marts(dataset) - models
+        read = {relations.get(m, m) for m in dataset_marts(dataset)}
+        missing = read - models
         assert not missing, f"{dataset['table_name']} reads unknown marts {missing}"
+        unpublished = read & internal
+        assert not unpublished, f"{dataset['table_name']} reads unpublished {unpublished}"
 
 
 def test_exposures_file_is_generated_from_the_assets() -> None:
@@ -121,6 +144,7 @@ def test_every_chart_dataset_is_declared_in_its_dashboards_exposure() -> None:
         for e in yaml.safe_load(EXPOSURES_FILE.read_text(encoding="utf-8"))["exposures"]
     }
     charts = chart_marts()
+    relations = relation_models()
     dashboards = _load("dashboards")
     assert set(exposures) == {d["slug"] for d in dashboards}
     for dashboard in dashboards:
@@ -128,5 +152,6 @@ def test_every_chart_dataset_is_declared_in_its_dashboards_exposure() -> None:
         assert exposure["type"] == "dashboard"
         refs = {re.fullmatch(r"ref\('(\w+)'\)", r).group(1) for r in exposure["depends_on"]}
         for uuid in dashboard_charts(dashboard):
-            name, marts = charts[uuid]
+            name, read = charts[uuid]
+            marts = {relations.get(m, m) for m in read}
             assert marts <= refs, f"{dashboard['slug']}/{name}: {marts - refs} not in exposure"

@@ -46,7 +46,7 @@ def test_superset_lists_no_schema_below_the_marts(superset_server: SupersetServe
     assert response.status_code == 200, response.text[:200]
     listed = {s.rsplit(".", 1)[-1] for s in response.json()["result"]}
     assert "marts" in listed
-    assert not listed & {"raw", "staging", "intermediate", "audit", "dq"}, listed
+    assert not listed & {"raw", "staging", "intermediate", "internal", "audit", "dq"}, listed
 
 
 def _below_the_marts(build) -> list[str]:

@@ -126,7 +126,7 @@ def check_planted_deletes(ground_truth: Path, warehouse: Path) -> None:
     assert keys, "the generator planted no upstream deletes"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         managed = con.execute(
-            "select count(*) from marts.fct_person_status "
+            "select count(*) from internal.fct_person_status "
             "where is_managed and person_key in (select unnest(?))",
             [keys],
         ).fetchall()[0][0]

@@ -1,0 +1,50 @@
+{#- on-run-end: every model's `disclosure:` meta (which columns count persons,
+    which rows add up) as rows of internal.disclosure_rules, read by publish
+    (orchestration/disclosure.py) to suppress small counts in the serving
+    copy. Written from the whole graph, whatever the run selected. -#}
+{% macro record_disclosure_rules() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set rows = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- set rule = node.resource_type == 'model' and node.config.meta.get('disclosure') -%}
+        {%- if rule -%}
+            {%- do rows.append("select '" ~ (node.alias or node.name) ~ "' as table_name, '"
+                ~ (tojson(rule) | replace("'", "''")) ~ "' as rule") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='internal')) -%}
+    {%- do run_query('drop table if exists internal.disclosure_rules') -%}
+    {%- do run_query('create table internal.disclosure_rules as '
+        ~ (rows | join(' union all ') if rows
+           else "select cast(null as varchar(64)) as table_name, cast(null as varchar(4000)) as rule where 1 = 0")) -%}
+{% endmacro %}
+
+{#- on-run-end: a warehouse built before a model moved to `internal` still
+    holds its old table in `marts`, which publish copies: exact
+    quasi-identifiers would be served. Drop every `marts` relation whose name
+    is a model now built in `internal`, unless a `marts` model builds that
+    name (marts.dim_person is dim_person_public). Written from the whole graph,
+    whatever the run selected. -#}
+{% macro drop_moved_to_internal() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set published = [] -%}
+    {%- set internal = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- if node.resource_type == 'model' and node.schema == 'marts' -%}
+            {%- do published.append(node.alias or node.name) -%}
+        {%- elif node.resource_type == 'model' and node.schema == 'internal' -%}
+            {%- do internal.append(node.alias or node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in internal if name not in published -%}
+        {%- set stale = adapter.get_relation(target.database, 'marts', name) -%}
+        {%- if stale is not none -%}
+            {{ log("dropping " ~ stale ~ ": the model is built in schema internal now (docs/PRIVACY.md)", info=true) }}
+            {%- do adapter.drop_relation(stale) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
