@@ -258,6 +258,6 @@ def test_data_docs_link_resolves_for_logged_in_users(superset_server: SupersetSe
     # The quality table links there too, and its rows are the real feeds.
     rows = client.chart_data(_chart(client, "各数据源最新交付与质量"))
     assert {row["feed"] for row in rows} == {
-        "population", "entities", "housing", "social_security", "events"
+        "population", "entities", "housing", "social_security", "events", "facilities"
     }  # fmt: skip
     assert all("/data_docs/index.html" in row["data_docs_url"] for row in rows)
