@@ -266,6 +266,26 @@ class FilePlan:
         self.used[rids] = True
         return rids
 
+    def bad_citizen_ids(self, column: str) -> np.ndarray:
+        """A wrong check character in a sample of ``column``'s citizen IDs."""
+        return self.corrupt(
+            "bad_check_digit",
+            column,
+            "invalid_citizen_id",
+            lambda s, r: corrupt_citizen_id(s[column], r),
+            detail="wrong check char",
+        )
+
+    def old_community_codes(self, column: str = "community_code") -> np.ndarray:
+        """Pre-2017 street codes in a sample of ``column``'s community codes."""
+        return self.corrupt(
+            "orphan_code",
+            column,
+            "unknown_community",
+            lambda s, r: orphan_community(s[column]),
+            detail="pre-2017 street code",
+        )
+
     def corrupt(
         self,
         rate_name: str,

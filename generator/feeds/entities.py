@@ -217,13 +217,7 @@ def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Ca
             lambda s, r: dirt.corrupt_uscc(s[code], r),
             detail="wrong check char",
         )
-        plan.corrupt(
-            "bad_check_digit",
-            "法定代表人证件号码",
-            "invalid_citizen_id",
-            lambda s, r: dirt.corrupt_citizen_id(s["法定代表人证件号码"], r),
-            detail="wrong check char",
-        )
+        plan.bad_citizen_ids("法定代表人证件号码")
         plan.corrupt(
             "fullwidth",
             code,

@@ -316,13 +316,7 @@ def _write_snapshot(ctx: FeedContext, d: date, fac: pl.DataFrame, rng: np.random
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="设施编码")
     dirt.plant_damage(plan, "设施名称")
-    plan.corrupt(
-        "orphan_code",
-        "社区代码",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["社区代码"]),
-        detail="pre-2017 street code",
-    )
+    plan.old_community_codes("社区代码")
     plan.corrupt(
         "bad_check_digit",
         "楼栋编码",

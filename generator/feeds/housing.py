@@ -89,13 +89,7 @@ def _write_ld(ctx: FeedContext, d: date, i: int, premises: set[str]) -> None:
         random_times(rng, d - timedelta(days=1), b.height).alias("updated_at"),
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="building_code")
-    plan.corrupt(
-        "orphan_code",
-        "community_code",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["community_code"]),
-        detail="pre-2017 street code",
-    )
+    plan.old_community_codes()
     plan.corrupt(
         "whitespace",
         "building_code",
@@ -323,13 +317,7 @@ def _write_zlba(
         )
         plan.reserve(np.flatnonzero((rows["op"] == "D").to_numpy()))
         born_1900s = rows["tenant_id_number"].str.slice(6, 2).eq("19").to_numpy()
-        plan.corrupt(
-            "bad_check_digit",
-            "tenant_id_number",
-            "invalid_citizen_id",
-            lambda s, r: dirt.corrupt_citizen_id(s["tenant_id_number"], r),
-            detail="wrong check char",
-        )
+        plan.bad_citizen_ids("tenant_id_number")
         plan.corrupt(
             "legacy_15",
             "tenant_id_number",
@@ -352,13 +340,7 @@ def _write_zlba(
             lambda s, r: dirt.pad_spaces(s["room_code"], r),
             detail="padded with spaces",
         )
-        plan.corrupt(
-            "orphan_code",
-            "room_code",
-            "unknown_community",
-            lambda s, r: dirt.orphan_community(s["room_code"]),
-            detail="pre-2017 street code",
-        )
+        plan.old_community_codes("room_code")
         plan.corrupt(
             "end_before_start",
             "end_date",

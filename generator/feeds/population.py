@@ -386,13 +386,7 @@ def _write_register(
             fill_empty=True,
             detail="LKRQ before RZRQ",
         )
-        plan.corrupt(
-            "orphan_code",
-            "FWBM",
-            "unknown_community",
-            lambda s, r: dirt.orphan_community(s["FWBM"]),
-            detail="pre-2017 street code",
-        )
+        plan.old_community_codes("FWBM")
         plan.corrupt(
             "bad_date",
             "RZRQ",
@@ -563,13 +557,7 @@ def _write_grid(
             lambda s, r: dirt.pad_spaces(s["room_code"], r),
             detail="padded with spaces",
         )
-        plan.corrupt(
-            "orphan_code",
-            "grid_code",
-            "unknown_community",
-            lambda s, r: dirt.orphan_community(s["grid_code"]),
-            detail="pre-2017 street code",
-        )
+        plan.old_community_codes("grid_code")
         plan.duplicate_exact()
         return plan
 

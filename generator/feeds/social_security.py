@@ -182,13 +182,7 @@ def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases:
         )
         protect = np.concatenate([cases.case_persons, cases.ghosts["id_number"].to_numpy()])
         plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
-        plan.corrupt(
-            "bad_check_digit",
-            "id_number",
-            "invalid_citizen_id",
-            lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-            detail="wrong check char",
-        )
+        plan.bad_citizen_ids("id_number")
         plan.corrupt(
             "bad_check_digit",
             "employer_uscc",
@@ -285,13 +279,7 @@ def _write_jfmx(ctx: FeedContext, d: date, i: int, insured: pl.DataFrame, cases:
                 key_columns=["id_number", "employer_uscc", "period", "insurance_type"],
             )
             plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
-            plan.corrupt(
-                "bad_check_digit",
-                "id_number",
-                "invalid_citizen_id",
-                lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-                detail="wrong check char",
-            )
+            plan.bad_citizen_ids("id_number")
             plan.corrupt(
                 "whitespace",
                 "employer_uscc",
@@ -433,20 +421,8 @@ def _write_jzff(ctx: FeedContext, d: date, i: int, cases: Cases) -> None:
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="payment_id")
     plan.reserve(np.flatnonzero(member(rows["id_number"], cases.case_persons)))
-    plan.corrupt(
-        "bad_check_digit",
-        "id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "community_code",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["community_code"]),
-        detail="pre-2017 street code",
-    )
+    plan.bad_citizen_ids("id_number")
+    plan.old_community_codes()
     plan.corrupt(
         "bad_date",
         "period",

@@ -103,20 +103,8 @@ def _write_day(ctx: FeedContext, d: date, changes: pl.DataFrame, rng: np.random.
         rows, rng, ctx.rates, key_column="id_number", key_columns=["id_number", "updated_at"]
     )
     dirt.plant_damage(plan, "name")
-    plan.corrupt(
-        "bad_check_digit",
-        "id_number",
-        "invalid_citizen_id",
-        lambda s, r: dirt.corrupt_citizen_id(s["id_number"], r),
-        detail="wrong check char",
-    )
-    plan.corrupt(
-        "orphan_code",
-        "community_code",
-        "unknown_community",
-        lambda s, r: dirt.orphan_community(s["community_code"]),
-        detail="pre-2017 street code",
-    )
+    plan.bad_citizen_ids("id_number")
+    plan.old_community_codes()
     plan.corrupt(
         "bad_enum",
         "status",
