@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import yaml
+
 
 def _is_secrets_store(path: Path) -> bool:
     """The installation's own secrets file (owner-only, named for it) is where the key lives."""
@@ -27,4 +29,20 @@ def files_containing(roots: list[Path], secret: str) -> list[Path]:
                         found.append(path)
                         break
                     tail = chunk[-len(needle) :]
+    return found
+
+
+def internal_models(dbt_project_yml: Path) -> set[str]:
+    """Models ``dbt_project.yml`` puts in schema ``internal``: person-grain marts with
+    exact quasi-identifiers, never published (docs/PRIVACY.md)."""
+    found: set[str] = set()
+
+    def walk(node: dict, name: str) -> None:
+        if node.get("+schema") == "internal":
+            found.add(name)
+        for key, child in node.items():
+            if isinstance(child, dict) and not key.startswith("+"):
+                walk(child, key)
+
+    walk(yaml.safe_load(dbt_project_yml.read_text("utf-8"))["models"], "")
     return found

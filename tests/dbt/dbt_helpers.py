@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from tests.dbt.pseudonym import session_key
+from tests.privacy import internal_models
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -117,25 +118,7 @@ INCREMENTAL = {
 }
 
 
-def _internal_models() -> set[str]:
-    """Models dbt_project.yml puts in schema ``internal``: person-grain marts with
-    exact quasi-identifiers, never published (docs/PRIVACY.md)."""
-    import yaml
-
-    found: set[str] = set()
-
-    def walk(node: dict, name: str) -> None:
-        if node.get("+schema") == "internal":
-            found.add(name)
-        for key, child in node.items():
-            if isinstance(child, dict) and not key.startswith("+"):
-                walk(child, key)
-
-    walk(yaml.safe_load((PROJECT / "dbt_project.yml").read_text("utf-8"))["models"], "")
-    return found
-
-
-INTERNAL = _internal_models()
+INTERNAL = internal_models(PROJECT / "dbt_project.yml")
 
 
 def schema_of(model: str) -> str:

@@ -23,6 +23,8 @@ from zhiwang_superset.exposures import (  # noqa: E402
     render_exposures,
 )
 
+from tests.privacy import internal_models  # noqa: E402
+
 
 def _load(kind: str) -> list[dict]:
     return [
@@ -102,26 +104,10 @@ def test_datasets_read_only_the_marts_schema() -> None:
         assert not re.search(r"read_\w+\s*\(|attach|'[^']*\.(parquet|csv|duckdb)'", sql, re.I)
 
 
-def _internal_models() -> set[str]:
-    """Models dbt_project.yml puts in schema `internal` (never published)."""
-    project = yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text("utf-8"))
-    found: set[str] = set()
-
-    def walk(node: dict, name: str) -> None:
-        if node.get("+schema") == "internal":
-            found.add(name)
-        for key, child in node.items():
-            if isinstance(child, dict) and not key.startswith("+"):
-                walk(child, key)
-
-    walk(project["models"], "")
-    return found
-
-
 def test_every_dataset_reads_existing_published_mart_models() -> None:
     models = {p.stem for p in MARTS.rglob("*.sql")}
     relations = relation_models()  # marts.dim_person is the model dim_person_public
-    internal = _internal_models()
+    internal = internal_models(REPO / "dbt_project" / "dbt_project.yml")
     assert "dim_person" in internal
     for dataset in _load("datasets"):
         read = {relations.get(m, m) for m in dataset_marts(dataset)}
