@@ -2,7 +2,7 @@
 
 Each run waits for the delivery's ``_SUCCESS``, ingests it, runs the quality
 gates and, only if no gate blocks, emits the feed's Asset, which schedules the
-transform DAG. Wiring only: the work is in ``orchestration.tasks``.
+transform DAG. Wiring only: the work is in ``orchestration.service``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def build_feed_dag(spec: FeedDag) -> None:
             mode="reschedule",
         )
         def wait_for_delivery(**context: object) -> PokeReturnValue:
-            from orchestration.tasks import complete_deliveries
+            from orchestration.service import complete_deliveries
 
             dates = support.run_dates(context)
             done = complete_deliveries(support.settings(), spec.feed, dates, spec.file_prefix)
@@ -58,7 +58,7 @@ def build_feed_dag(spec: FeedDag) -> None:
 
         @task(pool=WAREHOUSE_POOL)
         def ingest(dates: list[str]) -> dict:
-            from orchestration.tasks import ingest_deliveries
+            from orchestration.service import ingest_deliveries
 
             days = [date.fromisoformat(d) for d in dates]
             return ingest_deliveries(support.settings(), spec.feed, days)
@@ -66,7 +66,7 @@ def build_feed_dag(spec: FeedDag) -> None:
         @task(pool=WAREHOUSE_POOL)
         @support.quality_gate
         def validate(dates: list[str], ingested: dict) -> dict:
-            from orchestration.tasks import validate_deliveries
+            from orchestration.service import validate_deliveries
 
             days = [date.fromisoformat(d) for d in dates]
             return validate_deliveries(support.settings(), spec.feed, days)

@@ -50,14 +50,14 @@ def transform_marts() -> None:
     @task(pool=WAREHOUSE_POOL, execution_timeout=timedelta(hours=1))
     @support.quality_gate  # failed dbt data tests block without retries
     def dbt_build() -> dict:
-        from orchestration.tasks import run_dbt_build
+        from orchestration.service import run_dbt_build
 
         return run_dbt_build(support.settings())
 
     @task(pool=WAREHOUSE_POOL)
     @support.quality_gate
     def validate_marts(built: dict) -> dict:
-        from orchestration.tasks import validate_marts as run_gates
+        from orchestration.service import validate_marts as run_gates
 
         return run_gates(support.settings())
 
@@ -73,7 +73,7 @@ def transform_marts() -> None:
     # (the docs show why); the feed DAGs' gates validate without rendering.
     @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def data_docs() -> dict:
-        from orchestration.tasks import build_data_docs
+        from orchestration.service import build_data_docs
 
         return build_data_docs(support.settings())
 

@@ -19,8 +19,8 @@ from generator.feeds import (
     unemployment,
 )
 from generator.feeds._common import FeedContext, clear_feed, plant_symlink
-from generator.feeds.cases import plan_cases
 from generator.manifest import Manifest
+from generator.planted_cross_checks import plan_cases
 from generator.scales import get_scale
 from generator.world import build_world
 

@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from orchestration.callbacks import on_task_failure
 from orchestration.schedules import TIMEZONE, delivery_dates
-from orchestration.tasks import DeliveryBlockedError
+from orchestration.service import DeliveryBlockedError
 from zhiwang.settings import Settings
 
 P = ParamSpec("P")

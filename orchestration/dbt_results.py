@@ -2,7 +2,7 @@
 
 dbt writes one entry per node (model, seed, snapshot, data or unit test,
 exposure) with its status, message, failing-row count and time. The transform
-decides from these what failed (``orchestration/tasks.py``) and the benchmarks
+decides from these what failed (``orchestration/service.py``) and the benchmarks
 read the node times from them (``bench/transform.py``): never the console text,
 whose wording changes between dbt versions.
 """

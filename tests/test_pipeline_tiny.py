@@ -150,7 +150,7 @@ def test_second_ingest_is_a_no_op(tiny_pipeline: TinyPipeline) -> None:
 def test_status_json_prints_the_accounting_per_file(
     tiny_pipeline: TinyPipeline, monkeypatch
 ) -> None:
-    from zhiwang import cli
+    from cli import app as cli
     from zhiwang import settings as settings_module
 
     monkeypatch.setattr(cli, "_settings", lambda: tiny_pipeline.settings)

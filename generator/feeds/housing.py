@@ -10,7 +10,7 @@ import polars as pl
 from generator import dirt
 from generator.dirt import FilePlan
 from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
-from generator.feeds.cases import Cases
+from generator.planted_cross_checks import Cases
 
 FEED = "housing"
 LD_COLUMNS = [

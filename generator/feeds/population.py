@@ -26,7 +26,7 @@ from generator.feeds._common import (
     stamp,
     write_success,
 )
-from generator.feeds.cases import Cases
+from generator.planted_cross_checks import Cases
 
 FEED = "population"
 GA_COLUMNS = [

@@ -22,7 +22,7 @@ from generator.feeds._common import (
     stamp,
     write_success,
 )
-from generator.feeds.cases import Cases
+from generator.planted_cross_checks import Cases
 
 FEED = "social_security"
 CBRY_COLUMNS = [

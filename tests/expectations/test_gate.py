@@ -164,7 +164,7 @@ def test_cli_blocks_with_exit_1_and_a_readable_summary(
 ) -> None:
     from typer.testing import CliRunner
 
-    from zhiwang import cli
+    from cli import app as cli
 
     monkeypatch.setattr(cli, "_settings", lambda: validated.settings)
     runner = CliRunner()

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from orchestration.dbt_results import DbtResults, read_run_results
-from orchestration.tasks import DeliveryBlockedError, dbt_failure
+from orchestration.service import DeliveryBlockedError, dbt_failure
 
 LOG = Path("var/dbt/logs/dbt.log")
 FAILED_TEST = (

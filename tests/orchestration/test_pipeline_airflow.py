@@ -44,7 +44,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIWANG_")}
     env["ZHIWANG_VAR_DIR"] = str(var)
     proc = subprocess.run(
-        [sys.executable, "-m", "zhiwang.cli", "run", "--start", START.isoformat(),
+        [sys.executable, "-m", "cli", "run", "--start", START.isoformat(),
          "--days", str(DAYS), "--dirt", "0", "--no-superset"],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip

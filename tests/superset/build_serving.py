@@ -29,7 +29,7 @@ def build(var_dir: Path) -> dict[str, object]:
     from generator.api import generate
     from ingest.api import ingest
     from orchestration.publish import publish_serving
-    from orchestration.tasks import run_dbt_build
+    from orchestration.service import run_dbt_build
 
     settings = Settings(var_dir=var_dir)
     seconds: dict[str, float] = {}
