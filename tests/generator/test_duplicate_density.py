@@ -1,7 +1,8 @@
 """The duplicate rule at a scale's event density (tests/generator/duplicate_density.py):
 on tiny the events law plants what the warehouse test finds (same figures, no
-ingest); at district density the rule is measured against the target, which it
-misses on precision by a fraction of a point (docs/EVENT_RULES.md)."""
+ingest); at district density the rule meets the 95% / 95% target on seed 42 and
+on average over eleven seeds (one of which falls 0.1 point short on precision:
+the sampling spread of ~1,300 planted pairs, docs/EVENT_RULES.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.generator.duplicate_density import (
     incidents,
     judge,
     same_building_share,
+    seed_spread,
     write_events_feed,
 )
 
@@ -37,26 +39,31 @@ def test_the_rule_on_the_tiny_events_law() -> None:
 
 
 def test_the_rule_at_district_density(district_week) -> None:
-    """Recall meets the target; precision stays within a point of it, far above the
-    30-minute / 100-metre rule's, which independent incidents of a busy grid defeat."""
+    """Both targets met, and far above the 30-minute / 100-metre rule's precision, which
+    independent incidents of a busy grid defeat."""
     planted, found, precision, recall = judge(district_week, RULE_MINUTES, RULE_METRES, True, False)
     print(f"\ndistrict 7 days seed 42: planted {planted} found {found} "
           f"precision {precision:.4f} recall {recall:.4f}")  # fmt: skip
     assert planted > 1000
-    assert recall >= TARGET, recall
-    assert precision >= TARGET - 0.01, precision
+    assert precision >= TARGET and recall >= TARGET, (precision, recall)
     _, _, wide_precision, _ = judge(district_week, 30, 100, True, False)
     assert wide_precision < precision - 0.1
+    # the old 60 m window bought recall the target did not need with precision it did
+    _, _, old_precision, old_recall = judge(district_week, RULE_MINUTES, 60, True, False)
+    assert old_precision < TARGET <= precision and old_recall > recall
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="precision 94.8% at district density, seed 42 (docs/EVENT_RULES.md): same-group "
-    "incidents within 10 min and 60 m that nothing in the feed tells apart from a second report",
-)
-def test_the_target_at_district_density(district_week) -> None:
-    _, _, precision, recall = judge(district_week, RULE_MINUTES, RULE_METRES, True, False)
-    assert precision >= TARGET and recall >= TARGET
+@pytest.mark.slow
+def test_the_target_over_seeds() -> None:
+    """The rule's expected precision and recall (mean over eleven district weeks) meet the
+    target; no seed falls more than half a point short (sampling spread)."""
+    figures = seed_spread("district", 7, range(1, 12))
+    print("\n" + "\n".join(f"seed {s}: {f}" for s, f in figures.items()))
+    precision = [f[2] for f in figures.values()]
+    recall = [f[3] for f in figures.values()]
+    assert sum(precision) / len(precision) >= TARGET
+    assert sum(recall) / len(recall) >= TARGET
+    assert min(precision) >= TARGET - 0.005 and min(recall) >= TARGET - 0.005
 
 
 def test_a_second_report_is_geocoded_to_its_own_building(district_week) -> None:
