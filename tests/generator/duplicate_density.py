@@ -186,9 +186,8 @@ def main() -> None:
         print(f"wrote {files} events files under {args.landing}, manifest in {args.ground_truth}")
     if args.seeds:
         first, _, last = args.seeds.partition("-")
-        print(
-            f"| seed | planted | found | precision | recall |  ({RULE_MINUTES} min, {RULE_METRES} m)"
-        )
+        print(f"rule: {RULE_MINUTES} min, {RULE_METRES} m, category group")
+        print("| seed | planted | found | precision | recall |")
         print("| --- | --- | --- | --- | --- |")
         figures = seed_spread(args.scale, args.days, range(int(first), int(last or first) + 1))
         for seed, (planted, found, precision, recall) in figures.items():
