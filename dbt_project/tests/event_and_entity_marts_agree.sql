@@ -42,11 +42,37 @@ entities as (
     where is_current and is_active
 ),
 
+-- certified social workers: every organisation's and open social-work
+-- station's, once per building where both name it (the larger source)
+social_worker_buildings as (
+    select
+        coalesce(building, place) as place_key,
+        greatest(sum(organisation_workers), sum(station_workers)) as workers
+    from (
+        select
+            premises_building_code as building,
+            uscc as place,
+            certified_social_workers as organisation_workers,
+            0 as station_workers
+        from entities
+        where registry = 'civil_affairs' and certified_social_workers > 0
+        union all
+        select
+            building_code as building,
+            facility_id as place,
+            0 as organisation_workers,
+            licensed_social_workers as station_workers
+        from {{ ref('dim_facility') }}
+        where is_open and facility_type = 'social_work_station' and licensed_social_workers > 0
+    ) as sources
+    group by coalesce(building, place)
+),
+
 entity_totals as (
     select
         count(*) as active_entity_count,
         count(*) filter (where registry = 'civil_affairs') as social_organisation_count,
-        coalesce(sum(certified_social_workers), 0) as certified_social_worker_count,
+        (select coalesce(sum(workers), 0) from social_worker_buildings) as certified_social_worker_count,
         count(*) filter (where industry_section = 'P') as education_unit_count,
         count(*) filter (where industry_section = 'Q') as health_social_work_unit_count
     from entities
