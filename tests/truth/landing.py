@@ -164,6 +164,11 @@ HEADERS = {
     "scjg_frxx": ["统一社会信用代码", "名称", "主体类型", "法定代表人", "法定代表人证件号码",
                   "注册地址", "经营场所房屋编码", "行业代码", "登记状态", "成立日期", "注销日期",
                   "注册资本(万元)", "从业人数", "更新时间"],
+    "ggss": ["设施编码", "设施名称", "设施类型", "主管部门", "楼栋编码", "社区代码", "经度",
+             "纬度", "容量类型", "核定容量", "在用数", "持证社工数", "启用日期", "停用日期",
+             "状态", "更新时间"],
+    "sydj": ["id_number", "name", "registered_date", "status", "community_code", "op",
+             "updated_at"],
 }  # fmt: skip
 
 
@@ -569,6 +574,81 @@ def headline_figures(landing: Path) -> tuple[pl.DataFrame, date, date]:
         district.with_columns(pl.lit("district").alias("unit_level")),
     ]).rename({"street": "unit_code"}).with_columns(pl.col(counts).cast(pl.Int64))  # fmt: skip
     return frame.select("unit_level", "unit_code", *counts), population_as_of, rental_as_of
+
+
+def _integer(value: str | None) -> int | None:
+    return int(value) if value is not None and re.fullmatch(r"[+-]?\d+", value) else None
+
+
+def open_facility_capacity(landing: Path) -> dict[str, int]:
+    """Rated capacity of the facilities operating in the newest facilities snapshot
+    (ggss, GB18030), per kind of bed (docs/DEFINITIONS.md, plan indicators):
+    institution beds (养老机构), elderly-care beds (养老机构 + 日间照料中心) and
+    hospital beds (医院 + 社区健康服务中心), each counted in 床位 only. A row
+    without a facility id or update time is not loaded; a status outside the code
+    list is no status (not operating); an unreadable capacity counts nothing; a
+    second row of the same facility id in the file is not loaded (duplicate)."""
+    files = live_files(landing, "facilities", "ggss_")
+    totals = {"institution_beds": 0, "elderly_care_beds": 0, "hospital_beds": 0}
+    if not files:
+        return totals
+    _day, newest = max(files)
+    kinds = {"institution_beds": {"养老机构"},
+             "elderly_care_beds": {"养老机构", "日间照料中心"},
+             "hospital_beds": {"医院", "社区健康服务中心"}}  # fmt: skip
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S")
+    seen: set[str] = set()
+    for _number, row in _csv_rows(newest, "ggss", "gbk"):
+        if row["设施编码"] is None or _timestamp(row["更新时间"], formats) is None:
+            continue
+        if row["设施编码"] in seen:
+            continue
+        seen.add(row["设施编码"])
+        capacity = _integer(row["核定容量"])
+        if row["状态"] != "运营" or row["容量类型"] != "床位" or capacity is None:
+            continue
+        for kind, types in kinds.items():
+            if row["设施类型"] in types:
+                totals[kind] += capacity
+    return totals
+
+
+def registered_unemployed(landing: Path) -> int:
+    """Persons whose latest registered-unemployment change (sydj) says registered and
+    is no delete."""
+    latest: dict[str, tuple] = {}
+    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+    for day, path in live_files(landing, "social_security", "sydj_"):
+        for number, row in _csv_rows(path, "sydj", "utf-8"):
+            pid = citizen_id(row["id_number"])
+            at = _timestamp(row["updated_at"], formats)
+            if pid is None or at is None or row["op"] not in ("I", "U", "D"):
+                continue
+            key = (at, day, number)
+            if pid not in latest or key > latest[pid][:3]:
+                latest[pid] = (*key, row["status"] == "registered" and row["op"] != "D")
+    return sum(registered for *_k, registered in latest.values())
+
+
+def plan_figures(landing: Path, district: dict) -> dict[str, float | None]:
+    """The district values of the plan indicators fed by the facilities and
+    registered-unemployment feeds (rpt_plan_indicators), from the landing files and
+    the district's true headline counts."""
+
+    def rate(numerator: float, denominator: float, per: int) -> float | None:
+        return round(per * numerator / denominator, 4) if denominator else None
+
+    beds = open_facility_capacity(landing)
+    unemployed = registered_unemployed(landing)
+    employed = len(insured_ids(landing))
+    return {
+        "elderly_care_beds_total": float(beds["elderly_care_beds"]),
+        "elderly_care_beds_per_1000_elderly": rate(
+            beds["institution_beds"], district["elderly_60_plus_count"], 1000
+        ),
+        "hospital_beds_per_1000": rate(beds["hospital_beds"], district["managed_population"], 1000),
+        "registered_unemployment_rate": rate(unemployed, unemployed + employed, 100),
+    }
 
 
 def age_bands(landing: Path) -> pl.DataFrame:

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import TinyPipeline
-from tests.truth.landing import HOME_DISTRICT, age_bands, headline_figures
+from tests.truth.landing import HOME_DISTRICT, age_bands, headline_figures, plan_figures
 
 COUNTS = [
     "managed_population", "unlocated_population", "hukou_count", "elderly_60_plus_count",
@@ -111,6 +111,19 @@ def check_truth(landing: Path, warehouse: Path) -> pl.DataFrame:
     missed = _mismatches(age_bands(landing), pyramid, ["sex", "age_band"])
     assert missed.height == 0, f"rpt_age_pyramid differs:\n{missed}"
     assert not pyramid["age_band"].str.starts_with("-").any()
+
+    # 5. the plan indicators the facilities and unemployment feeds measure (district)
+    district = truth.filter(pl.col("unit_level") == "district").row(0, named=True)
+    wanted_plan = plan_figures(landing, district)
+    measured = dict(
+        _marts(
+            warehouse,
+            "select indicator_code, measured_value from marts.rpt_plan_indicators "
+            "where unit_level = 'district'",
+        ).iter_rows()
+    )
+    differs = {k: (v, measured.get(k)) for k, v in wanted_plan.items() if measured.get(k) != v}
+    assert not differs, f"plan indicators differ (truth, mart): {differs}"
     return truth.sort("unit_level", "unit_code")
 
 
