@@ -10,13 +10,11 @@ tests share that one var dir and Airflow home.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import subprocess
 import sys
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -25,6 +23,13 @@ from orchestration.disclosure import audit, read_rules
 from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
 from orchestration.schedules import TRANSFORM_DAG_ID, TZ
+from tests.orchestration.fingerprint import (
+    QUALITY_HISTORY_PREFIX,
+    Fingerprint,
+    data_tables,
+    fingerprint,
+    same,
+)
 from tests.privacy import files_containing
 from zhiwang.secrets import PSEUDONYM_KEY, read_secrets
 from zhiwang.settings import PROJECT_ROOT, Settings
@@ -33,8 +38,6 @@ pytestmark = pytest.mark.slow
 
 START = date(2026, 10, 1)
 DAYS = 3
-# Marts over the validation history (dq runs): a rerun validates again and is recorded.
-QUALITY_HISTORY_PREFIX = "rpt_quality_"
 
 
 @pytest.fixture(scope="module")
@@ -61,52 +64,6 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[d
     return settings, runs, proc.stdout + proc.stderr
 
 
-Fingerprint = dict[str, tuple[int, str, tuple[float, ...]]]
-
-
-def _fingerprint(path: Path, schema: str = "marts") -> Fingerprint:
-    """Per table: row count, an order-independent hash of the exact (non-float) columns,
-    and the sum of each floating-point column.
-
-    Floats are compared by their sums with a tolerance (``_same``): DuckDB's parallel
-    ``sum()``/``avg()`` of doubles may differ in the last bits from one build to the next.
-    """
-    out = {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "and table_name <> '_published' order by 1", [schema]).fetchall()]  # fmt: skip
-        for table in tables:
-            columns = con.execute(
-                "select column_name, data_type in ('DOUBLE', 'FLOAT', 'REAL') "
-                "from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position",
-                [schema, table],
-            ).fetchall()
-            exact = ", ".join(f'"{n}"' for n, is_float in columns if not is_float) or "1"
-            floats = [f'sum("{n}")' for n, is_float in columns if is_float]
-            row = con.execute(
-                f"select count(*), coalesce(bit_xor(hash(row({exact}))), 0)::varchar"
-                + "".join(f", {f}" for f in floats)
-                + f' from {schema}."{table}"'
-            ).fetchone()
-            out[table] = (row[0], row[1], tuple(0.0 if v is None else v for v in row[2:]))
-    return out
-
-
-def _same(a: Fingerprint, b: Fingerprint) -> bool:
-    if a.keys() != b.keys():
-        return False
-    for table, (count, digest, sums) in a.items():
-        other_count, other_digest, other_sums = b[table]
-        if (count, digest, len(sums)) != (other_count, other_digest, len(other_sums)):
-            return False
-        pairs = zip(sums, other_sums, strict=True)
-        if not all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in pairs):
-            return False
-    return True
-
-
 def _published_as(serving: Fingerprint, warehouse: Fingerprint, rules: dict) -> bool:
     """The serving copy is the warehouse's marts but for disclosure control: tables
     without counts of persons are equal, the others keep their rows with small
@@ -114,7 +71,7 @@ def _published_as(serving: Fingerprint, warehouse: Fingerprint, rules: dict) -> 
     exact = {t: v for t, v in warehouse.items() if t not in rules}
     return (
         serving.keys() == warehouse.keys()
-        and _same({t: serving[t] for t in exact}, exact)
+        and same({t: serving[t] for t in exact}, exact)
         and all(serving[t][0] == warehouse[t][0] for t in rules if t in warehouse)
     )
 
@@ -143,9 +100,9 @@ def test_the_command_says_where_everything_is(pipeline) -> None:
 
 def test_the_marts_are_built_and_the_serving_copy_matches_them(pipeline) -> None:
     settings, _runs, _out = pipeline
-    warehouse = _fingerprint(settings.warehouse)
+    warehouse = fingerprint(settings.warehouse)
     assert warehouse and warehouse["rpt_population_structure"][0] > 0
-    serving = _fingerprint(settings.serving)
+    serving = fingerprint(settings.serving)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rules = read_rules(con)
     assert rules and _published_as(serving, warehouse, rules)
@@ -169,7 +126,7 @@ def test_the_pseudonym_key_is_in_no_file_of_the_run(pipeline) -> None:
     assert files_containing([settings.var_dir], key) == []
 
 
-def test_the_weekly_brief_is_written_without_personal_data(pipeline) -> None:
+def test_the_weekly_brief_is_written_without_personaldata_tables(pipeline) -> None:
     settings, _runs, _out = pipeline
     briefs = sorted((settings.var_dir / "reports" / "2026-10-03").glob("brief_*"))
     names = {p.name for p in briefs}
@@ -195,28 +152,23 @@ def test_data_docs_are_left_in_place(pipeline) -> None:
     assert list((settings.var_dir / "data_docs").rglob("index.html"))
 
 
-def _data(fingerprint: dict) -> dict:
-    """Without the quality-history marts: every validation run is recorded there by design."""
-    return {t: v for t, v in fingerprint.items() if not t.startswith(QUALITY_HISTORY_PREFIX)}
-
-
 def test_rerunning_a_date_yields_the_same_warehouse(pipeline) -> None:
     settings, _runs, _out = pipeline
-    marts, audit = _fingerprint(settings.warehouse), _fingerprint(settings.warehouse, "audit")
+    marts, audit = fingerprint(settings.warehouse), fingerprint(settings.warehouse, "audit")
     # the person-grain marts (fct_assistance_payments, ...) are in internal: compared too
-    internal = _fingerprint(settings.warehouse, "internal")
+    internal = fingerprint(settings.warehouse, "internal")
     assert any(t.startswith(QUALITY_HISTORY_PREFIX) for t in marts)
     assert "fct_assistance_payments" in internal
     # The middle date again, after the last one: its feeds, the transform, the brief.
     again = run_plan(settings, plan_runs(date(2026, 10, 2), 1))
     assert [r for r in again if r["state"] != "success"] == []
     assert any(r["dag_id"] == TRANSFORM_DAG_ID for r in again)
-    assert _same(_fingerprint(settings.warehouse, "audit"), audit)  # the ingest added nothing
-    assert _same(_data(_fingerprint(settings.warehouse)), _data(marts))
-    assert _same(_fingerprint(settings.warehouse, "internal"), internal)
+    assert same(fingerprint(settings.warehouse, "audit"), audit)  # the ingest added nothing
+    assert same(data_tables(fingerprint(settings.warehouse)), data_tables(marts))
+    assert same(fingerprint(settings.warehouse, "internal"), internal)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rules = read_rules(con)
-    assert _published_as(_fingerprint(settings.serving), _fingerprint(settings.warehouse), rules)
+    assert _published_as(fingerprint(settings.serving), fingerprint(settings.warehouse), rules)
 
 
 def test_a_blocked_delivery_stops_the_transform_and_keeps_the_serving_copy(pipeline) -> None:
