@@ -24,9 +24,10 @@ facilities as (
     where is_in_latest_snapshot
 ),
 
+-- the district's current communities and its unlocated ones
 communities as (
     select * from {{ ref('dim_community') }}
-    where is_current
+    where is_current and district_code = '{{ var("home_district_code") }}'
 ),
 
 years as (
