@@ -159,5 +159,9 @@ def test_backtest_meets_the_street_level_target_at_small_scale(tmp_path: Path) -
         dirt=1.0,
     )
     ingest(settings)
-    build(settings.warehouse, tmp_path, "--select", "+rpt_projection_backtest")
+    build(
+        settings.warehouse,
+        tmp_path,
+        *("--select", "+rpt_projection_backtest", "--indirect-selection", "cautious"),
+    )
     _check_backtest(settings.warehouse)
