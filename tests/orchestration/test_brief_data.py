@@ -23,29 +23,25 @@ def serving(tmp_path: Path) -> Path:
             """
             create table marts.rpt_feed_freshness as
             select * from (values
-                ('events', date '2026-10-02', date '2026-10-01', date '2026-10-02', 1, true),
-                ('population', date '2026-10-03', date '2026-10-02', date '2026-10-02', 0, false)
+                ('events', date '2026-10-02', date '2026-10-01', date '2026-10-02', 1, true,
+                 'BEHIND'),
+                ('population', date '2026-10-03', date '2026-10-02', date '2026-10-02', 0, false,
+                 'up to date')
             ) as t(feed, latest_delivery_date, data_through_date, newest_data_through_date,
-                   days_behind, is_behind)
+                   days_behind, is_behind, status_en)
             """
         )
+        # the brief's events table as the serving model rpt_brief_events holds it:
+        # the district brief's street rows, ordered (brief_order) by events_reported
         con.execute(
             """
-            create table marts.dim_community as
-            select '440306023001' as community_code, '440306023000' as street_code,
-                   true as is_current
-            """
-        )
-        con.execute(
-            """
-            create table marts.rpt_event_performance as
+            create table marts.rpt_brief_events as
             select * from (values
-                ('440306023000', 8, 7, 1, 0, null, null, null),
-                ('440306026000', 30, 30, 0, 14, 0.857, 92.29, 1)
-            ) as t(unit_code, reports_received, events_reported, duplicate_events, events_closed,
-                   closed_on_time_rate, assessment_score, assessment_rank),
-            (select 'week' as period_type, 'street' as unit_level,
-                    date '2026-09-28' as period_start)
+                (2, '440306023000', 8, 7, 1, 0, null, null, null),
+                (1, '440306026000', 30, 30, 0, 14, 0.857, 92.29, 1)
+            ) as t(brief_order, unit_code, reports_received, events_reported, duplicate_events,
+                   events_closed, closed_on_time_rate, assessment_score, assessment_rank),
+            (select 'district' as brief_area, date '2026-09-28' as period_start)
             """
         )
     return path
@@ -97,12 +93,6 @@ def test_withheld_population_figures_read_as_withheld(serving: Path) -> None:
     with duckdb.connect(str(serving)) as con:
         con.execute(
             """
-            create table marts.dim_street as
-            select '440306023000' as street_code, '新安' as street_name, true as is_current
-            """
-        )
-        con.execute(
-            """
             create table marts.rpt_headline_figures as select * from (values
                 ('district', '440306000000', 1200, null, 0.4, 0.1),
                 ('street', '440306023000', 1197, null, 0.4, 0.1),
@@ -111,6 +101,17 @@ def test_withheld_population_figures_read_as_withheld(serving: Path) -> None:
                    hukou_share, elderly_60_plus_share),
             (select date '2026-10-02' as population_as_of,
                     false as is_unlocated)
+            """
+        )
+        # its street rows as the serving model rpt_brief_population holds them
+        con.execute(
+            """
+            create table marts.rpt_brief_population as select * from (values
+                (1, '440306023000', '新安', 1197, null, 0.4, 0.1),
+                (2, '440306999000', '440306999000', null, null, null, null)
+            ) as t(brief_order, unit_code, area, managed_count, unlocated_count,
+                   hukou_share, elderly_60_plus_share),
+            (select 'district' as brief_area)
             """
         )
     population = {
