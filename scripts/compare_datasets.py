@@ -4,8 +4,8 @@
 
 Issue 14 moved the SQL of the virtual datasets (``superset/assets/datasets``)
 into dbt models of the same name (``dbt_project/models/marts/serving``). This
-runs each dataset's SQL as committed at ``--rev`` (default ``HEAD~1``: name
-the commit before the move) on the serving copy and compares it with the
+runs each dataset's SQL as committed at ``--rev`` (default: the newest commit
+whose datasets still carry SQL) on the serving copy and compares it with the
 model's table ``marts.<dataset>`` in the same copy, in the dataset's column
 order: on the full copy, and on each street/community scope file under
 ``<serving dir>/scopes/`` with that scope's row-level security filter (as
@@ -46,6 +46,20 @@ def old_datasets(rev: str) -> dict[str, dict]:
     return found
 
 
+def last_virtual_rev() -> str:
+    """The newest commit whose dataset YAMLs still carried their SQL."""
+    revs = subprocess.run(
+        ["git", "rev-list", "HEAD", "--", DATASETS], cwd=REPO, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()  # fmt: skip
+    for rev in revs:
+        if old_datasets(rev):
+            return rev
+        if old_datasets(f"{rev}~1"):
+            return f"{rev}~1"
+    raise SystemExit("no commit with virtual datasets found: pass --rev")
+
+
 def _scopes(serving: Path) -> list[tuple[Path, str]]:
     """Each scope file with its RLS filter (role zhiwang_scope_<street|community>_<code>)."""
     out = []
@@ -81,10 +95,10 @@ def compare_one(con: duckdb.DuckDBPyConnection, dataset: dict, where: str = "tru
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("serving", type=Path)
-    parser.add_argument("--rev", default="HEAD~1")
+    parser.add_argument("--rev", default=None)
     parser.add_argument("--exact", action="store_true")
     args = parser.parse_args()
-    datasets = old_datasets(args.rev)
+    datasets = old_datasets(args.rev or last_virtual_rev())
     security = yaml.safe_load((REPO / "superset" / "security.yaml").read_text(encoding="utf-8"))
     total = 0
     copies = [(args.serving, "true"), *_scopes(args.serving)]
