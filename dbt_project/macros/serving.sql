@@ -45,3 +45,17 @@
         else {{ rule_code }}
     end
 {%- endmacro %}
+
+{#- 数据源 a feed's Chinese name, as the dashboards and the weekly brief show it;
+    a feed without one shows its code -#}
+{% macro feed_name(feed) -%}
+    case {{ feed }}
+        when 'population' then '人口'
+        when 'entities' then '法人'
+        when 'housing' then '房屋'
+        when 'social_security' then '社保'
+        when 'events' then '事件'
+        when 'facilities' then '公共服务设施'
+        else {{ feed }}
+    end
+{%- endmacro %}

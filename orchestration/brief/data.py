@@ -3,7 +3,8 @@
 Each table of the brief is a plain select of one dbt serving model
 (``dbt_project/models/marts/serving/rpt_brief_*``, ``rpt_feed_freshness``):
 the models shape, name, order and round the figures; this module picks a
-brief's rows (``brief_area``) and columns. Only aggregates, rule names and
+brief's rows (``brief_area``) and columns. The sections that are one model
+shown as it is are declared in ``TABLES``. Only aggregates, rule names and
 indicator values are read: no person-level rows, keys or pseudonyms reach the
 brief. A section whose mart is missing says so instead of failing the whole
 brief.
@@ -36,6 +37,8 @@ class Section:
     note: str = ""
     # columns that disclosure control may withhold (counts of persons, their shares)
     protected: tuple[str, ...] = ()
+    # templates/sections/<key>.html.j2, when present, adds the section's own text
+    key: str = ""
 
     @property
     def available(self) -> bool:
@@ -131,14 +134,14 @@ def _events(
                 "Were last week's grid events closed on time, and who lags? Duplicate reports "
                 "are counted apart, outside the events and the rates; a unit that closed "
                 "nothing has no score.",
-                "rpt_brief_events", label="unit_code",
+                "rpt_brief_events", label="area",
                 values=["events_reported", "duplicate_events", "events_closed",
                         "closed_on_time_rate", "assessment_score"])  # fmt: skip
     week_start = week_end - timedelta(days=week_end.weekday())
     s.frame = _frame(
         con,
         f"""
-        select unit_code, events_reported, duplicate_events, events_closed,
+        select area, unit_code, events_reported, duplicate_events, events_closed,
                closed_on_time_rate, assessment_score, assessment_rank
         from marts.rpt_brief_events
         where brief_area = ? and period_start = ? and brief_order <= {TOP_ROWS}
@@ -172,8 +175,8 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> Section:
                 "rpt_feed_freshness", label="feed", values=["days_behind"])  # fmt: skip
     s.frame = _frame(
         con,
-        "select feed, latest_delivery_date, data_through_date, days_behind, status_en as status "
-        "from marts.rpt_feed_freshness order by feed",
+        "select feed, feed_name, latest_delivery_date, data_through_date, days_behind, "
+        "status_en as status from marts.rpt_feed_freshness order by feed",
     )
     behind = s.frame.filter(pl.col("status") == "BEHIND")["feed"].to_list()
     if behind:
@@ -202,7 +205,7 @@ def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Se
 
 def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
-                "rpt_brief_cross_checks", label="rule_code", values=["findings"],
+                "rpt_brief_cross_checks", label="rule_name", values=["findings"],
                 protected=("findings",))  # fmt: skip
     # the findings per community as published: counts of fewer than the threshold
     # (and their complements) are withheld, so a sum covers the published cells
@@ -210,7 +213,7 @@ def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> 
     s.frame = _frame(
         con,
         """
-        select rule_code, severity, findings, communities_withheld
+        select rule_name, rule_code, severity, findings, communities_withheld
         from marts.rpt_brief_cross_checks
         where brief_area = ? and brief_order <= 10 order by brief_order
         """,
@@ -221,12 +224,94 @@ def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> 
     return s
 
 
+@dataclass(frozen=True)
+class BriefTable:
+    """A section that is one serving model shown as it is: its rows of the brief
+    (``brief_area``, when the model has one) in ``brief_order``, these columns.
+    Adding such a section = one dbt model + one entry in ``TABLES`` (+ optionally
+    a template ``templates/sections/<key>.html.j2`` for its own text)."""
+
+    key: str
+    title: str
+    question: str
+    relation: str  # marts.<model>: the exposures generator reads these names
+    label: str
+    columns: tuple[str, ...]
+    protected: tuple[str, ...] = ()
+    per_area: bool = True
+    # a column counting the units whose withheld figures the row's sums leave out
+    withheld: str = ""
+
+    def read(self, con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
+        section = Section(self.title, self.question, self.relation.removeprefix("marts."),
+                          label=self.label, values=list(self.columns[1:2]),
+                          protected=self.protected, key=self.key)  # fmt: skip
+        select = f"select {', '.join(self.columns)} from {self.relation}"
+        if self.per_area:
+            section.frame = _frame(
+                con,
+                f"{select} where brief_area = ? and brief_order <= {TOP_ROWS} order by brief_order",
+                [street or DISTRICT],
+            )
+        else:
+            section.frame = _frame(con, f"{select} order by {self.columns[0]}")
+        if self.withheld and section.frame.height:
+            left_out = section.frame[self.withheld].sum()
+            if left_out:
+                unit = self.withheld.removesuffix("_withheld")
+                section.note = (f"sums of published cells: {left_out:,} {unit} with a figure "
+                                "withheld are left out")  # fmt: skip
+        return section
+
+
+TABLES = (
+    BriefTable(
+        "social_security", "Social security and assistance 社保与救助",
+        "How many working-age residents are insured, how many work for an employer in "
+        "arrears, and how many receive assistance?",
+        "marts.rpt_brief_social_security", "area",
+        ("area", "working_age_residents", "insured_residents", "coverage_share",
+         "residents_with_employer_in_arrears", "assistance_recipients", "assistance_amount_yuan",
+         "communities_withheld"),
+        protected=("working_age_residents", "insured_residents", "coverage_share",
+                   "residents_with_employer_in_arrears", "assistance_recipients"),
+        withheld="communities_withheld",
+    ),
+    BriefTable(
+        "housing", "Housing and rental 房屋与租赁",
+        "How many buildings, rental rooms and filed tenants are there, and how many "
+        "buildings are overcrowded (more than 2 residents per room) or hazardous?",
+        "marts.rpt_brief_housing", "area",
+        ("area", "buildings", "urban_village_buildings", "rental_rooms", "tenants",
+         "overcrowded_buildings", "hazard_buildings", "residents_in_hazard_buildings",
+         "buildings_withheld"),
+        protected=("tenants", "residents_in_hazard_buildings"),
+        withheld="buildings_withheld",
+    ),
+    BriefTable(
+        "data_quality", "Data quality 数据质量",
+        "What did each feed deliver last, how many deliveries did the quality gate block, "
+        "and what share of rows was quarantined?",
+        "marts.rpt_brief_data_quality", "feed_name",
+        ("feed_name", "blocked_deliveries", "latest_delivery_date", "deliveries",
+         "received_rows", "quarantined_rows", "quarantine_share", "expectation_pass_rate"),
+        per_area=False,
+    ),
+)  # fmt: skip
+
+
+def _table(con: duckdb.DuckDBPyConnection, spec: BriefTable, street: str | None) -> Section:
+    return spec.read(con, street)
+
+
 def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5) -> Section:
     """One section; a missing mart empties that section, not the whole brief."""
     try:
         section = section_fn(*args)
     except duckdb.CatalogException as err:
-        return Section(section_fn.__name__.strip("_"), "", "", note=f"mart missing: {err}"[:200])
+        spec = next((a for a in args if isinstance(a, BriefTable)), None)
+        title = spec.title if spec else section_fn.__name__.strip("_")
+        return Section(title, "", "", note=f"mart missing: {err}"[:200])
     frame = section.frame
     if frame is not None and any(frame[c].null_count() for c in section.protected if c in frame):
         # the serving copy withholds counts of fewer than `threshold` persons (and
@@ -260,21 +345,15 @@ def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefD
         )
         feeds = _feed_dates(con) if "rpt_feed_freshness" in tables else []
         k = threshold
-        district = [
-            _guard(_freshness, con, threshold=k),
-            _guard(_population, con, None, threshold=k),
-            _guard(_events, con, None, week_end, feeds, threshold=k),
-            _guard(_indicators, con, threshold=k),
-            _guard(_cross_checks, con, None, threshold=k),
-        ]
-        by_street: dict[str | None, list[Section]] = {None: district}
-        for code, _name in streets:
+        by_street: dict[str | None, list[Section]] = {}
+        for code in [None, *(code for code, _name in streets)]:
             by_street[code] = [
                 _guard(_freshness, con, threshold=k),
                 _guard(_population, con, code, threshold=k),
                 _guard(_events, con, code, week_end, feeds, threshold=k),
                 _guard(_indicators, con, code, threshold=k),
                 _guard(_cross_checks, con, code, threshold=k),
+                *(_guard(_table, con, spec, code, threshold=k) for spec in TABLES),
             ]
     return BriefData(
         streets=streets, sections_by_street=by_street, published_at=published, feeds=feeds

@@ -70,14 +70,7 @@ labelled as (
     -- the names the dashboards' 数据时效 table and the weekly brief show
     select
         feed,
-        case feed
-            when 'population' then '人口'
-            when 'entities' then '法人'
-            when 'housing' then '房屋'
-            when 'social_security' then '社保'
-            when 'events' then '事件'
-            else feed
-        end as feed_name,
+        {{ feed_name('feed') }} as feed_name,
         latest_delivery_date,
         data_through_date,
         newest_data_through_date,

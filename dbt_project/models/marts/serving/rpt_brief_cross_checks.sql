@@ -37,6 +37,7 @@ final as (
             partition by brief_area order by findings desc nulls last, rule_code asc nulls last
         ) as brief_order,
         rule_code,
+        {{ cross_check_rule_name('rule_code') }} as rule_name,
         severity,
         findings,
         communities_withheld

@@ -11,6 +11,14 @@ areas as (
     select * from {{ published('dim_community_current') }}
 ),
 
+streets as (
+    select
+        street_code,
+        street_name
+    from {{ published('dim_street') }}
+    where is_current
+),
+
 weeks as (
     select
         case
@@ -19,6 +27,10 @@ weeks as (
         end as brief_area,
         performance.period_start,
         performance.unit_code,
+        coalesce(
+            case when performance.unit_level = 'street' then streets.street_name else areas.community_name end,
+            performance.unit_code
+        ) as area,
         performance.events_reported,
         performance.duplicate_events,
         performance.events_closed,
@@ -30,6 +42,7 @@ weeks as (
         ) as is_unlocated
     from {{ published('rpt_event_performance') }} as performance
     left join areas on performance.unit_code = areas.community_code
+    left join streets on performance.unit_code = streets.street_code
     where
         performance.period_type = 'week'
         and performance.unit_level in ('street', 'community')
@@ -44,6 +57,7 @@ final as (
             order by is_unlocated desc, events_reported desc nulls last, unit_code asc nulls last
         ) as brief_order,
         unit_code,
+        area,
         events_reported,
         duplicate_events,
         events_closed,
