@@ -59,3 +59,13 @@
         else {{ feed }}
     end
 {%- endmacro %}
+
+{#- The current streets and their names: the street half of the one
+    current-geography rule (dim_community_current holds the community half) -#}
+{% macro current_streets() -%}
+    select
+        street_code,
+        street_name
+    from {{ published('dim_street') }}
+    where is_current
+{%- endmacro %}

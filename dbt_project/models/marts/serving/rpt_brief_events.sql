@@ -12,11 +12,7 @@ areas as (
 ),
 
 streets as (
-    select
-        street_code,
-        street_name
-    from {{ published('dim_street') }}
-    where is_current
+    {{ current_streets() }}
 ),
 
 weeks as (

@@ -8,11 +8,7 @@
 with
 
 streets as (
-    select
-        street_code,
-        street_name
-    from {{ published('dim_street') }}
-    where is_current
+    {{ current_streets() }}
 ),
 
 areas as (
