@@ -57,24 +57,32 @@ def _copy_marts(warehouse: Path, building: Path, run_label: str, threshold: int)
     con = duckdb.connect(str(building))
     try:
         con.execute(f"attach '{_sql_str(warehouse)}' as wh (read_only)")
+        schemas = ", ".join(_literal(s) for s in SERVED_SCHEMAS)
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'wh' and table_schema in "
-            f"({', '.join(_literal(s) for s in SERVED_SCHEMAS)}) order by 1, 2"
+            f"where table_catalog = 'wh' and table_schema in ({schemas}) "
+            "and table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        # The serving models (dbt_project/models/marts/serving) are views over the
+        # marts that name them without the warehouse's catalog (macros/serving.sql).
+        views = con.execute(
+            "select schema_name, view_name, sql from duckdb_views() "
+            f"where database_name = 'wh' and schema_name in ({schemas}) and not internal "
+            "order by 1, 2"
         ).fetchall()
         counts: dict[str, int] = {}
         for schema in sorted({"marts", *(schema for schema, _ in relations)}):
             con.execute(f'create schema if not exists "{schema}"')
         for schema, name in relations:
-            # Views become tables: the serving file must not depend on the warehouse.
             con.execute(f'create table "{schema}"."{name}" as select * from wh."{schema}"."{name}"')
-            counts[f"{schema}.{name}"] = con.execute(
-                f'select count(*) from "{schema}"."{name}"'
-            ).fetchone()[0]
+            counts[f"{schema}.{name}"] = _rows(con, schema, name)
         # small counts of persons withheld in the copy, never in the warehouse
         rules = read_rules(con, catalog="wh")
         con.execute("detach wh")
         protect_serving(con, rules, "marts", threshold)
+        # ... and the views evaluated on the protected copy, so they show exactly
+        # its cells; as tables: the serving file must not depend on the warehouse.
+        counts.update(_materialize_views(con, views))
         con.execute(
             "create table marts._published as select ? as run_label, ? as published_at, "
             "? as tables, cast(? as timestamp) as events_as_of_at",
@@ -84,6 +92,46 @@ def _copy_marts(warehouse: Path, building: Path, run_label: str, threshold: int)
     finally:
         con.close()
     return counts
+
+
+def _materialize_views(
+    con: duckdb.DuckDBPyConnection, views: list[tuple[str, str, str]]
+) -> dict[str, int]:
+    """Create each view of the warehouse in the copy (a view may read another:
+    created once what it reads exists), then replace each by a table of its rows."""
+    pending = list(views)
+    while pending:
+        failed: list[tuple[str, str, str]] = []
+        errors: list[str] = []
+        for view in pending:
+            try:
+                con.execute(view[2])
+            except duckdb.CatalogException as err:
+                failed.append(view)
+                errors.append(f"{view[0]}.{view[1]}: {err}")
+        if len(failed) == len(pending):
+            raise RuntimeError(
+                "serving views that read relations the serving copy does not hold (a view in "
+                "the served schemas may read only their tables and views): " + "; ".join(errors)
+            )
+        pending = failed
+    counts = {}
+    for schema, name, _ in views:
+        con.execute(
+            f'create table "{schema}"."{name}__served" as select * from "{schema}"."{name}"'
+        )
+    for schema, name, _ in views:
+        con.execute(f'drop view "{schema}"."{name}"')
+    for schema, name, _ in views:
+        con.execute(f'alter table "{schema}"."{name}__served" rename to "{name}"')
+        counts[f"{schema}.{name}"] = _rows(con, schema, name)
+    return counts
+
+
+def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
+    row = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+    assert row is not None  # an aggregate returns one row
+    return int(row[0])
 
 
 def _events_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -111,3 +111,31 @@ def test_the_superset_side_loads_env_without_overriding_the_environment(
     assert os.environ["ZHIWANG_I14_A"] == "quoted value"
     assert os.environ["ZHIWANG_I14_B"] == "environment"
     monkeypatch.delenv("ZHIWANG_I14_A")
+
+
+def test_the_superset_shell_scripts_read_env_through_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """envs/superset/serve.sh evals these lines: .env parsed by python-dotenv (quotes,
+    `export`, comments), the environment winning, the values shell-quoted."""
+    envfile = _envfile()
+    path = tmp_path / ".env"
+    path.write_text(
+        "# comment\nexport SUPERSET_BIND='0.0.0.0'  # all interfaces\n"
+        "SUPERSET_PORT=9123\nZHIWANG_VAR_DIR=/srv/zhi wang\n"
+    )
+    monkeypatch.setenv("ZHIWANG_ENV_FILE", str(path))
+    monkeypatch.delenv("SUPERSET_BIND", raising=False)
+    monkeypatch.delenv("ZHIWANG_VAR_DIR", raising=False)
+    monkeypatch.delenv("SUPERSET_HOME", raising=False)
+    monkeypatch.setenv("SUPERSET_PORT", "8099")
+    lines = envfile.shell_exports(
+        ["SUPERSET_PORT", "SUPERSET_BIND", "SUPERSET_HOME", "ZHIWANG_VAR_DIR"]
+    ).splitlines()
+    assert lines == [
+        "export SUPERSET_PORT=8099",
+        "export SUPERSET_BIND=0.0.0.0",
+        "export ZHIWANG_VAR_DIR='/srv/zhi wang'",
+    ]
+    monkeypatch.delenv("SUPERSET_BIND")
+    monkeypatch.delenv("ZHIWANG_VAR_DIR")

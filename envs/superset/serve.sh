@@ -9,15 +9,14 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-if [ -f "$REPO/.env" ]; then
-  # Only the variables this script needs; the Python side reads .env itself.
-  eval "$(grep -E '^(SUPERSET_PORT|SUPERSET_BIND|SUPERSET_HOME|ZHIWANG_VAR_DIR)=' "$REPO/.env" \
-    | sed 's/^\([A-Z_]*\)=\(.*\)$/: "${\1:=\2}"/')"
-fi
+export PYTHONPATH="$REPO/superset${PYTHONPATH:+:$PYTHONPATH}"
+# The variables this script needs, from the environment, else the project's .env
+# (ZHIWANG_ENV_FILE), parsed by python-dotenv as the Python side parses it.
+eval "$(uv run --frozen --quiet --project "$HERE" python -m zhiwang_superset.envfile \
+  SUPERSET_PORT SUPERSET_BIND SUPERSET_HOME ZHIWANG_VAR_DIR)"
 VAR_DIR="${ZHIWANG_VAR_DIR:-$REPO/var}"
 export SUPERSET_HOME="${SUPERSET_HOME:-$VAR_DIR/superset}"
 export SUPERSET_CONFIG_PATH="$HERE/superset_config.py"
-export PYTHONPATH="$REPO/superset${PYTHONPATH:+:$PYTHONPATH}"
 PORT="${SUPERSET_PORT:-8088}"
 BIND="${SUPERSET_BIND:-127.0.0.1}"
 PIDFILE="$SUPERSET_HOME/gunicorn.pid"

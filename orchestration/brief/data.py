@@ -1,8 +1,13 @@
 """Read the brief's figures from the serving copy (never the warehouse being built).
 
-Only aggregates, rule names and indicator values are read: no person-level
-rows, keys or pseudonyms reach the brief. A section whose mart is missing
-says so instead of failing the whole brief.
+Each table of the brief is a plain select of one dbt serving model
+(``dbt_project/models/marts/serving/rpt_brief_*``, ``rpt_feed_freshness``):
+the models shape, name, order and round the figures; this module picks a
+brief's rows (``brief_area``) and columns. The sections that are one model
+shown as it is are declared in ``TABLES``. Only aggregates, rule names and
+indicator values are read: no person-level rows, keys or pseudonyms reach the
+brief. A section whose mart is missing says so instead of failing the whole
+brief.
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
+# rpt_brief_*.brief_area of the district's brief (a street's brief: its code)
+DISTRICT = "district"
+# rows per table (the unlocated member, 未定位, always among them: it sorts first)
+TOP_ROWS = 15
 
 
 @dataclass
@@ -27,6 +37,8 @@ class Section:
     note: str = ""
     # columns that disclosure control may withhold (counts of persons, their shares)
     protected: tuple[str, ...] = ()
+    # templates/sections/<key>.html.j2, when present, adds the section's own text
+    key: str = ""
 
     @property
     def available(self) -> bool:
@@ -85,32 +97,24 @@ def _count(value: object) -> str:
 
 
 def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
-    """Managed population by its one definition (docs/DEFINITIONS.md): the
-    district's streets from rpt_headline_figures, a street's communities from
-    rpt_population_structure's latest month (counted at the as-of date).
-    Shares are ratios of sums, and residents without a known location show
-    as the unlocated (未定位) street or community, never dropped."""
+    """Managed population by its one definition (docs/DEFINITIONS.md), from
+    ``rpt_brief_population``: the district's streets (rpt_headline_figures), a
+    street's communities (rpt_population_structure's latest month). Residents
+    without a known location show as the unlocated (未定位) street or community,
+    first, never dropped."""
+    columns = ["managed_count", "hukou_share", "elderly_60_plus_share"]
     if street is None:
-        s = Section("Population 人口", "How many people are managed where, and how old are they?",
-                    "rpt_headline_figures", label="area",
-                    values=["managed_count", "unlocated_count", "hukou_share",
-                            "elderly_60_plus_share"],
-                    protected=("managed_count", "unlocated_count", "hukou_share",
-                               "elderly_60_plus_share"))  # fmt: skip
-        s.frame = _frame(
-            con,
-            """
-            select coalesce(n.street_name, h.unit_code) as area,
-                   h.managed_population as managed_count,
-                   h.unlocated_population as unlocated_count,
-                   round(h.hukou_share, 3) as hukou_share,
-                   round(h.elderly_60_plus_share, 3) as elderly_60_plus_share
-            from marts.rpt_headline_figures as h
-            left join marts.dim_street as n on n.street_code = h.unit_code and n.is_current
-            where h.unit_level = 'street'
-            order by h.is_unlocated desc, managed_count desc limit 15
-            """,
-        )
+        columns.insert(1, "unlocated_count")
+    s = Section("Population 人口", "How many people are managed where, and how old are they?",
+                "rpt_brief_population", label="area", values=columns,
+                protected=tuple(columns))  # fmt: skip
+    s.frame = _frame(
+        con,
+        f"select area, {', '.join(columns)} from marts.rpt_brief_population "
+        f"where brief_area = ? and brief_order <= {TOP_ROWS} order by brief_order",
+        [street or DISTRICT],
+    )
+    if street is None:
         rows = con.execute(
             "select managed_population, unlocated_population, population_as_of "
             "from marts.rpt_headline_figures where unit_level = 'district'"
@@ -120,34 +124,6 @@ def _population(con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
             s.note = (f"district total {managed} managed persons at {as_of}, "
                       f"{unlocated} of them without a known location (未定位)")  # fmt: skip
             s.question += f" (district: {managed} at {as_of}; 未定位 {unlocated})"
-        return s
-    s = Section("Population 人口", "How many people are managed where, and how old are they?",
-                "rpt_population_structure", label="area",
-                values=["managed_count", "hukou_share", "elderly_60_plus_share"],
-                protected=("managed_count", "hukou_share", "elderly_60_plus_share"))  # fmt: skip
-    s.frame = _frame(
-        con,
-        """
-        with latest as (select max(month_start) as m from marts.rpt_population_structure)
-        select coalesce(any_value(c.community_name), p.unit_code) as area,
-               cast(sum(p.managed_count) as bigint) as managed_count,
-               -- a share divides by the managed counts of the cells whose numerator
-               -- is published (disclosure control withholds small ones as NULL)
-               round(sum(p.hukou_count) / nullif(sum(p.managed_count)
-                   filter (where p.hukou_count is not null), 0), 3) as hukou_share,
-               round(sum(p.elderly_60_plus_count) / nullif(sum(p.managed_count)
-                   filter (where p.elderly_60_plus_count is not null), 0), 3)
-                   as elderly_60_plus_share
-        from marts.rpt_population_structure as p
-        join latest on p.month_start = latest.m
-        left join marts.dim_community as c on c.community_code = p.unit_code and c.is_current
-        where p.unit_level = 'community' and p.street_code = ?
-        group by p.unit_code
-        -- the street's unlocated community (未定位社区) first, never cut off
-        order by any_value(p.is_unlocated) desc, managed_count desc limit 15
-        """,
-        [street],
-    )
     return s
 
 
@@ -158,26 +134,20 @@ def _events(
                 "Were last week's grid events closed on time, and who lags? Duplicate reports "
                 "are counted apart, outside the events and the rates; a unit that closed "
                 "nothing has no score.",
-                "rpt_event_performance", label="unit_code",
+                "rpt_brief_events", label="area",
                 values=["events_reported", "duplicate_events", "events_closed",
                         "closed_on_time_rate", "assessment_score"])  # fmt: skip
-    level, where = ("street", "") if street is None else ("community", "and c.street_code = ?")
     week_start = week_end - timedelta(days=week_end.weekday())
     s.frame = _frame(
         con,
         f"""
-        select e.unit_code, e.events_reported, e.duplicate_events, e.events_closed,
-               round(e.closed_on_time_rate, 3) as closed_on_time_rate,
-               round(e.assessment_score, 1) as assessment_score, e.assessment_rank
-        from marts.rpt_event_performance as e
-        left join marts.dim_community as c on c.community_code = e.unit_code and c.is_current
-        where e.period_type = 'week' and e.unit_level = ? and e.period_start = ? {where}
-        -- the unlocated street <district>999000 / community <street>999 (未定位) first,
-        -- never cut off: its events are counted, so they are shown
-        order by (substr(e.unit_code, 7, 3) = '999' or substr(e.unit_code, 10, 3) = '999') desc,
-                 e.events_reported desc limit 15
+        select area, unit_code, events_reported, duplicate_events, events_closed,
+               closed_on_time_rate, assessment_score, assessment_rank
+        from marts.rpt_brief_events
+        where brief_area = ? and period_start = ? and brief_order <= {TOP_ROWS}
+        order by brief_order
         """,
-        [level, week_start] + ([street] if street else []),
+        [street or DISTRICT, week_start],
     )
     events = next((f for f in feeds if f.feed == "events"), None)
     if events is not None and events.data_through < week_end:
@@ -205,11 +175,8 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> Section:
                 "rpt_feed_freshness", label="feed", values=["days_behind"])  # fmt: skip
     s.frame = _frame(
         con,
-        """
-        select feed, latest_delivery_date, data_through_date, days_behind,
-               case when is_behind then 'BEHIND' else 'up to date' end as status
-        from marts.rpt_feed_freshness order by feed
-        """,
+        "select feed, feed_name, latest_delivery_date, data_through_date, days_behind, "
+        "status_en as status from marts.rpt_feed_freshness order by feed",
     )
     behind = s.frame.filter(pl.col("status") == "BEHIND")["feed"].to_list()
     if behind:
@@ -217,53 +184,124 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> Section:
     return s
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'marts' and table_name = ?", [table]).fetchall()}  # fmt: skip
-
-
 def _indicators(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Indicators vs targets 指标对标", "Where do plan indicators stand against targets?",
-                "rpt_plan_indicators", label="indicator",
+                "rpt_brief_indicators", label="indicator",
                 values=["measured_value", "target_value"])  # fmt: skip
-    query = """
-        select indicator_name_zh || ' ' || indicator_name_en as indicator, unit, comparator,
-               round(measured_value, 2) as measured_value, target_value, is_target_met
-        from marts.rpt_plan_indicators where is_measured {scope} order by indicator_code
-    """
-    has_street = "street_code" in _columns(con, "rpt_plan_indicators")
-    if street is not None and has_street:
-        s.frame = _frame(con, query.format(scope="and street_code = ?"), [street])
-        if s.frame.height:
-            return s
-    # The district's rows (street_code null where the mart has the column).
-    s.frame = _frame(con, query.format(scope="and street_code is null" if has_street else ""))
-    if street is not None:
+    s.frame = _frame(
+        con,
+        """
+        select indicator, unit, comparator, measured_value, target_value, is_target_met,
+               is_district_level
+        from marts.rpt_brief_indicators where brief_area = ? order by indicator_code
+        """,
+        [street or DISTRICT],
+    )
+    if street is not None and s.frame.height and s.frame["is_district_level"].all():
         s.question += " (district level: the mart has no figures for this street)"
+    s.frame = s.frame.drop("is_district_level")
     return s
 
 
 def _cross_checks(con: duckdb.DuckDBPyConnection, street: str | None = None) -> Section:
     s = Section("Top cross-check findings 关联比对", "Which cross-checks found the most cases?",
-                "rpt_cross_check_counts", label="rule_code", values=["findings"],
+                "rpt_brief_cross_checks", label="rule_name", values=["findings"],
                 protected=("findings",))  # fmt: skip
     # the findings per community as published: counts of fewer than the threshold
     # (and their complements) are withheld, so a sum covers the published cells
     # and says how many communities it leaves out
-    query = """
-        select rule_code, max(severity) as severity, sum(findings) as findings,
-               count(*) filter (where sdc_suppressed) as communities_withheld
-        from marts.rpt_cross_check_counts {scope}
-        group by rule_code order by sum(findings) desc nulls last, rule_code limit 10
-    """
-    if street is not None:
-        s.frame = _frame(con, query.format(scope="where street_code = ?"), [street])
-    else:
-        s.frame = _frame(con, query.format(scope=""))
+    s.frame = _frame(
+        con,
+        """
+        select rule_name, rule_code, severity, findings, communities_withheld
+        from marts.rpt_brief_cross_checks
+        where brief_area = ? and brief_order <= 10 order by brief_order
+        """,
+        [street or DISTRICT],
+    )
     if s.frame.height == 0:
         s.note = "no findings"
     return s
+
+
+@dataclass(frozen=True)
+class BriefTable:
+    """A section that is one serving model shown as it is: its rows of the brief
+    (``brief_area``, when the model has one) in ``brief_order``, these columns.
+    Adding such a section = one dbt model + one entry in ``TABLES`` (+ optionally
+    a template ``templates/sections/<key>.html.j2`` for its own text)."""
+
+    key: str
+    title: str
+    question: str
+    relation: str  # marts.<model>: the exposures generator reads these names
+    label: str
+    columns: tuple[str, ...]
+    protected: tuple[str, ...] = ()
+    per_area: bool = True
+    # a column counting the units whose withheld figures the row's sums leave out
+    withheld: str = ""
+
+    def read(self, con: duckdb.DuckDBPyConnection, street: str | None) -> Section:
+        section = Section(self.title, self.question, self.relation.removeprefix("marts."),
+                          label=self.label, values=list(self.columns[1:2]),
+                          protected=self.protected, key=self.key)  # fmt: skip
+        select = f"select {', '.join(self.columns)} from {self.relation}"
+        if self.per_area:
+            section.frame = _frame(
+                con,
+                f"{select} where brief_area = ? and brief_order <= {TOP_ROWS} order by brief_order",
+                [street or DISTRICT],
+            )
+        else:
+            section.frame = _frame(con, f"{select} order by {self.columns[0]}")
+        if self.withheld and section.frame.height:
+            left_out = section.frame[self.withheld].sum()
+            if left_out:
+                unit = self.withheld.removesuffix("_withheld")
+                section.note = (f"sums of published cells: {left_out:,} {unit} with a figure "
+                                "withheld are left out")  # fmt: skip
+        return section
+
+
+TABLES = (
+    BriefTable(
+        "social_security", "Social security and assistance 社保与救助",
+        "How many working-age residents are insured, how many work for an employer in "
+        "arrears, and how many receive assistance?",
+        "marts.rpt_brief_social_security", "area",
+        ("area", "working_age_residents", "insured_residents", "coverage_share",
+         "residents_with_employer_in_arrears", "assistance_recipients", "assistance_amount_yuan",
+         "communities_withheld"),
+        protected=("working_age_residents", "insured_residents", "coverage_share",
+                   "residents_with_employer_in_arrears", "assistance_recipients"),
+        withheld="communities_withheld",
+    ),
+    BriefTable(
+        "housing", "Housing and rental 房屋与租赁",
+        "How many buildings, rental rooms and filed tenants are there, and how many "
+        "buildings are overcrowded (more than 2 residents per room) or hazardous?",
+        "marts.rpt_brief_housing", "area",
+        ("area", "buildings", "urban_village_buildings", "rental_rooms", "tenants",
+         "overcrowded_buildings", "hazard_buildings", "residents_in_hazard_buildings",
+         "buildings_withheld"),
+        protected=("tenants", "residents_in_hazard_buildings"),
+        withheld="buildings_withheld",
+    ),
+    BriefTable(
+        "data_quality", "Data quality 数据质量",
+        "What did each feed deliver last, how many deliveries did the quality gate block, "
+        "and what share of rows was quarantined?",
+        "marts.rpt_brief_data_quality", "feed_name",
+        ("feed_name", "blocked_deliveries", "latest_delivery_date", "deliveries",
+         "received_rows", "quarantined_rows", "quarantine_share", "expectation_pass_rate"),
+        per_area=False,
+    ),
+)  # fmt: skip
+
+
+def _table(con: duckdb.DuckDBPyConnection, spec: BriefTable, street: str | None) -> Section:
+    return spec.read(con, street)
 
 
 def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5) -> Section:
@@ -271,7 +309,9 @@ def _guard(section_fn: Callable[..., Section], *args: object, threshold: int = 5
     try:
         section = section_fn(*args)
     except duckdb.CatalogException as err:
-        return Section(section_fn.__name__.strip("_"), "", "", note=f"mart missing: {err}"[:200])
+        spec = next((a for a in args if isinstance(a, BriefTable)), None)
+        title = spec.title if spec else section_fn.__name__.strip("_")
+        return Section(title, "", "", note=f"mart missing: {err}"[:200])
     frame = section.frame
     if frame is not None and any(frame[c].null_count() for c in section.protected if c in frame):
         # the serving copy withholds counts of fewer than `threshold` persons (and
@@ -293,16 +333,11 @@ def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefD
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()}  # fmt: skip
         streets = [
-            (code, name or code)
+            (code, name)
             for code, name in con.execute(
-                """
-                select distinct p.unit_code, s.street_name
-                from marts.rpt_population_structure as p
-                left join marts.dim_street as s on s.street_code = p.unit_code and s.is_current
-                where p.unit_level = 'street' order by 1
-                """
+                "select street_code, street_name from marts.rpt_brief_streets order by street_code"
             ).fetchall()
-        ] if "rpt_population_structure" in tables and "dim_street" in tables else []  # fmt: skip
+        ] if "rpt_brief_streets" in tables else []  # fmt: skip
         published = (
             str(con.execute("select max(published_at) from marts._published").fetchall()[0][0])
             if "_published" in tables
@@ -310,21 +345,15 @@ def read_brief_data(serving: Path, week_end: date, threshold: int = 5) -> BriefD
         )
         feeds = _feed_dates(con) if "rpt_feed_freshness" in tables else []
         k = threshold
-        district = [
-            _guard(_freshness, con, threshold=k),
-            _guard(_population, con, None, threshold=k),
-            _guard(_events, con, None, week_end, feeds, threshold=k),
-            _guard(_indicators, con, threshold=k),
-            _guard(_cross_checks, con, None, threshold=k),
-        ]
-        by_street: dict[str | None, list[Section]] = {None: district}
-        for code, _name in streets:
+        by_street: dict[str | None, list[Section]] = {}
+        for code in [None, *(code for code, _name in streets)]:
             by_street[code] = [
                 _guard(_freshness, con, threshold=k),
                 _guard(_population, con, code, threshold=k),
                 _guard(_events, con, code, week_end, feeds, threshold=k),
                 _guard(_indicators, con, code, threshold=k),
                 _guard(_cross_checks, con, code, threshold=k),
+                *(_guard(_table, con, spec, code, threshold=k) for spec in TABLES),
             ]
     return BriefData(
         streets=streets, sections_by_street=by_street, published_at=published, feeds=feeds

@@ -68,3 +68,23 @@ def secrets_module():
 def load_secrets() -> None:
     """The secrets generated under ``<var_dir>/secrets.env``; the environment wins."""
     secrets_module().load_into_environ(var_dir())
+
+
+def shell_exports(names: list[str]) -> str:
+    """``export NAME='value'`` lines for the shell scripts (envs/superset/serve.sh):
+    each named variable as the environment or, else, ``.env`` sets it (python-dotenv
+    parses the file: quotes, ``export``, comments); unset ones are left out."""
+    import shlex
+
+    load_env_file()
+    return "".join(
+        f"export {name}={shlex.quote(os.environ[name])}\n"
+        for name in names
+        if name.isidentifier() and os.environ.get(name)
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(shell_exports(sys.argv[1:]))

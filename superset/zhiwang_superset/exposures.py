@@ -1,8 +1,10 @@
 """dbt exposures derived from the dashboards as code.
 
-One exposure per dashboard, depending on every mart that the datasets of its
-charts read: a virtual dataset's SQL names its marts as ``marts.<model>``, a
-physical dataset is its table. The result is committed as
+One exposure per dashboard (and one for the weekly brief, on the marts
+``orchestration/brief/data.py`` names), depending on every mart that the datasets of its
+charts read: a physical dataset is its table (the serving models of
+``dbt_project/models/marts/serving``), a virtual dataset's SQL names its marts
+as ``marts.<model>``. The result is committed as
 ``dbt_project/models/exposures.yml`` (``python -m zhiwang_superset exposures``)
 and a test checks it is current. Pure Python + PyYAML: runs in any environment.
 """
@@ -23,11 +25,13 @@ MART_REF = re.compile(r"\bmarts\s*\.\s*\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
 HEADER = (
     "# Generated from superset/assets by `python -m zhiwang_superset exposures`\n"
     "# (envs/superset); do not edit: change the dashboards and regenerate.\n"
-    "# One exposure per Superset dashboard, on every mart its charts' datasets read.\n"
+    "# One exposure per Superset dashboard, on every mart its charts' datasets read,\n"
+    "# and one for the weekly brief (orchestration/brief/data.py).\n"
 )
 
 
 MARTS_DIR = REPO / "dbt_project" / "models" / "marts"
+BRIEF_DATA = REPO / "orchestration" / "brief" / "data.py"
 ALIAS = re.compile(r"config\([^)]*\balias\s*=\s*['\"]([a-z_][a-z0-9_]*)['\"]", re.IGNORECASE)
 
 
@@ -60,6 +64,12 @@ def dataset_marts(dataset: dict[str, Any]) -> set[str]:
             raise ValueError(f"dataset {dataset['table_name']}: its SQL names no marts.<model>")
         return found
     return {dataset["table_name"].lower()}
+
+
+def dataset_sql(dataset: dict[str, Any]) -> str:
+    """The query Superset runs for a dataset's rows (before filters): its SQL, or,
+    for a physical dataset, a plain select of its table."""
+    return dataset.get("sql") or f"select * from {dataset['schema']}.{dataset['table_name']}"
 
 
 def chart_marts(assets_dir: Path = ASSETS_DIR) -> dict[str, tuple[str, set[str]]]:
@@ -103,7 +113,27 @@ def build_exposures(assets_dir: Path = ASSETS_DIR) -> dict[str, Any]:
                 "owner": {"name": "zhiwang data team"},
             }
         )
+    exposures.append(
+        {
+            "name": "weekly_brief",
+            "label": "周报 weekly brief",
+            "type": "analysis",
+            "maturity": "medium",
+            "description": (
+                "The weekly analysis brief (HTML + PDF per street and for the district), "
+                "orchestration/brief/data.py: one plain select per table."
+            ),
+            "depends_on": [f"ref('{m}')" for m in brief_marts()],
+            "owner": {"name": "zhiwang data team"},
+        }
+    )
     return {"version": 2, "exposures": exposures}
+
+
+def brief_marts(path: Path = BRIEF_DATA) -> list[str]:
+    """The marts the weekly brief reads (``marts.<model>`` in its queries)."""
+    text = path.read_text(encoding="utf-8")
+    return sorted({m.lower() for m in MART_REF.findall(text) if not m.startswith("_")})
 
 
 def render_exposures(assets_dir: Path = ASSETS_DIR) -> str:

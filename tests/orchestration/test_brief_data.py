@@ -23,29 +23,26 @@ def serving(tmp_path: Path) -> Path:
             """
             create table marts.rpt_feed_freshness as
             select * from (values
-                ('events', date '2026-10-02', date '2026-10-01', date '2026-10-02', 1, true),
-                ('population', date '2026-10-03', date '2026-10-02', date '2026-10-02', 0, false)
-            ) as t(feed, latest_delivery_date, data_through_date, newest_data_through_date,
-                   days_behind, is_behind)
+                ('events', '事件', date '2026-10-02', date '2026-10-01', date '2026-10-02', 1,
+                 true, 'BEHIND'),
+                ('population', '人口', date '2026-10-03', date '2026-10-02', date '2026-10-02', 0,
+                 false, 'up to date')
+            ) as t(feed, feed_name, latest_delivery_date, data_through_date,
+                   newest_data_through_date, days_behind, is_behind, status_en)
             """
         )
+        # the brief's events table as the serving model rpt_brief_events holds it:
+        # the district brief's street rows, ordered (brief_order) by events_reported
         con.execute(
             """
-            create table marts.dim_community as
-            select '440306023001' as community_code, '440306023000' as street_code,
-                   true as is_current
-            """
-        )
-        con.execute(
-            """
-            create table marts.rpt_event_performance as
+            create table marts.rpt_brief_events as
             select * from (values
-                ('440306023000', 8, 7, 1, 0, null, null, null),
-                ('440306026000', 30, 30, 0, 14, 0.857, 92.29, 1)
-            ) as t(unit_code, reports_received, events_reported, duplicate_events, events_closed,
-                   closed_on_time_rate, assessment_score, assessment_rank),
-            (select 'week' as period_type, 'street' as unit_level,
-                    date '2026-09-28' as period_start)
+                (2, '440306023000', '新安街道', 8, 7, 1, 0, null, null, null),
+                (1, '440306026000', '石岩街道', 30, 30, 0, 14, 0.857, 92.29, 1)
+            ) as t(brief_order, unit_code, area, reports_received, events_reported,
+                   duplicate_events, events_closed, closed_on_time_rate, assessment_score,
+                   assessment_rank),
+            (select 'district' as brief_area, date '2026-09-28' as period_start)
             """
         )
     return path
@@ -97,12 +94,6 @@ def test_withheld_population_figures_read_as_withheld(serving: Path) -> None:
     with duckdb.connect(str(serving)) as con:
         con.execute(
             """
-            create table marts.dim_street as
-            select '440306023000' as street_code, '新安' as street_name, true as is_current
-            """
-        )
-        con.execute(
-            """
             create table marts.rpt_headline_figures as select * from (values
                 ('district', '440306000000', 1200, null, 0.4, 0.1),
                 ('street', '440306023000', 1197, null, 0.4, 0.1),
@@ -113,9 +104,51 @@ def test_withheld_population_figures_read_as_withheld(serving: Path) -> None:
                     false as is_unlocated)
             """
         )
+        # its street rows as the serving model rpt_brief_population holds them
+        con.execute(
+            """
+            create table marts.rpt_brief_population as select * from (values
+                (1, '440306023000', '新安', 1197, null, 0.4, 0.1),
+                (2, '440306999000', '440306999000', null, null, null, null)
+            ) as t(brief_order, unit_code, area, managed_count, unlocated_count,
+                   hukou_share, elderly_60_plus_share),
+            (select 'district' as brief_area)
+            """
+        )
     population = {
         s.title: s for s in read_brief_data(serving, WEEK_END, 5).sections_by_street[None]
     }["Population 人口"]
     assert population.frame is not None and population.frame.height == 2
     assert "district: 1,200 at 2026-10-02; 未定位 — (withheld)" in population.question
     assert "withheld: fewer than 5 persons (disclosure control)" in population.note
+
+
+def test_a_table_section_is_one_model_read_as_it_is(serving: Path) -> None:
+    """Issue 13: social security, housing and data quality, names not codes, each a
+    plain select of its serving model; a missing model empties its section only."""
+    with duckdb.connect(str(serving)) as con:
+        con.execute(
+            """
+            create table marts.rpt_brief_housing as select * from (values
+                ('district', 2, '440306023000', '新安街道', 40, 3, 120, 300, 2, 0, 0, 1),
+                ('district', 1, '440306999000', '未定位街道', 1, 0, 0, null, 0, 0, 0, 1),
+                ('440306023000', 1, '440306023001', '宝民社区', 40, 3, 120, 300, 2, 0, 0, 1)
+            ) as t(brief_area, brief_order, unit_code, area, buildings, urban_village_buildings,
+                   rental_rooms, tenants, overcrowded_buildings, hazard_buildings,
+                   residents_in_hazard_buildings, buildings_withheld)
+            """
+        )
+    data = read_brief_data(serving, WEEK_END, 5)
+    housing = {s.title: s for s in data.sections_by_street[None]}["Housing and rental 房屋与租赁"]
+    assert housing.frame is not None and housing.table == "rpt_brief_housing"
+    assert housing.frame["area"].to_list() == ["未定位街道", "新安街道"]  # brief_order
+    assert "unit_code" not in housing.frame.columns and "brief_area" not in housing.frame.columns
+    assert "withheld: fewer than 5 persons" in housing.note
+    assert "2 buildings with a figure withheld are left out" in housing.note
+    social = {s.title: s for s in data.sections_by_street[None]}[
+        "Social security and assistance 社保与救助"
+    ]
+    assert not social.available and "mart missing" in social.note
+    events = {s.title: s for s in data.sections_by_street[None]}["Events closed loop 事件闭环"]
+    assert events.label == "area" and events.frame is not None
+    assert events.frame["area"].to_list() == ["石岩街道", "新安街道"]

@@ -156,6 +156,62 @@ def test_published_small_counts_are_suppressed_with_a_complement(settings: Setti
         assert con.execute("select sum(persons) from marts.rpt_by_community").fetchone()[0] == 58
 
 
+def test_serving_views_are_evaluated_on_the_protected_copy(settings: Settings) -> None:
+    """A view of the marts (the serving models, dbt_project/models/marts/serving) is
+    computed again on the serving copy after disclosure control, so it sums the
+    published cells, never the warehouse's exact small counts; the copy holds it
+    as a table (it must not depend on the warehouse), views reading views included."""
+    _warehouse(settings, persons=5)
+    rule = {"person_counts": ["persons"], "groups": [["street_code"]]}
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "create or replace table marts.rpt_by_community as select * from (values "
+            "('S1', 'C1', 2), ('S1', 'C2', 40), ('S1', 'C3', 9), ('S2', 'C5', 7)) "
+            "t(street_code, community_code, persons)"
+        )
+        con.execute(
+            "insert into internal.disclosure_rules values ('rpt_by_community', ?)",
+            [json.dumps(rule)],
+        )
+        # named without the warehouse's catalog, as macros/serving.sql renders them
+        con.execute(
+            "create view marts.rpt_z_by_street as select street_code, sum(persons) as persons, "
+            "count(persons) as published from marts.rpt_by_community group by street_code"
+        )
+        con.execute(
+            "create view marts.rpt_a_top_street as select street_code from marts.rpt_z_by_street "
+            "order by persons desc limit 1"
+        )
+        assert con.execute(
+            "select persons from marts.rpt_z_by_street where street_code = 'S1'"
+        ).fetchone() == (51,)
+    result = publish_serving(settings)
+    assert {"marts.rpt_z_by_street", "marts.rpt_a_top_street"} <= set(result["tables"])
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        assert con.execute(
+            "select street_code, persons, published from marts.rpt_z_by_street order by 1"
+        ).fetchall() == [("S1", 40, 1), ("S2", 7, 1)]
+        assert con.execute("select * from marts.rpt_a_top_street").fetchall() == [("S1",)]
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_name like 'rpt_%'"
+            ).fetchall()
+        )
+        assert set(kinds.values()) == {"BASE TABLE"}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select sum(persons) from marts.rpt_z_by_street").fetchone() == (58,)
+
+
+def test_a_serving_view_reading_what_the_copy_lacks_stops_the_publish(settings: Settings) -> None:
+    _warehouse(settings, persons=5)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create view marts.rpt_leak as select * from staging.stg_person")
+    with pytest.raises(RuntimeError, match="serving views that read relations"):
+        publish_serving(settings)
+    assert not settings.serving.exists()
+
+
 def read_rules_of(settings: Settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return read_rules(con)

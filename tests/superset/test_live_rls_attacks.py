@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -21,6 +22,9 @@ import yaml
 
 from tests.superset.api import SupersetClient
 from tests.superset.conftest import DEMO_PASSWORD, ENV_DIR, REPO, SupersetServer
+
+sys.path.insert(0, str(REPO / "superset"))
+from zhiwang_superset.exposures import dataset_sql
 
 SECURITY = yaml.safe_load((REPO / "superset" / "security.yaml").read_text(encoding="utf-8"))
 LEADERS = {
@@ -253,7 +257,7 @@ def test_every_geo_dataset_answers_the_same_from_the_scoped_copy(
         duckdb.connect(str(scoped), read_only=True) as mine,
     ):
         for name in SECURITY["geo_datasets"]:
-            sql = f"select * from ({datasets[name]['sql']}) where {column} = '{code}'"
+            sql = f"select * from ({dataset_sql(datasets[name])}) where {column} = '{code}'"
             expected = sorted(map(repr, full.execute(sql).fetchall()))
             assert sorted(map(repr, mine.execute(sql).fetchall())) == expected, name
             checked += bool(expected)

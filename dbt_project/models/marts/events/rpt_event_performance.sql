@@ -30,12 +30,7 @@ residents as (
 data_as_of as (
     -- "now" is the newest milestone in the data, so a rebuild is reproducible
     select
-        max(greatest(
-            reported_at,
-            coalesce(dispatched_at, reported_at),
-            coalesce(handled_at, reported_at),
-            coalesce(closed_at, reported_at)
-        )) as as_of_at
+        {{ events_as_of_at() }} as as_of_at
     from events
 ),
 

@@ -64,6 +64,25 @@ final as (
         data_through_date < cast(newest_through_at as date) as is_behind,
         latest_loaded_at
     from dated
+),
+
+labelled as (
+    -- the names the dashboards' 数据时效 table and the weekly brief show
+    select
+        feed,
+        {{ feed_name('feed') }} as feed_name,
+        latest_delivery_date,
+        data_through_date,
+        newest_data_through_date,
+        days_behind,
+        is_behind,
+        case
+            when is_behind then {{ dbt.concat(["'落后 '", 'cast(days_behind as ' ~ dbt.type_string() ~ ')', "' 天'"]) }}
+            else '最新'
+        end as status,
+        case when is_behind then 'BEHIND' else 'up to date' end as status_en,
+        latest_loaded_at
+    from final
 )
 
-select * from final
+select * from labelled
