@@ -1,8 +1,10 @@
 {#- Conservation (issue 12): for every partition (e.g. month), each measure
     sums to the same total at every level - district = Σ streets =
     Σ communities = Σ grids - and every level is present. A row returned is
-    a partition where some level lost or double-counted something. -#}
-{% test conserved_across_levels(model, level_column, levels, measures, partition_by=[]) %}
+    a partition where some level lost or double-counted something.
+    `tolerance`: for measures that are not counts (projected persons, doubles
+    summed in another order), the largest difference accepted; exact by default. -#}
+{% test conserved_across_levels(model, level_column, levels, measures, partition_by=[], tolerance=none) %}
 with
 
 sums as (
@@ -33,6 +35,10 @@ select * from compared
 where
     levels_present <> {{ levels | length }}
     {% for measure in measures %}
+        {% if tolerance is none %}
         or min_{{ measure }} <> max_{{ measure }}
+        {% else %}
+        or max_{{ measure }} - min_{{ measure }} > {{ tolerance }}
+        {% endif %}
     {% endfor %}
 {% endtest %}

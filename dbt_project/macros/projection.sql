@@ -1,0 +1,259 @@
+{#- Cohort-component population projection (docs/PROJECTIONS.md).
+
+    Stocks are CTEs with the columns community_code, street_code, sex,
+    age_years (0-100, 100 = 100+; null = age unknown) and persons. Rates come
+    from the seeds projection_survival, projection_fertility, projection_births.
+    Plain SQL on both engines: the projection years are unrolled by a Jinja
+    loop (no recursive CTE). -#}
+
+{#- the age groups net-migration rates are pooled in: 0, 1-4, 5-9, ..., 85+ -#}
+{% macro migration_age_group(age) -%}
+    case
+        when {{ age }} = 0 then 0
+        when {{ age }} < 5 then 1
+        else least(cast(floor({{ age }} / 5) * 5 as integer), 85)
+    end
+{%- endmacro %}
+
+{% macro migration_age_groups() -%}
+    {{ return([0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85]) }}
+{%- endmacro %}
+
+{#- One year of the cohort-component model from `start` (a stock) to the CTE
+    `<name>`: survivors aged one year more (survival ratio of their sex and
+    age), plus net migrants (the cohort times the net-migration rate of its
+    community, sex and age group at the end of the year), plus the year's
+    births (women 15-49, the mean of the start and end of the year, times the
+    age-specific fertility rate; split by the sex ratio at birth; surviving to
+    the year's end at L0/l0, plus the age-0 migration rate per birth). Persons
+    of unknown age are carried unchanged. Negative cells are 0.
+    `rates`: community_code, sex, age_group, migration_rate. -#}
+{% macro projection_step(start, rates, name) -%}
+{{ name }}_aged as (
+    select
+        {{ start }}.community_code,
+        {{ start }}.street_code,
+        {{ start }}.sex,
+        least({{ start }}.age_years + 1, 100) as age_years,
+        sum({{ start }}.persons * greatest(survival.survival_ratio + coalesce({{ rates }}.migration_rate, 0), 0))
+            as persons
+    from {{ start }}
+    inner join {{ ref('projection_survival') }} as survival
+        on {{ start }}.sex = survival.sex and {{ start }}.age_years = survival.age_years
+    left join {{ rates }}
+        on
+            {{ start }}.community_code = {{ rates }}.community_code
+            and {{ start }}.sex = {{ rates }}.sex
+            and {{ rates }}.age_group = {{ migration_age_group('least(' ~ start ~ '.age_years + 1, 100)') }}
+    where {{ start }}.age_years is not null
+    group by {{ start }}.community_code, {{ start }}.street_code, {{ start }}.sex, least({{ start }}.age_years + 1, 100)
+),
+
+{{ name }}_women as (
+    select
+        community_code,
+        street_code,
+        age_years,
+        sum(persons) / 2 as women
+    from (
+        select community_code, street_code, age_years, persons from {{ start }}
+        where sex = 'female' and age_years between 15 and 49
+        union all
+        select community_code, street_code, age_years, persons from {{ name }}_aged
+        where sex = 'female' and age_years between 15 and 49
+    ) as both_ends
+    group by community_code, street_code, age_years
+),
+
+{{ name }}_births as (
+    select
+        {{ name }}_women.community_code,
+        {{ name }}_women.street_code,
+        births.sex,
+        cast(0 as integer) as age_years,
+        sum({{ name }}_women.women * fertility.fertility_rate) * max(births.share_of_births)
+        * greatest(max(births.survival_to_year_end) + coalesce(max({{ rates }}.migration_rate), 0), 0) as persons
+    from {{ name }}_women
+    inner join {{ ref('projection_fertility') }} as fertility on {{ name }}_women.age_years = fertility.age_years
+    cross join {{ ref('projection_births') }} as births
+    left join {{ rates }}
+        on
+            {{ name }}_women.community_code = {{ rates }}.community_code
+            and births.sex = {{ rates }}.sex
+            and {{ rates }}.age_group = 0
+    group by {{ name }}_women.community_code, {{ name }}_women.street_code, births.sex
+),
+
+{{ name }} as (
+    select community_code, street_code, sex, age_years, persons from {{ name }}_aged
+    union all
+    select community_code, street_code, sex, age_years, persons from {{ name }}_births
+    union all
+    select community_code, street_code, sex, age_years, persons from {{ start }}
+    where age_years is null
+)
+{%- endmacro %}
+
+{#- Net-migration rates from two observed stocks a year apart (`start_stock`,
+    `end_stock`), into the CTE `<name>` (community_code, sex, age_group,
+    migration_rate). Per community, sex and age at the end of the year: the
+    persons observed at the end minus those the model expects without
+    migration (the cohort's survivors, or for age 0 the year's expected
+    births surviving), over the cohort at the start (births for age 0).
+    Pooled in age groups; a street's rate leans on the district's and a
+    community's on its street's by `credibility` persons at the higher rate
+    ((net + K x rate above) / (exposure + K)), so a small cell does not make
+    a wild rate. -#}
+{% macro migration_rates(start_stock, end_stock, name, credibility) -%}
+{{ name }}_cohorts as (
+    select
+        {{ start_stock }}.community_code,
+        {{ start_stock }}.street_code,
+        {{ start_stock }}.sex,
+        least({{ start_stock }}.age_years + 1, 100) as age_years,
+        sum({{ start_stock }}.persons) as exposure,
+        sum({{ start_stock }}.persons * survival.survival_ratio) as expected
+    from {{ start_stock }}
+    inner join {{ ref('projection_survival') }} as survival
+        on {{ start_stock }}.sex = survival.sex and {{ start_stock }}.age_years = survival.age_years
+    where {{ start_stock }}.age_years is not null
+    group by
+        {{ start_stock }}.community_code, {{ start_stock }}.street_code, {{ start_stock }}.sex,
+        least({{ start_stock }}.age_years + 1, 100)
+),
+
+{{ name }}_women as (
+    select
+        community_code,
+        street_code,
+        age_years,
+        sum(persons) / 2 as women
+    from (
+        select community_code, street_code, age_years, persons from {{ start_stock }}
+        where sex = 'female' and age_years between 15 and 49
+        union all
+        select community_code, street_code, age_years, persons from {{ end_stock }}
+        where sex = 'female' and age_years between 15 and 49
+    ) as both_ends
+    group by community_code, street_code, age_years
+),
+
+{{ name }}_births as (
+    select
+        {{ name }}_women.community_code,
+        {{ name }}_women.street_code,
+        births.sex,
+        cast(0 as integer) as age_years,
+        sum({{ name }}_women.women * fertility.fertility_rate) * max(births.share_of_births) as exposure,
+        sum({{ name }}_women.women * fertility.fertility_rate) * max(births.share_of_births)
+        * max(births.survival_to_year_end) as expected
+    from {{ name }}_women
+    inner join {{ ref('projection_fertility') }} as fertility on {{ name }}_women.age_years = fertility.age_years
+    cross join {{ ref('projection_births') }} as births
+    group by {{ name }}_women.community_code, {{ name }}_women.street_code, births.sex
+),
+
+{{ name }}_expected as (
+    select community_code, street_code, sex, age_years, exposure, expected from {{ name }}_cohorts
+    union all
+    select community_code, street_code, sex, age_years, exposure, expected from {{ name }}_births
+),
+
+{{ name }}_cells as (
+    select
+        community_code,
+        street_code,
+        sex,
+        age_years,
+        sum(exposure) as exposure,
+        sum(observed) - sum(expected) as net_migrants
+    from (
+        select community_code, street_code, sex, age_years, exposure, expected, 0 as observed
+        from {{ name }}_expected
+        union all
+        select community_code, street_code, sex, age_years, 0 as exposure, 0 as expected, persons as observed
+        from {{ end_stock }}
+        where age_years is not null
+    ) as cells
+    group by community_code, street_code, sex, age_years
+),
+
+{{ name }}_community as (
+    select
+        community_code,
+        street_code,
+        sex,
+        {{ migration_age_group('age_years') }} as age_group,
+        sum(exposure) as exposure,
+        sum(net_migrants) as net_migrants
+    from {{ name }}_cells
+    group by community_code, street_code, sex, {{ migration_age_group('age_years') }}
+),
+
+{{ name }}_district as (
+    select
+        sex,
+        age_group,
+        case when sum(exposure) > 0 then sum(net_migrants) / sum(exposure) else 0 end as migration_rate
+    from {{ name }}_community
+    group by sex, age_group
+),
+
+-- every community of the end stock with every (sex, age group) the district has
+{{ name }}_keys as (
+    select
+        communities.community_code,
+        communities.street_code,
+        {{ name }}_district.sex,
+        {{ name }}_district.age_group,
+        {{ name }}_district.migration_rate as district_rate
+    from (select distinct community_code, street_code from {{ name }}_cells) as communities
+    cross join {{ name }}_district
+),
+
+{{ name }}_street as (
+    select street_code, sex, age_group, sum(exposure) as exposure, sum(net_migrants) as net_migrants
+    from {{ name }}_community
+    group by street_code, sex, age_group
+),
+
+{{ name }}_street_rates as (
+    select distinct
+        {{ name }}_keys.street_code,
+        {{ name }}_keys.sex,
+        {{ name }}_keys.age_group,
+        (coalesce({{ name }}_street.net_migrants, 0) + {{ credibility }} * {{ name }}_keys.district_rate)
+        / (coalesce({{ name }}_street.exposure, 0) + {{ credibility }}) as migration_rate
+    from {{ name }}_keys
+    left join {{ name }}_street
+        on
+            {{ name }}_keys.street_code = {{ name }}_street.street_code
+            and {{ name }}_keys.sex = {{ name }}_street.sex
+            and {{ name }}_keys.age_group = {{ name }}_street.age_group
+),
+
+{{ name }} as (
+    select
+        {{ name }}_keys.community_code,
+        {{ name }}_keys.street_code,
+        {{ name }}_keys.sex,
+        {{ name }}_keys.age_group,
+        coalesce({{ name }}_community.exposure, 0) as exposure,
+        coalesce({{ name }}_community.net_migrants, 0) as net_migrants,
+        {{ name }}_keys.district_rate,
+        {{ name }}_street_rates.migration_rate as street_rate,
+        (coalesce({{ name }}_community.net_migrants, 0) + {{ credibility }} * {{ name }}_street_rates.migration_rate)
+        / (coalesce({{ name }}_community.exposure, 0) + {{ credibility }}) as migration_rate
+    from {{ name }}_keys
+    inner join {{ name }}_street_rates
+        on
+            {{ name }}_keys.street_code = {{ name }}_street_rates.street_code
+            and {{ name }}_keys.sex = {{ name }}_street_rates.sex
+            and {{ name }}_keys.age_group = {{ name }}_street_rates.age_group
+    left join {{ name }}_community
+        on
+            {{ name }}_keys.community_code = {{ name }}_community.community_code
+            and {{ name }}_keys.sex = {{ name }}_community.sex
+            and {{ name }}_keys.age_group = {{ name }}_community.age_group
+)
+{%- endmacro %}

@@ -1,0 +1,88 @@
+-- 人口队列 managed persons per community, sex and single year of age (100 =
+-- 100+, null = age unknown) on three dates: the population as-of date and one
+-- and two years before it - the observed stocks the projection starts from
+-- and estimates net migration with (docs/PROJECTIONS.md). The managed
+-- population's one definition (docs/DEFINITIONS.md) applied at each date: a
+-- residence spell of fct_residence_spells covers the date; sex and birth date
+-- from dim_person; age in whole years on that date (unknown when the birth
+-- date is missing or after the date). At the as-of date this is
+-- fct_person_status's managed population (dbt test). Small cells: internal.
+with
+
+persons as (
+    select * from {{ ref('dim_person') }}
+),
+
+spells as (
+    select * from {{ ref('fct_residence_spells') }}
+),
+
+status as (
+    select * from {{ ref('fct_person_status') }}
+),
+
+as_of as (
+    select max(as_of_date) as as_of_date from status
+),
+
+dates as (
+    {%- for years_before in [0, 1, 2] %}
+        select
+            {{ years_before }} as years_before_as_of,
+            as_of.as_of_date,
+            cast({{ dbt.dateadd('year', -years_before, 'as_of.as_of_date') }} as date) as observed_on
+        from as_of
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+-- at most one spell of a person covers a date (spells never overlap)
+covering as (
+    select
+        dates.years_before_as_of,
+        dates.as_of_date,
+        dates.observed_on,
+        spells.person_key,
+        spells.community_code,
+        spells.street_code
+    from spells
+    inner join dates
+        on spells.valid_from <= dates.observed_on and (spells.valid_to is null or spells.valid_to > dates.observed_on)
+),
+
+aged as (
+    select
+        covering.years_before_as_of,
+        covering.as_of_date,
+        covering.observed_on,
+        covering.community_code,
+        covering.street_code,
+        coalesce(persons.sex, 'unknown') as sex,
+        case
+            when persons.birth_date <= covering.observed_on
+                then least({{ age_years('persons.birth_date', 'covering.observed_on') }}, 100)
+        end as age_years
+    from covering
+    left join persons on covering.person_key = persons.person_key
+),
+
+final as (
+    select
+        {{ dbt.concat([
+            as_string('years_before_as_of'), "'|'", 'community_code', "'|'", 'sex', "'|'",
+            "coalesce(" ~ as_string('age_years') ~ ", 'unknown')"]) }} as cohort_key,
+        cast(years_before_as_of as integer) as years_before_as_of,
+        as_of_date,
+        observed_on,
+        street_code,
+        community_code,
+        sex,
+        cast(age_years as integer) as age_years,
+        count(*) as person_count
+    from aged
+    group by years_before_as_of, as_of_date, observed_on, street_code, community_code, sex, age_years
+)
+
+select * from final
