@@ -27,8 +27,7 @@ centroids as (
 ),
 
 horizon as (
-    select
-        max(projection_year) as last_year
+    select max(projection_year) as last_year
     from shortfall
 ),
 
