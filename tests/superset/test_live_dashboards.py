@@ -277,6 +277,20 @@ def test_planning_dashboard_shows_each_leader_only_their_area(
     rows = leader.chart_data(_chart(leader, "公共服务设施"))
     assert rows[0]["facilities"] == facilities[STREET_CODE]
 
+    # projected shortfalls: the street's communities only, as published
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        street_shortfall, district_shortfall = con.execute(
+            "select sum(shortfall) filter (where street_code = ?), sum(shortfall) "
+            "from marts.rpt_planning_shortfall_map where shortfall > 0",
+            [STREET_CODE],
+        ).fetchall()[0]
+    assert 0 < street_shortfall < district_shortfall
+    rows = leader.chart_data(_chart(leader, "预测服务缺口（按社区、年份）"))
+    assert rows and {row["street_name"] for row in rows} == {STREET_NAME}
+    assert sum(row["shortfall"] for row in rows) == pytest.approx(street_shortfall)
+    rows = district.chart_data(_chart(district, "预测服务缺口（按社区、年份）"))
+    assert sum(row["shortfall"] for row in rows) == pytest.approx(district_shortfall)
+
     community = SupersetClient(superset_server.url, "community_leader_baomin", DEMO_PASSWORD)
     assert community.chart_data(_chart(community, "规划指标达成（按街道，含目标）")) == []
     rows = community.chart_data(_chart(community, "设施容量与使用（按社区、类型）"))
