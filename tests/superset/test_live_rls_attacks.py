@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -273,3 +274,38 @@ def test_every_geo_dataset_answers_the_same_from_the_scoped_copy(
             assert sorted(map(repr, mine.execute(sql).fetchall())) == expected, name
             checked += bool(expected)
     assert checked >= 3
+
+
+def test_another_streets_scope_holds_none_of_xinans_rows(
+    superset_server: SupersetServer, tmp_path: Path
+) -> None:
+    """Layer 2 the other way round: the scope file a 西乡 street leader would get holds
+    none of 新安's rows in any scoped mart (hotline, planning and the rest), while it
+    does hold 西乡's own hotline tickets, facilities, indicators and shortfalls."""
+    from orchestration.scoped_serving import publish_scopes
+
+    xixiang, xinan_prefix = "440306018000", "440306017"
+    spec = {**SECURITY, "users": [{"username": "street_leader_xixiang", "street_code": xixiang}]}
+    serving = tmp_path / superset_server.serving_path.name
+    (path,) = publish_scopes(superset_server.serving_path, serving, spec).values()
+    with duckdb.connect(path, read_only=True) as con:
+        for table in SECURITY["scoped_marts"]:
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            for column in {"street_code", "community_code", "grid_code", "unit_code"} & columns:
+                (leaked,) = con.execute(
+                    f'select count(*) from marts."{table}" where {column} like ?',
+                    [xinan_prefix + "%"],
+                ).fetchone()
+                assert leaked == 0, f"{table}.{column}: {leaked} rows of 新安 in 西乡's scope"
+        for table in ("rpt_hotline_tickets", "rpt_planning_facilities",
+                      "rpt_planning_attainment", "rpt_planning_shortfall_map"):  # fmt: skip
+            (own,) = con.execute(
+                f"select count(*) from marts.{table} where street_code = ?", [xixiang]
+            ).fetchone()
+            assert own > 0, f"{table}: none of 西乡's rows in its scope"
