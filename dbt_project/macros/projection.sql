@@ -6,18 +6,17 @@
     Plain SQL on both engines: the projection years are unrolled by a Jinja
     loop (no recursive CTE). -#}
 
-{#- the age groups net-migration rates are pooled in: 0, 1-4, 5-9, ..., 85+ -#}
+{#- the age groups net-migration rates are pooled in: 0, 1-4, 5-9, ..., 85+,
+    and -1 for the persons of unknown age -#}
 {% macro migration_age_group(age) -%}
     case
+        when {{ age }} is null then -1
         when {{ age }} = 0 then 0
         when {{ age }} < 5 then 1
         else least(cast(floor({{ age }} / 5) * 5 as integer), 85)
     end
 {%- endmacro %}
 
-{% macro migration_age_groups() -%}
-    {{ return([0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85]) }}
-{%- endmacro %}
 
 {#- One year of the cohort-component model from `start` (a stock) to the CTE
     `<name>`: survivors aged one year more (survival ratio of their sex and
@@ -26,7 +25,8 @@
     births (women 15-49, the mean of the start and end of the year, times the
     age-specific fertility rate; split by the sex ratio at birth; surviving to
     the year's end at L0/l0, plus the age-0 migration rate per birth). Persons
-    of unknown age are carried unchanged. Negative cells are 0.
+    of unknown age neither age nor die; they migrate at their own rate (age
+    group -1). Negative cells are 0.
     `rates`: community_code, sex, age_group, migration_rate. -#}
 {% macro projection_step(start, rates, name) -%}
 {{ name }}_aged as (
@@ -89,8 +89,19 @@
     union all
     select community_code, street_code, sex, age_years, persons from {{ name }}_births
     union all
-    select community_code, street_code, sex, age_years, persons from {{ start }}
-    where age_years is null
+    select
+        {{ start }}.community_code,
+        {{ start }}.street_code,
+        {{ start }}.sex,
+        {{ start }}.age_years,
+        {{ start }}.persons * greatest(1 + coalesce({{ rates }}.migration_rate, 0), 0) as persons
+    from {{ start }}
+    left join {{ rates }}
+        on
+            {{ start }}.community_code = {{ rates }}.community_code
+            and {{ start }}.sex = {{ rates }}.sex
+            and {{ rates }}.age_group = -1
+    where {{ start }}.age_years is null
 )
 {%- endmacro %}
 
@@ -157,6 +168,11 @@
     select community_code, street_code, sex, age_years, exposure, expected from {{ name }}_cohorts
     union all
     select community_code, street_code, sex, age_years, exposure, expected from {{ name }}_births
+    union all
+    -- persons of unknown age: no ageing, no deaths; the change is migration
+    select community_code, street_code, sex, age_years, persons as exposure, persons as expected
+    from {{ start_stock }}
+    where age_years is null
 ),
 
 {{ name }}_cells as (
@@ -173,7 +189,6 @@
         union all
         select community_code, street_code, sex, age_years, 0 as exposure, 0 as expected, persons as observed
         from {{ end_stock }}
-        where age_years is not null
     ) as cells
     group by community_code, street_code, sex, age_years
 ),

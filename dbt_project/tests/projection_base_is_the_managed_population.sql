@@ -39,11 +39,31 @@ projection as (
 ),
 
 cells as (
-    select community_code, sex, age_years, managed, 0 as cohort_persons, 0 as projected_persons from status
+    select
+        community_code,
+        sex,
+        age_years,
+        managed,
+        0 as cohort_persons,
+        0 as projected_persons
+    from status
     union all
-    select community_code, sex, age_years, 0 as managed, persons as cohort_persons, 0 as projected_persons from cohorts
+    select
+        community_code,
+        sex,
+        age_years,
+        0 as managed,
+        persons as cohort_persons,
+        0 as projected_persons
+    from cohorts
     union all
-    select community_code, sex, age_years, 0 as managed, 0 as cohort_persons, persons as projected_persons
+    select
+        community_code,
+        sex,
+        age_years,
+        0 as managed,
+        0 as cohort_persons,
+        persons as projected_persons
     from projection
 ),
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.dbt.dbt_helpers import SESSION, build, dbt_ok
 from tests.dbt.raw_fixture import D1, deliver, write_warehouse
+from zhiwang.settings import Settings
 
 # day 1 only needs the models: the tests run once, after the day-2 build
 MODELS_ONLY = ["--resource-type", "model", "--resource-type", "seed"]
@@ -31,6 +32,14 @@ def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     deliver(warehouse, after=D1)
     build(warehouse, tmp)
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tiny_pipeline, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The tiny pipeline's warehouse (tests/conftest.py) after one `dbt build`."""
+    settings = tiny_pipeline.settings
+    build(settings.warehouse, tmp_path_factory.mktemp("tiny-dbt"))
+    return settings
 
 
 @pytest.fixture(scope="session")

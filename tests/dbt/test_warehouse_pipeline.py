@@ -31,14 +31,6 @@ def _codes(warehouse: Path, sql: str) -> set[str]:
     return {code for (code,) in query(warehouse, sql) if code is not None}
 
 
-@pytest.fixture(scope="module")
-def tiny_built(tiny_pipeline, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The tiny pipeline's warehouse after one `dbt build`."""
-    settings = tiny_pipeline.settings
-    build(settings.warehouse, tmp_path_factory.mktemp("tiny-dbt"))
-    return settings
-
-
 def test_every_planted_cross_check_case_is_found(tiny_built: Settings) -> None:
     planted = _planted(tiny_built.ground_truth)
     assert planted, "the generator planted no cross-check cases"

@@ -16,10 +16,6 @@ cohorts as (
     select * from {{ ref('fct_population_cohorts') }}
 ),
 
-communities as (
-    select * from {{ ref('dim_community') }}
-),
-
 stock_start as (
     select
         community_code,
@@ -116,8 +112,6 @@ final as (
         levels.unit_code,
         levels.street_code,
         levels.community_code,
-        communities.community_name,
-        communities.is_unlocated as is_unlocated_community,
         as_of.as_of_date as base_date,
         cast(levels.projection_year as integer) as projection_year,
         cast({{ dbt.dateadd('year', 'levels.projection_year', 'as_of.as_of_date') }} as date) as projection_date,
@@ -126,7 +120,6 @@ final as (
         cast(levels.persons as double) as projected_persons
     from levels
     cross join as_of
-    left join communities on levels.community_code = communities.community_code
 )
 
 select * from final

@@ -24,9 +24,10 @@ facilities as (
     where is_in_latest_snapshot
 ),
 
+-- the district's current communities and its unlocated ones
 communities as (
     select * from {{ ref('dim_community') }}
-    where is_current
+    where is_current and district_code = '{{ var("home_district_code") }}'
 ),
 
 years as (
@@ -53,7 +54,8 @@ in_need as (
 ),
 
 -- capacity serving each service in each projection year: operating now, or
--- under construction and opened by the year's date
+-- under construction and opened by the year's date (year 0 is the snapshot as
+-- it is: a facility still 在建 past its planned date counts from year 1)
 capacity as (
     select
         facilities.community_code,
@@ -71,7 +73,11 @@ capacity as (
     cross join years
     where
         facilities.facility_status = 'operating'
-        or (facilities.facility_status = 'under_construction' and facilities.opens_on <= years.projection_date)
+        or (
+            facilities.facility_status = 'under_construction'
+            and facilities.opens_on <= years.projection_date
+            and years.projection_year > 0
+        )
     group by facilities.community_code, years.projection_year, ratios.service
 ),
 
