@@ -1,4 +1,5 @@
--- Conservation of events and entities (issue 12): every event of fct_event and
+-- Conservation of events and entities (issue 12): every event of fct_event,
+-- every 12345 ticket delivered (issue 13) and
 -- every active legal entity of dim_legal_entity is counted once in the marts
 -- that count them by place, whatever its location (unknown locations are the
 -- unlocated members). Per-level sums inside one mart are tested by
@@ -35,6 +36,37 @@ performance as (
         duplicate_events
     from {{ ref('rpt_event_performance') }}
     where period_type = 'month' and unit_level = 'district'
+),
+
+hotline_months as (
+    select
+        cast({{ dbt.date_trunc('month', 'received_at') }} as date) as period_start,
+        count(*) as hotline_tickets
+    from {{ ref('fct_hotline_ticket') }}
+    group by cast({{ dbt.date_trunc('month', 'received_at') }} as date)
+),
+
+hotline_delivered as (
+    -- every delivered ticket id is a ticket of the fact, once
+    select count(distinct ticket_id) as hotline_tickets
+    from {{ ref('stg_events__hotline_tickets') }}
+),
+
+hotline_marts as (
+    select
+        hotline_months.period_start,
+        hotline_months.hotline_tickets,
+        coalesce(performance.hotline_tickets, 0) as performance_tickets,
+        coalesce(cells.tickets_received, 0) as cell_tickets
+    from hotline_months
+    left join (
+        select period_start, hotline_tickets from {{ ref('rpt_event_performance') }}
+        where period_type = 'month' and unit_level = 'district'
+    ) as performance on hotline_months.period_start = performance.period_start
+    left join (
+        select month_start, sum(tickets_received) as tickets_received from {{ ref('rpt_hotline_tickets') }}
+        group by month_start
+    ) as cells on hotline_months.period_start = cells.month_start
 ),
 
 entities as (
@@ -117,6 +149,30 @@ compared as (
         cross join pressure
         union all
     {% endfor %}
+    select
+        'rpt_event_performance (district, month)' as mart,
+        'hotline_tickets' as measure,
+        period_start,
+        performance_tickets as mart_total,
+        hotline_tickets as dimension_total
+    from hotline_marts
+    union all
+    select
+        'rpt_hotline_tickets (sum of cells, month)' as mart,
+        'tickets_received' as measure,
+        period_start,
+        cell_tickets as mart_total,
+        hotline_tickets as dimension_total
+    from hotline_marts
+    union all
+    select
+        'fct_hotline_ticket (all months)' as mart,
+        'tickets' as measure,
+        cast(null as date) as period_start,
+        (select coalesce(sum(hotline_tickets), 0) from hotline_months) as mart_total,
+        hotline_delivered.hotline_tickets as dimension_total
+    from hotline_delivered
+    union all
     select
         'rpt_headline_figures (district)' as mart,
         'active_entity_count' as measure,

@@ -193,13 +193,20 @@ def test_street_leader_numbers_cover_only_their_street(superset_server: Superset
             "from marts.rpt_event_performance where period_type = 'month'",
             [STREET_CODE, STREET_CODE],
         ).fetchall()[0]
+        street_tickets, district_tickets = con.execute(
+            "select sum(tickets_received) filter (where street_code = ?), sum(tickets_received) "
+            "from marts.rpt_hotline_tickets",
+            [STREET_CODE],
+        ).fetchall()[0]
     assert 0 < street_population < district_population
     assert 0 < street_events < district_events
     assert district_dups > 0
+    assert 0 < street_tickets < district_tickets
     for name, metric, street_total, district_total in (
         ("实际管理人口", "managed_population", street_population, district_population),
         ("事件数", "events", street_events, district_events),
         ("重复事件", "duplicates", street_dups, district_dups),
+        ("12345 来电工单", "tickets", street_tickets, district_tickets),
     ):
         assert leader.chart_data(charts[name])[0][metric] == street_total, name
         assert district.chart_data(_chart(district, name))[0][metric] == district_total, name
@@ -229,6 +236,93 @@ def test_community_leader_sees_only_their_community(superset_server: SupersetSer
             "where community_code = '440306017001'"
         ).fetchall()[0]
     assert rows[0]["tenants"] == tenants
+
+
+def test_planning_dashboard_shows_each_leader_only_their_area(
+    superset_server: SupersetServer,
+) -> None:
+    """规划辅助: the district leader sees the district's and every street's attainment and
+    all facilities; the 新安 street leader only 新安's, the 宝民 community leader only
+    宝民's facilities (and no indicator: none is measured per community)."""
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        streets_measured = con.execute(
+            "select count(distinct street_code) from marts.rpt_planning_attainment "
+            "where unit_level = 'street'"
+        ).fetchall()[0][0]
+        facilities = dict(
+            con.execute(
+                "select coalesce(street_code, '?'), count(*) from marts.rpt_planning_facilities "
+                "group by all"
+            ).fetchall()
+        )
+        baomin_facilities = con.execute(
+            "select count(*) from marts.rpt_planning_facilities where community_code = ?",
+            ["440306017001"],
+        ).fetchall()[0][0]
+    assert streets_measured > 1 and facilities.get(STREET_CODE, 0) > 0
+    district = SupersetClient(superset_server.url, "district_leader", DEMO_PASSWORD)
+    rows = district.chart_data(_chart(district, "规划指标达成（按街道，含目标）"))
+    assert "全区" in {row["unit_name"] for row in rows}
+    assert len({row["unit_name"] for row in rows} - {"全区"}) == streets_measured
+    assert all(row["target"] is not None for row in rows)
+    rows = district.chart_data(_chart(district, "公共服务设施"))
+    assert rows[0]["facilities"] == sum(facilities.values())
+
+    leader = SupersetClient(superset_server.url, STREET_LEADER, DEMO_PASSWORD)
+    rows = leader.chart_data(_chart(leader, "规划指标达成（按街道，含目标）"))
+    assert rows and {row["unit_name"] for row in rows} == {STREET_NAME}
+    rows = leader.chart_data(_chart(leader, "设施容量与使用（按社区、类型）"))
+    assert rows and {row["street_name"] for row in rows} == {STREET_NAME}
+    assert sum(row["facilities"] for row in rows) == facilities[STREET_CODE]
+    rows = leader.chart_data(_chart(leader, "公共服务设施"))
+    assert rows[0]["facilities"] == facilities[STREET_CODE]
+
+    # projected shortfalls: the street's communities only, as published
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        street_shortfall, district_shortfall = con.execute(
+            "select sum(shortfall) filter (where street_code = ?), sum(shortfall) "
+            "from marts.rpt_planning_shortfall_map where shortfall > 0",
+            [STREET_CODE],
+        ).fetchall()[0]
+    assert 0 < street_shortfall < district_shortfall
+    rows = leader.chart_data(_chart(leader, "预测服务缺口（按社区、年份）"))
+    assert rows and {row["street_name"] for row in rows} == {STREET_NAME}
+    assert sum(row["shortfall"] for row in rows) == pytest.approx(street_shortfall)
+    rows = district.chart_data(_chart(district, "预测服务缺口（按社区、年份）"))
+    assert sum(row["shortfall"] for row in rows) == pytest.approx(district_shortfall)
+
+    community = SupersetClient(superset_server.url, "community_leader_baomin", DEMO_PASSWORD)
+    assert community.chart_data(_chart(community, "规划指标达成（按街道，含目标）")) == []
+    rows = community.chart_data(_chart(community, "设施容量与使用（按社区、类型）"))
+    assert {row["community_name"] for row in rows} <= {"宝民社区居委会"}
+    assert sum(row["facilities"] for row in rows) == baomin_facilities
+
+
+def test_hotline_tables_cover_every_ticket_once(superset_server: SupersetServer) -> None:
+    """Every ticket counts once by street, by department and by category (unlocated and
+    未派单 included), and a street leader's tables hold only their street's tickets."""
+    with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
+        total, street_total = con.execute(
+            "select sum(tickets_received), sum(tickets_received) filter (where street_code = ?) "
+            "from marts.rpt_hotline_tickets",
+            [STREET_CODE],
+        ).fetchall()[0]
+    district = SupersetClient(superset_server.url, "district_leader", DEMO_PASSWORD)
+    leader = SupersetClient(superset_server.url, STREET_LEADER, DEMO_PASSWORD)
+    for name, column in (
+        ("热线办理与满意度（按街道）", "street_name"),
+        ("热线满意度（按处置部门）", "department_name"),
+        ("热线满意度（按类别）", "category_name"),
+    ):
+        rows = district.chart_data(_chart(district, name))
+        assert sum(row["tickets"] for row in rows) == total, name
+        assert all(row[column] is not None for row in rows), name
+        rows = leader.chart_data(_chart(leader, name))
+        assert sum(row["tickets"] for row in rows) == street_total, name
+    rows = district.chart_data(_chart(district, "热线办理与满意度（按街道）"))
+    assert "未定位街道" in {row["street_name"] for row in rows}
+    rows = leader.chart_data(_chart(leader, "热线办理与满意度（按街道）"))
+    assert {row["street_name"] for row in rows} == {STREET_NAME}
 
 
 def test_data_docs_link_resolves_for_logged_in_users(superset_server: SupersetServer) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -194,36 +195,49 @@ def test_layer_two_the_scoped_connection_holds_only_the_scope(
         "select count(*) from internal.fct_contributions",
         "select count(*) from marts.rpt_cross_checks",
         "select count(*) from marts.rpt_quality_quarantine",
+        "select count(*) from marts.fct_hotline_ticket",
+        "select count(*) from internal.fct_hotline_ticket",
         f"select count(*) from read_parquet('{parquet}')",
         f"attach '{build.warehouse}' as wh (read_only)",
         f"attach '{superset_server.serving_path}' as full_copy (read_only)",
     ]
-    probes = [
+    in_scope_probes = [
         f"select distinct {column} from marts.fct_event",
         f"select distinct {column} from marts.rpt_housing_rental",
         f"select distinct {column} from marts.rpt_social_security",
         f"select distinct {column} from marts.rpt_cross_check_counts",
         f"select distinct {column} from marts.rpt_social_assistance",
+        f"select distinct {column} from marts.rpt_hotline_tickets",
+        f"select distinct {column} from marts.rpt_planning_facilities",
+        f"select distinct {column} from marts.rpt_planning_shortfall_map",
+        # a community scope holds no indicator row (none is measured per community)
+        "select distinct street_code from marts.rpt_planning_attainment"
+        if column == "street_code"
+        else "select distinct community_code from marts.rpt_planning_attainment",
+    ]
+    catalogue = [
         "select distinct table_name from information_schema.tables",
         "select distinct table_name from duckdb_tables()",
-        "select count(*) from marts.fct_event union select count(*) from marts.fct_event",
     ]
-    results = _through_superset(superset_server, username, refused + probes)
+    union = "select count(*) from marts.fct_event union select count(*) from marts.fct_event"
+    results = _through_superset(
+        superset_server, username, refused + in_scope_probes + catalogue + [union]
+    )
     for sql in refused:
         assert "error" in results[sql], f"{username}: {sql!r} answered {results[sql]}"
-    for sql in probes[:5]:
+    for sql in in_scope_probes:
         assert "rows" in results[sql], f"{sql!r}: {results[sql]}"
         assert {r[0] for r in results[sql]["rows"]} <= {code}, f"{sql!r}: {results[sql]}"
-    tables = {r[0] for r in results[probes[5]]["rows"]}
+    tables = {r[0] for r in results[catalogue[0]]["rows"]}
     assert tables == set(SECURITY["scoped_marts"]) | {"_published"}
-    assert {r[0] for r in results[probes[6]]["rows"]} == tables
+    assert {r[0] for r in results[catalogue[1]]["rows"]} == tables
     with duckdb.connect(str(superset_server.serving_path), read_only=True) as con:
         (in_scope,) = con.execute(
             f"select count(*) from marts.fct_event where {column} = ?", [code]
         ).fetchone()
         (district,) = con.execute("select count(*) from marts.fct_event").fetchone()
     assert in_scope < district
-    assert {int(r[0]) for r in results[probes[7]]["rows"]} == {in_scope}
+    assert {int(r[0]) for r in results[union]["rows"]} == {in_scope}
 
 
 def test_layer_two_district_users_read_the_full_copy(superset_server: SupersetServer) -> None:
@@ -262,3 +276,38 @@ def test_every_geo_dataset_answers_the_same_from_the_scoped_copy(
             assert sorted(map(repr, mine.execute(sql).fetchall())) == expected, name
             checked += bool(expected)
     assert checked >= 3
+
+
+def test_another_streets_scope_holds_none_of_xinans_rows(
+    superset_server: SupersetServer, tmp_path: Path
+) -> None:
+    """Layer 2 the other way round: the scope file a 西乡 street leader would get holds
+    none of 新安's rows in any scoped mart (hotline, planning and the rest), while it
+    does hold 西乡's own hotline tickets, facilities, indicators and shortfalls."""
+    from orchestration.scoped_serving import publish_scopes
+
+    xixiang, xinan_prefix = "440306018000", "440306017"
+    spec = {**SECURITY, "users": [{"username": "street_leader_xixiang", "street_code": xixiang}]}
+    serving = tmp_path / superset_server.serving_path.name
+    (path,) = publish_scopes(superset_server.serving_path, serving, spec).values()
+    with duckdb.connect(path, read_only=True) as con:
+        for table in SECURITY["scoped_marts"]:
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            for column in {"street_code", "community_code", "grid_code", "unit_code"} & columns:
+                (leaked,) = con.execute(
+                    f'select count(*) from marts."{table}" where {column} like ?',
+                    [xinan_prefix + "%"],
+                ).fetchone()
+                assert leaked == 0, f"{table}.{column}: {leaked} rows of 新安 in 西乡's scope"
+        for table in ("rpt_hotline_tickets", "rpt_planning_facilities",
+                      "rpt_planning_attainment", "rpt_planning_shortfall_map"):  # fmt: skip
+            (own,) = con.execute(
+                f"select count(*) from marts.{table} where street_code = ?", [xixiang]
+            ).fetchone()
+            assert own > 0, f"{table}: none of 西乡's rows in its scope"

@@ -9,6 +9,12 @@
 -- whose report state was not loaded counts in the period of its earliest
 -- known state, and the district row = the sum over streets = over
 -- communities = over grids (test conserved_across_levels).
+-- The 12345 hotline joins the ranking (issue 13): each unit's tickets of the
+-- period (by the day received, fct_hotline_ticket), the share that became
+-- events, the median response to first contact, the callers' satisfaction
+-- and repeats of a place within 30 days, beside the event figures; a unit
+-- with tickets and no events of its own has a row with zero events (no score).
+-- Every ticket counts once at every geographic level, like the events.
 with
 
 events as (
@@ -25,6 +31,10 @@ departments as (
 
 residents as (
     select * from {{ ref('fct_population_snapshot') }}
+),
+
+hotline as (
+    select * from {{ ref('fct_hotline_ticket') }}
 ),
 
 data_as_of as (
@@ -60,7 +70,7 @@ periods as (
     {% endfor %}
 ),
 
-by_unit as (
+event_units as (
     {% set units = {
         'district': "'" ~ var('home_district_code') ~ "'", 'street': 'street_code',
         'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
@@ -90,6 +100,73 @@ by_unit as (
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+hotline_periods as (
+    {% for period in ['week', 'month'] %}
+        select
+            '{{ period }}' as period_type,
+            cast({{ dbt.date_trunc(period, 'hotline.received_at') }} as date) as period_start,
+            hotline.*
+        from hotline
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+hotline_units as (
+    {% for level, column in units.items() %}
+        select
+            period_type,
+            period_start,
+            '{{ level }}' as unit_level,
+            {{ column }} as unit_code,
+            count(*) as hotline_tickets,
+            count(*) filter (where is_linked_to_event) as hotline_tickets_to_events,
+            count(*) filter (where is_rated) as hotline_rated_tickets,
+            count(*) filter (where is_satisfied) as hotline_satisfied_tickets,
+            count(*) filter (where is_repeat_within_30_days) as hotline_repeat_tickets,
+            avg(cast(satisfaction_score as double)) as hotline_avg_satisfaction,
+            median(response_minutes) as hotline_median_response_minutes
+        from hotline_periods
+        {%- if level == 'district' %}
+            group by period_type, period_start
+        {%- else %}
+            {%- if level == 'department' %}
+                where not is_unassigned
+            {%- endif %}
+            group by period_type, period_start, {{ column }}
+        {%- endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+by_unit as (
+    -- a unit with hotline tickets but no event of the period still gets its
+    -- row (zero events), so the tickets add up at every level
+    select
+        coalesce(event_units.period_type, hotline_units.period_type) as period_type,
+        coalesce(event_units.period_start, hotline_units.period_start) as period_start,
+        coalesce(event_units.unit_level, hotline_units.unit_level) as unit_level,
+        coalesce(event_units.unit_code, hotline_units.unit_code) as unit_code,
+        {% for measure in ['reports_received', 'duplicate_events', 'events_reported', 'events_closed',
+                           'closed_on_time', 'events_dispatched', 'dispatched_on_time',
+                           'reworked_events', 'reopened_events', 'overdue_backlog'] %}
+            coalesce(event_units.{{ measure }}, 0) as {{ measure }},
+        {% endfor %}
+        event_units.avg_handling_hours,
+        {% for measure in ['hotline_tickets', 'hotline_tickets_to_events', 'hotline_rated_tickets',
+                           'hotline_satisfied_tickets', 'hotline_repeat_tickets'] %}
+            coalesce(hotline_units.{{ measure }}, 0) as {{ measure }},
+        {% endfor %}
+        hotline_units.hotline_avg_satisfaction,
+        hotline_units.hotline_median_response_minutes
+    from event_units
+    full outer join hotline_units
+        on
+            event_units.period_type = hotline_units.period_type
+            and event_units.period_start = hotline_units.period_start
+            and event_units.unit_level = hotline_units.unit_level
+            and event_units.unit_code = hotline_units.unit_code
 ),
 
 population_by_unit as (
@@ -125,7 +202,13 @@ rates as (
         cast(by_unit.dispatched_on_time as double) / nullif(by_unit.events_dispatched, 0) as dispatched_on_time_rate,
         cast(by_unit.reworked_events as double) / nullif(by_unit.events_reported, 0) as rework_rate,
         cast(by_unit.duplicate_events as double) / nullif(by_unit.reports_received, 0) as duplicate_rate,
-        cast(by_unit.overdue_backlog as double) / nullif(by_unit.events_reported, 0) as overdue_rate
+        cast(by_unit.overdue_backlog as double) / nullif(by_unit.events_reported, 0) as overdue_rate,
+        cast(by_unit.hotline_tickets_to_events as double) / nullif(by_unit.hotline_tickets, 0)
+            as hotline_event_share,
+        cast(by_unit.hotline_satisfied_tickets as double) / nullif(by_unit.hotline_rated_tickets, 0)
+            as hotline_satisfaction_rate,
+        cast(by_unit.hotline_repeat_tickets as double) / nullif(by_unit.hotline_tickets, 0)
+            as hotline_repeat_rate
     from by_unit
     left join latest_population
         on
@@ -187,6 +270,24 @@ final as (
         duplicate_rate,
         overdue_rate,
         assessment_score,
+        hotline_tickets,
+        hotline_tickets_to_events,
+        hotline_rated_tickets,
+        hotline_satisfied_tickets,
+        hotline_repeat_tickets,
+        hotline_event_share,
+        hotline_median_response_minutes,
+        hotline_avg_satisfaction,
+        hotline_satisfaction_rate,
+        hotline_repeat_rate,
+        -- among the units with rated tickets only (1 = most satisfied)
+        case
+            when hotline_avg_satisfaction is not null
+                then cast(rank() over (
+                    partition by period_type, period_start, unit_level, hotline_avg_satisfaction is null
+                    order by hotline_avg_satisfaction desc nulls last
+                ) as bigint)
+        end as hotline_satisfaction_rank,
         -- among the scored units only; bigint on both engines (Spark's rank() is an int)
         case
             when assessment_score is not null
