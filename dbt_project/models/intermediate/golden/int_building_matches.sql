@@ -47,7 +47,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by building_source, mention_id order by distance_m, building_code
+            partition by building_source, mention_id order by distance_m nulls last, building_code nulls last
         ) as distance_rank
     from distances
 ),

@@ -64,7 +64,10 @@ event_rows as (
         delivery_date,
         row_number() over (
             partition by event_id
-            order by case when longitude is null then 1 else 0 end, state_seq, delivery_date
+            order by
+                case when longitude is null then 1 else 0 end nulls last,
+                state_seq nulls last,
+                delivery_date nulls last
         ) as position_rank
     from {{ ref('stg_events__event_state_changes') }}
 ),

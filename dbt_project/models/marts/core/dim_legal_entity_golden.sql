@@ -24,7 +24,7 @@ registry_current as (
     -- registries (later version, then market regulation) is explicit here
     qualify row_number() over (
         partition by uscc
-        order by valid_from desc, case registry when 'market_regulation' then 0 else 1 end
+        order by valid_from desc nulls last, case registry when 'market_regulation' then 0 else 1 end nulls last
     ) = 1
 ),
 

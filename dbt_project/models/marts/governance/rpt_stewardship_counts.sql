@@ -12,8 +12,8 @@ queue as (
 final as (
     select
         correcting_department,
-        domain,
-        attribute,
+        subject_type,
+        attribute_name,
         count(*) as open_count,
         count(case when age_days < 7 then 1 end) as opened_last_7_days_count,
         max(age_days) as oldest_age_days,
@@ -22,7 +22,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as street_code,
         cast(null as {{ dbt.type_string() }}) as community_code
     from queue
-    group by correcting_department, domain, attribute
+    group by correcting_department, subject_type, attribute_name
 )
 
 select * from final

@@ -40,9 +40,9 @@ both_channels as (
 
 person_name as (
     select
-        'person' as domain,
+        'person' as subject_type,
         person_key as subject_key,
-        'name' as attribute,
+        'name' as attribute_name,
         register_name_key as value_a,
         'public_security' as source_a,
         register_at as dated_a,
@@ -50,7 +50,7 @@ person_name as (
         'grid' as source_b,
         grid_at as dated_b,
         'public_security' as winning_source,
-        'identity: the register wins' as rule,
+        'identity: the register wins' as decision_rule,
         'grid' as correcting_department,
         case when grid_at > register_at then grid_at else register_at end as opened_at
     from both_channels
@@ -59,9 +59,9 @@ person_name as (
 
 person_phone as (
     select
-        'person' as domain,
+        'person' as subject_type,
         person_key as subject_key,
-        'phone' as attribute,
+        'phone' as attribute_name,
         register_phone_key as value_a,
         'public_security' as source_a,
         register_at as dated_a,
@@ -69,7 +69,7 @@ person_phone as (
         'grid' as source_b,
         grid_at as dated_b,
         case when grid_at >= register_at then 'grid' else 'public_security' end as winning_source,
-        'contact: the later statement wins' as rule,
+        'contact: the later statement wins' as decision_rule,
         case when grid_at >= register_at then 'public_security' else 'grid' end as correcting_department,
         case when grid_at > register_at then grid_at else register_at end as opened_at
     from both_channels
@@ -78,9 +78,9 @@ person_phone as (
 
 person_residence as (
     select
-        'person' as domain,
+        'person' as subject_type,
         person_key as subject_key,
-        'residence_room' as attribute,
+        'residence_room' as attribute_name,
         register_room_code as value_a,
         'public_security' as source_a,
         register_at as dated_a,
@@ -88,7 +88,7 @@ person_residence as (
         'grid' as source_b,
         grid_at as dated_b,
         case when grid_at >= register_at then 'grid' else 'public_security' end as winning_source,
-        'residence: the later statement wins (docs/DEFINITIONS.md)' as rule,
+        'residence: the later statement wins (docs/DEFINITIONS.md)' as decision_rule,
         case when grid_at >= register_at then 'public_security' else 'grid' end as correcting_department,
         case when grid_at > register_at then grid_at else register_at end as opened_at
     from both_channels
@@ -115,8 +115,9 @@ current_codes as (
     from {{ ref('stg_social_security__contributions') }}
     where
         employer_uscc is not null
-        and contribution_month = (
-            select max(contribution_month) from {{ ref('stg_social_security__contributions') }}
+        and stg_social_security__contributions.contribution_month = (
+            select max(latest.contribution_month)
+            from {{ ref('stg_social_security__contributions') }} as latest
         )
 ),
 
@@ -130,49 +131,76 @@ entity_matches as (
     where matches.match_rule <> 'exact_uscc'
 ),
 
-golden_entities as (
-    select * from {{ ref('dim_legal_entity_golden') }}
+-- the registries' current word on each entity (the golden record's source of
+-- registry attributes, dim_legal_entity_golden)
+registered_entities as (
+    select * from {{ ref('dim_legal_entity') }}
+    where is_current
 ),
 
 entity_code as (
     select
-        'entity' as domain,
+        'entity' as subject_type,
         coalesce(entity_matches.golden_uscc, entity_matches.delivered_code) as subject_key,
-        'code' as attribute,
+        'code' as attribute_name,
         entity_matches.delivered_code as value_a,
         entity_matches.department as source_a,
         cast(entity_matches.first_seen_on as timestamp) as dated_a,
         entity_matches.golden_uscc as value_b,
-        golden_entities.record_source as source_b,
-        cast(golden_entities.first_seen_on as timestamp) as dated_b,
-        coalesce(golden_entities.record_source, 'none') as winning_source,
-        entity_matches.match_rule || ': ' || entity_matches.evidence as rule,
+        case
+            when registered_entities.registry is not null then registered_entities.registry
+            when entity_matches.golden_uscc is not null then 'valid_uscc'
+        end as source_b,
+        registered_entities.valid_from as dated_b,
+        case
+            when registered_entities.registry is not null then registered_entities.registry
+            when entity_matches.golden_uscc is not null then 'valid_uscc'
+            else 'none'
+        end as winning_source,
+        entity_matches.match_rule || ': ' || entity_matches.evidence as decision_rule,
         entity_matches.department as correcting_department,
         -- since the variant was first delivered
         cast(entity_matches.first_seen_on as timestamp) as opened_at
     from entity_matches
-    left join golden_entities on entity_matches.golden_uscc = golden_entities.uscc
+    left join registered_entities on entity_matches.golden_uscc = registered_entities.uscc
+),
+
+-- persons social security insures now with each entity, under any code merged
+-- into it (as dim_legal_entity_golden.insured_person_count)
+insured_now as (
+    select
+        matches.golden_uscc,
+        count(distinct insured.person_key) as insured_person_count,
+        max(insured.changed_at) as last_changed_at
+    from {{ ref('int_insured_persons_current') }} as insured
+    inner join {{ ref('int_entity_matches') }} as matches
+        on
+            matches.entity_source = 'social_security_insured'
+            and insured.employer_uscc = matches.delivered_code
+    where insured.insurance_status = 'active' and not insured.is_deleted_upstream
+    group by matches.golden_uscc
 ),
 
 -- a registry says the entity is gone, social security still insures persons with it
 entity_status as (
     select
-        'entity' as domain,
-        uscc as subject_key,
-        'registration_status' as attribute,
-        registration_status as value_a,
-        registry as source_a,
-        registry_version_at as dated_a,
-        cast(insured_person_count as {{ dbt.type_string() }}) || ' active insured' as value_b,
+        'entity' as subject_type,
+        registered_entities.uscc as subject_key,
+        'registration_status' as attribute_name,
+        registered_entities.registration_status as value_a,
+        registered_entities.registry as source_a,
+        registered_entities.valid_from as dated_a,
+        cast(insured_now.insured_person_count as {{ dbt.type_string() }}) || ' active insured' as value_b,
         'social_security' as source_b,
-        cast(last_seen_on as timestamp) as dated_b,
-        registry as winning_source,
-        'status: the registration authority wins' as rule,
+        insured_now.last_changed_at as dated_b,
+        registered_entities.registry as winning_source,
+        'status: the registration authority wins' as decision_rule,
         'social_security' as correcting_department,
         -- since the registry's version that ended it
-        registry_version_at as opened_at
-    from golden_entities
-    where registry is not null and not is_active and insured_person_count > 0
+        registered_entities.valid_from as opened_at
+    from registered_entities
+    inner join insured_now on registered_entities.uscc = insured_now.golden_uscc
+    where not registered_entities.is_active
 ),
 
 -- buildings: codes housing does not know, in the current records of other departments
@@ -192,8 +220,8 @@ current_building_codes as (
     select distinct
         registry as department,
         premises_building_code as building_code
-    from {{ ref('dim_legal_entity') }}
-    where is_current and premises_building_code is not null
+    from registered_entities
+    where premises_building_code is not null
 ),
 
 building_matches as (
@@ -202,9 +230,9 @@ building_matches as (
 
 building_code as (
     select
-        'building' as domain,
+        'building' as subject_type,
         building_matches.delivered_code as subject_key,
-        'building_code' as attribute,
+        'building_code' as attribute_name,
         building_matches.delivered_code as value_a,
         building_matches.department as source_a,
         cast(building_matches.first_seen_on as timestamp) as dated_a,
@@ -212,7 +240,7 @@ building_code as (
         'housing' as source_b,
         cast(null as timestamp) as dated_b,
         'housing' as winning_source,
-        'existence: housing wins (' || building_matches.evidence || ')' as rule,
+        'existence: housing wins (' || building_matches.evidence || ')' as decision_rule,
         building_matches.department as correcting_department,
         cast(building_matches.first_seen_on as timestamp) as opened_at
     from building_matches
@@ -224,9 +252,9 @@ building_code as (
     union all
     -- events are facts: every event still without a building code is open
     select
-        'building' as domain,
+        'building' as subject_type,
         building_matches.mention_id as subject_key,
-        'building_code' as attribute,
+        'building_code' as attribute_name,
         cast(null as {{ dbt.type_string() }}) as value_a,
         'events' as source_a,
         cast(building_matches.first_seen_on as timestamp) as dated_a,
@@ -234,20 +262,21 @@ building_code as (
         'housing' as source_b,
         cast(null as timestamp) as dated_b,
         case when building_matches.golden_building_code is null then 'none' else 'housing' end as winning_source,
-        building_matches.match_rule || ': ' || building_matches.evidence as rule,
+        building_matches.match_rule || ': ' || building_matches.evidence as decision_rule,
         'events' as correcting_department,
         cast(building_matches.first_seen_on as timestamp) as opened_at
     from building_matches
-    where building_matches.building_source = 'events'
+    where
+        building_matches.building_source = 'events'
         and (building_matches.delivered_code is null or building_matches.match_rule = 'unmatched')
 ),
 
 -- housing's rooms name a building its own snapshot lacks
 building_inferred as (
     select
-        'building' as domain,
+        'building' as subject_type,
         building_code as subject_key,
-        'building_snapshot_row' as attribute,
+        'building_snapshot_row' as attribute_name,
         building_code as value_a,
         'housing' as source_a,
         cast(null as timestamp) as dated_a,
@@ -255,7 +284,7 @@ building_inferred as (
         'housing' as source_b,
         cast(null as timestamp) as dated_b,
         'housing' as winning_source,
-        'rooms name a building the building snapshot lacks' as rule,
+        'rooms name a building the building snapshot lacks' as decision_rule,
         'housing' as correcting_department,
         cast(last_seen_on as timestamp) as opened_at
     from {{ ref('dim_building') }}
@@ -281,12 +310,12 @@ unioned as (
 final as (
     select
         {{ dbt.hash(dbt.concat([
-            'unioned.domain', "'|'", 'unioned.subject_key', "'|'", 'unioned.attribute', "'|'",
+            'unioned.subject_type', "'|'", 'unioned.subject_key', "'|'", 'unioned.attribute_name', "'|'",
             'unioned.source_a', "'|'", "coalesce(unioned.value_a, '')",
         ])) }} as disagreement_id,
-        unioned.domain,
+        unioned.subject_type,
         unioned.subject_key,
-        unioned.attribute,
+        unioned.attribute_name,
         unioned.value_a,
         unioned.source_a,
         unioned.dated_a,
@@ -294,7 +323,7 @@ final as (
         unioned.source_b,
         unioned.dated_b,
         unioned.winning_source,
-        unioned.rule,
+        unioned.decision_rule,
         unioned.correcting_department,
         -- since when it stands (per kind above); unknown: the as-of date
         cast(coalesce(unioned.opened_at, cast(as_of.as_of_date as timestamp)) as date) as opened_on,
