@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.stewardship import write_stewardship_csvs
 from tests.conftest import TinyPipeline
 from tests.dbt.dbt_helpers import dbt_ok, query
 from tests.dbt.match_quality import MatchQuality, measure_buildings, measure_entities
 
 PRECISION, RECALL = 0.98, 0.95
 MODELS_AND_SEEDS = ["--resource-type", "model", "--resource-type", "seed"]
-GOLDEN = ["+dim_legal_entity_golden", "+dim_building_golden"]
+GOLDEN = ["+dim_legal_entity_golden", "+dim_building_golden", "+rpt_stewardship_counts"]
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def golden_built(tiny_pipeline: TinyPipeline, tmp_path_factory: pytest.TempPathF
     dbt_ok(
         ["test", "--select", "int_entity_matches", "int_building_matches", "int_entity_mentions",
          "int_building_mentions", "dim_legal_entity_golden", "dim_building_golden",
+         "rpt_stewardship_queue", "rpt_stewardship_counts",
          "--indirect-selection", "cautious"],
         warehouse,
         work,
@@ -98,3 +100,41 @@ def test_every_delivered_code_has_one_decision_and_variants_join_their_record(
         golden_built, "select sum(events_located_by_position) from marts.dim_building_golden"
     )[0][0]
     assert located > 0
+
+
+def test_stewardship_lists_one_file_per_department_without_plain_ids(
+    golden_built: Path, tmp_path: Path
+) -> None:
+    """Every open disagreement is in its correcting department's CSV (0600), each
+    kind the queue holds is there (person, entity, building), and no plain citizen
+    ID of the register reaches a file (persons appear as pseudonyms)."""
+    queue = dict(
+        query(
+            golden_built,
+            "select correcting_department, count(*) from internal.rpt_stewardship_queue "
+            "group by correcting_department",
+        )
+    )
+    types = {
+        t
+        for (t,) in query(
+            golden_built, "select distinct subject_type from internal.rpt_stewardship_queue"
+        )
+    }
+    assert types == {"person", "entity", "building"}
+    files = write_stewardship_csvs(golden_built, tmp_path)
+    assert set(files) == set(queue)
+    ids = {i for (i,) in query(golden_built, "select distinct gmsfhm from raw.ga_rkxx limit 2000")}
+    for department, path in files.items():
+        assert path.stat().st_mode & 0o077 == 0
+        text = path.read_text("utf-8-sig")
+        assert len(text.splitlines()) - 1 == queue[department]
+        assert not [i for i in ids if i in text]
+    counts = dict(
+        query(
+            golden_built,
+            "select correcting_department, sum(open_count) from marts.rpt_stewardship_counts "
+            "group by correcting_department",
+        )
+    )
+    assert counts == queue
