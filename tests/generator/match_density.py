@@ -1,4 +1,11 @@
-"""How well the building match does at a scale's density, without a warehouse.
+"""How well the golden-record matching does at a scale's density, without a warehouse.
+
+Entities: builds the scale's world (its registries' USCCs and every employer
+code, organs and public institutions included), writes ``--variants`` of the
+two kinds the social-security writer plants (a wrong check character, the bare
+organisation code) for employers in a registry, and applies the rules of
+``int_entity_matches``: a variant merges when exactly one known USCC fits (so
+a merge is always the true record; an ambiguous one stays unmatched).
 
 Draws the scale's events with the events feed's own law (``_events``, which
 plants the position-only reports, on the scale's places from
@@ -10,6 +17,8 @@ polars: the nearest building of the report's community within
 ``_SUCCESS``).
 
     uv run --frozen python -m tests.generator.match_density --scale district --days 7
+
+(district: ~1 minute and ~5 GB for the world of 5.5 M persons.)
 """
 
 from __future__ import annotations
@@ -20,10 +29,13 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from generator import dirt
 from generator.feeds import events
 from generator.scales import get_scale
+from generator.world import build_world
 from tests.generator.duplicate_density import START, _context
 
 # dbt_project.yml var golden_building_max_metres
@@ -92,13 +104,43 @@ def measure(scale: str, days: int, seed: int, start: date = START) -> dict[str, 
     }
 
 
+def measure_entities(scale: str, seed: int, variants: int, start: date = START) -> dict:
+    world = build_world(scale, seed, start)
+    employers = world.persons["employer_uscc"].drop_nulls().unique()
+    known = pl.concat([world.entities["uscc"], employers]).unique()
+    registered = employers.filter(employers.str.slice(0, 1).is_in(["9", "5"])).sort()
+    rng = np.random.default_rng(seed)
+    truth = registered.gather(rng.choice(registered.len(), min(variants, registered.len()), False))
+    out: dict[str, object] = {"scale": scale, "seed": seed, "known_usccs": known.len()}
+    for rule, planted, key, known_key in (
+        ("check_character", dirt.corrupt_uscc(truth, rng), 17, known.str.slice(0, 17)),
+        ("organisation_code", dirt.org_code_only(truth), 9, known.str.slice(8, 9)),
+    ):
+        fits = known_key.value_counts(name="n").rename({known_key.name: "k"})
+        probe = planted.str.slice(0, 17) if key == 17 else planted
+        judged = pl.DataFrame({"k": probe}).join(fits, on="k", how="left")
+        merged = judged.filter(pl.col("n") == 1).height
+        out[rule] = {
+            "planted": truth.len(),
+            "merged": merged,
+            "precision": 1.0,  # one candidate, and the true code is known: it is the one
+            "recall": round(merged / truth.len(), 4),
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="district")
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--variants", type=int, default=5000, help="entity variants per kind")
     args = parser.parse_args()
-    print(json.dumps(measure(args.scale, args.days, args.seed), indent=1))
+    report = {
+        "buildings": measure(args.scale, args.days, args.seed),
+        "entities": measure_entities(args.scale, args.seed, args.variants),
+    }
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":
