@@ -67,7 +67,11 @@ final as (
             when sources.is_in_social_security then 'social_security'
             else 'grid_collection'
         end as record_source,
-        coalesce(registry_current.registration_status, 'unregistered') as registration_status,
+        -- a registry row whose status was flagged unreadable is 'unknown', not 'unregistered'
+        coalesce(
+            registry_current.registration_status,
+            case when registry_current.registry is null then 'unregistered' else 'unknown' end
+        ) as registration_status,
         coalesce(registry_current.is_active, false) as is_active,
         registry_current.premises_room_code,
         registry_current.premises_building_code,

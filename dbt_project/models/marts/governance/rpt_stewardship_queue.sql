@@ -111,11 +111,11 @@ current_codes as (
     union all
     select distinct
         'social_security_contributions' as entity_source,
-        employer_uscc as delivered_code
-    from {{ ref('stg_social_security__contributions') }}
+        contributions.employer_uscc as delivered_code
+    from {{ ref('stg_social_security__contributions') }} as contributions
     where
-        employer_uscc is not null
-        and stg_social_security__contributions.contribution_month = (
+        contributions.employer_uscc is not null
+        and contributions.contribution_month = (
             select max(latest.contribution_month)
             from {{ ref('stg_social_security__contributions') }} as latest
         )
