@@ -56,6 +56,9 @@ class DirtRates:
     truncated_row: float = 0.0005
     bad_enum: float = 0.001
     end_before_start: float = 0.001
+    # identity variants (docs/GOLDEN_RECORDS.md): an employer written with its
+    # pre-2015 organisation code (the 9 characters 9-17 of its USCC)
+    legacy_org_code: float = 0.002
     # damaged records (CSV): a quote that never closes, NUL bytes, a record over the
     # ingest's 64 KiB record cap (docs/DESIGN.md)
     stray_quote: float = 0.0005
@@ -70,6 +73,8 @@ class DirtRates:
     event_closed_before_reported: float = 0.003
     event_closed_equals_update: float = 0.003
     duplicate_incident: float = 0.02
+    # an event located by its position only (an app pin), no building code
+    coords_only_location: float = 0.05
     # cross-check cases: absolute counts at dirt=1 (scaled, at least 1 when dirt > 0)
     xc_cases: float = 3.0
     shared_room_companies: float = 200.0
@@ -202,6 +207,12 @@ def corrupt_uscc(values: pl.Series, rng: np.random.Generator) -> pl.Series:
     return (values.str.slice(0, 17) + pl.Series(wrong)).alias(values.name)
 
 
+def org_code_only(values: pl.Series) -> pl.Series:
+    """The 9-character organisation code (GB 11714) inside each USCC, as employers
+    registered before the 2015 reform still write it (no hyphen)."""
+    return values.str.slice(8, 9).alias(values.name)
+
+
 def bad_dates(n: int, rng: np.random.Generator, compact: bool) -> pl.Series:
     """Unparseable dates as clerks type them (impossible days, words, zeros)."""
     pool = (
@@ -229,6 +240,10 @@ class _Planted:
     detail: str
 
 
+# Columns of :meth:`FilePlan.variants`: one row per planted identity variant.
+VARIANT_SCHEMA = {"defect": pl.String, "column": pl.String, "key": pl.String, "detail": pl.String}
+
+
 class FilePlan:
     """The rows of one delivered file, with defects planted and tracked by row id."""
 
@@ -253,6 +268,7 @@ class FilePlan:
         self.mixed_eol = False  # CSV: write every other line with CRLF (file level)
         self._dups: list[np.ndarray] = []  # source rids of appended copies, per batch
         self._dup_frames: list[pl.DataFrame] = []
+        self._variants: list[pl.DataFrame] = []
 
     # -- picking -------------------------------------------------------------
 
@@ -296,11 +312,14 @@ class FilePlan:
         detail: str = "",
         eligible: np.ndarray | None = None,
         fill_empty: bool = False,
+        identity: str | None = None,
     ) -> np.ndarray:
         """Replace ``column`` in a sample of rows by ``fn(rows, rng)``; record the defect.
 
         Only rows with a value are eligible unless ``fill_empty`` (a defect that
-        *adds* a value, like a move-out date before the move-in).
+        *adds* a value, like a move-out date before the move-in). With ``identity``
+        (a model-level defect name, e.g. ``entity_variant``) the true value behind
+        each planted variant is kept for the manifest (:meth:`variants`).
         """
         if self.rates.clean:
             return np.empty(0, dtype=np.int64)
@@ -314,6 +333,18 @@ class FilePlan:
         if len(rids) == 0:
             return rids
         new = fn(self.df[rids], self.rng).cast(self.df.schema[column])
+        if identity is not None:
+            self._variants.append(
+                pl.DataFrame(
+                    {
+                        "defect": identity,
+                        "column": column,
+                        "key": new.cast(pl.String),
+                        "detail": "true " + self.df[column].gather(rids).cast(pl.String),
+                    },
+                    schema=VARIANT_SCHEMA,
+                )
+            )
         self.df = self.df.with_columns(self.df[column].scatter(rids, new))
         self.planted.append(_Planted(rids, defect, column, detail))
         return rids
@@ -347,6 +378,13 @@ class FilePlan:
             same = (changed[column] == sub[column]).fill_null(False).to_numpy()
             self._dups.append(src[~same])
             self._dup_frames.append(changed.filter(~pl.Series(same)))
+
+    def variants(self) -> pl.DataFrame:
+        """Planted identity variants: ``defect``, ``column``, ``key`` (the value as delivered),
+        ``detail`` (``true <value>``), one row per distinct variant."""
+        if not self._variants:
+            return pl.DataFrame(schema=VARIANT_SCHEMA)
+        return pl.concat(self._variants).unique(maintain_order=True)
 
     # -- final layout --------------------------------------------------------
 

@@ -54,6 +54,10 @@ MODEL_DEFECTS = {
     "xc_insured_no_residence": "insured person with no residence record",
     "xc_entity_no_building": "entity premises room code whose building does not exist",
     "xc_building_over_capacity": "building with more registered entities than rooms",
+    # identity variants: the golden-record matching (docs/GOLDEN_RECORDS.md) is
+    # measured against these (key: the value or event as delivered, detail: 'true <id>')
+    "entity_variant": "an entity named by a variant of its USCC (key: the variant as delivered)",
+    "building_variant": "an event located by coordinates only (key: event id)",
 }
 
 
@@ -82,6 +86,29 @@ class Manifest:
                 pl.lit(file_kind).alias("file_kind"),
                 pl.lit(delivery_date, pl.Date).alias("delivery_date"),
                 pl.lit(file).alias("file"),
+            ).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
+        )
+
+    def add_variants(
+        self,
+        variants: pl.DataFrame,
+        *,
+        feed: str,
+        file_kind: str,
+        delivery_date: date,
+        file: str,
+    ) -> None:
+        """Model-level identity variants of one file (``defect, column, key, detail``)."""
+        if variants.height == 0:
+            return
+        self._parts.append(
+            variants.with_columns(
+                pl.lit("model").alias("level"),
+                pl.lit(feed).alias("feed"),
+                pl.lit(file_kind).alias("file_kind"),
+                pl.lit(delivery_date, pl.Date).alias("delivery_date"),
+                pl.lit(file).alias("file"),
+                pl.lit(None, pl.Int64).alias("row_number"),
             ).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
         )
 

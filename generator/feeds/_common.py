@@ -96,6 +96,9 @@ class FeedContext:
         self.manifest.add_file_rows(
             defects, feed=feed, file_kind=kind, delivery_date=day, file=name
         )
+        self.manifest.add_variants(
+            plan.variants(), feed=feed, file_kind=kind, delivery_date=day, file=name
+        )
         if mixed:
             self.manifest.add(
                 "mixed_line_endings",
@@ -156,6 +159,9 @@ class FeedContext:
                     file_kind=kind,
                     delivery_date=day,
                     file=name,
+                )
+                self.manifest.add_variants(
+                    plan.variants(), feed=feed, file_kind=kind, delivery_date=day, file=name
                 )
                 written += out.height
         finally:

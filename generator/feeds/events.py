@@ -229,7 +229,55 @@ def _events(ctx: FeedContext, rng: np.random.Generator, per_day: float) -> pl.Da
         )
     else:
         out = out.with_columns(pl.lit(None, pl.String).alias("dup_of_id"))
-    return out
+    return _coords_only(ctx, out, bsel)
+
+
+# An app pin's GPS error: ~3 m per axis (0.00003 degrees).
+_PIN_SIGMA_DEG = 0.00003
+
+
+def _coords_only(ctx: FeedContext, out: pl.DataFrame, at: pl.DataFrame) -> pl.DataFrame:
+    """Some reports (an app pin) name no building, only the position where the
+    reporter stood at it: ``building_code`` empty, ``lon``/``lat`` the building's
+    own position give or take a GPS error. Recorded as ``building_variant`` with
+    the true building (docs/GOLDEN_RECORDS.md measures the match against it).
+    Reports of a duplicate incident are left alone (their positions are the
+    duplicate rule's evidence)."""
+    if ctx.rates.clean or out.height == 0:
+        return out
+    rng = ctx.rng(FEED, "coords-only")
+    in_pair = out["dup_of_id"].is_not_null() | out["event_id"].is_in(
+        out["dup_of_id"].drop_nulls().implode()
+    )
+    pick = binomial_pick(
+        rng, np.flatnonzero(~in_pair.to_numpy()), ctx.rates.rate("coords_only_location")
+    )
+    if not len(pick):
+        return out
+    k = len(pick)
+    lon = out["lon"].to_numpy().copy()
+    lat = out["lat"].to_numpy().copy()
+    lon[pick] = (at["lon"].to_numpy()[pick] + rng.normal(0, _PIN_SIGMA_DEG, k)).round(6)
+    lat[pick] = (at["lat"].to_numpy()[pick] + rng.normal(0, _PIN_SIGMA_DEG, k)).round(6)
+    truth = out["building_code"].gather(pick)
+    ctx.manifest.add(
+        "building_variant",
+        "model",
+        FEED,
+        keys=out["event_id"].gather(pick).to_list(),
+        column="building_code",
+        detail=pl.Series([f"true {c}" for c in truth], dtype=pl.String),
+    )
+    blank = np.zeros(out.height, dtype=bool)
+    blank[pick] = True
+    return out.with_columns(
+        pl.when(pl.Series(blank))
+        .then(None)
+        .otherwise(pl.col("building_code"))
+        .alias("building_code"),
+        pl.Series("lon", lon),
+        pl.Series("lat", lat),
+    )
 
 
 def _geocode_second_reports(

@@ -189,6 +189,17 @@ def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases:
             "invalid_uscc",
             lambda s, r: dirt.corrupt_uscc(s["employer_uscc"], r),
             detail="wrong check char",
+            identity="entity_variant",
+        )
+        # the employer's pre-2015 organisation code instead of its USCC
+        plan.corrupt(
+            "legacy_org_code",
+            "employer_uscc",
+            "invalid_uscc",
+            lambda s, r: dirt.org_code_only(s["employer_uscc"]),
+            detail="organisation code only",
+            eligible=_registered(rows),
+            identity="entity_variant",
         )
         plan.corrupt(
             "fullwidth",
@@ -231,6 +242,12 @@ def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases:
     return ctx.deliver_chunked(
         rows, plan_for, rng, feed=FEED, kind="cbry", day=d, name=f"cbry_{stamp(d)}.csv", fmt="csv"
     )
+
+
+def _registered(rows: pl.DataFrame) -> np.ndarray:
+    """Rows whose employer is registered by market regulation or civil affairs (91-93,
+    51-53 codes): an organ or public institution keeps its USCC on every form."""
+    return rows["employer_uscc"].str.slice(0, 1).is_in(["9", "5"]).fill_null(False).to_numpy()
 
 
 # Contributions are built, planted and written this many insured persons at a time.

@@ -338,6 +338,9 @@ def test_every_planted_row_defect_is_in_the_file_at_that_row(dirty: tuple[Path, 
             assert ric.calc_check_digit(text) != text[17], where  # takes all 18 chars
         elif defect == "id_upgraded_15":
             assert len(text) == 15 and text.isdigit(), where
+        elif defect == "invalid_uscc" and m["detail"] == "organisation code only":
+            # a pre-2015 employer's organisation code (GB 11714), characters 9-17 of its USCC
+            assert len(text) == 9 and not uscc.is_valid(text), where
         elif defect == "invalid_uscc":
             assert len(text) == 18 and not uscc.is_valid(text), where
         elif defect == "fullwidth_normalised":

@@ -1,0 +1,73 @@
+-- Every code a department names a legal entity by, one row per source and code
+-- as delivered (after the ingest's normalisation: full-width, spaces, hyphens,
+-- case). The two registries name their own entities; social security names
+-- employers (insured persons and contributions); the grid channel names a
+-- person's employer. docs/GOLDEN_RECORDS.md.
+with
+
+registries as (
+    select
+        registry as entity_source,
+        registry as department,
+        uscc as delivered_code,
+        false as is_flagged_invalid,
+        min(delivery_date) as first_seen_on,
+        max(delivery_date) as last_seen_on,
+        count(*) as record_count
+    from {{ ref('int_entity_versions') }}
+    group by registry, uscc
+),
+
+insured as (
+    select
+        'social_security_insured' as entity_source,
+        'social_security' as department,
+        employer_uscc as delivered_code,
+        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
+        min(delivery_date) as first_seen_on,
+        max(delivery_date) as last_seen_on,
+        count(*) as record_count
+    from {{ ref('stg_social_security__insured_person_changes') }}
+    where employer_uscc is not null
+    group by employer_uscc
+),
+
+contributions as (
+    select
+        'social_security_contributions' as entity_source,
+        'social_security' as department,
+        employer_uscc as delivered_code,
+        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
+        min(delivery_date) as first_seen_on,
+        max(delivery_date) as last_seen_on,
+        count(*) as record_count
+    from {{ ref('stg_social_security__contributions') }}
+    where employer_uscc is not null
+    group by employer_uscc
+),
+
+grid_channel as (
+    select
+        'grid_collection' as entity_source,
+        'grid' as department,
+        employer_uscc as delivered_code,
+        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
+        min(delivery_date) as first_seen_on,
+        max(delivery_date) as last_seen_on,
+        count(*) as record_count
+    from {{ ref('stg_population__grid_collections') }}
+    where employer_uscc is not null
+    group by employer_uscc
+),
+
+final as (
+    select * from registries
+    union all
+    select * from insured
+    union all
+    select * from contributions
+    union all
+    select * from grid_channel
+)
+
+select * from final

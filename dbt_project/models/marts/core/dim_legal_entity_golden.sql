@@ -1,0 +1,95 @@
+-- 法人 golden record (一数一源): one row per legal entity any department names,
+-- merged from the market-regulation and civil-affairs registries, social-security
+-- employers and the grid channel's employers by the match decisions of
+-- int_entity_matches. Survivorship per attribute (docs/GOLDEN_RECORDS.md):
+--   code                      the valid USCC (never a variant)
+--   name, type, status,       the registry holding the entity (its current
+--   premises, industry        version in dim_legal_entity); in both: the later
+--                             version, market regulation on a tie
+--   insured persons           social security (active insured persons now)
+--   declared employees        the market register's 从业人数, kept beside it
+-- An entity no registry holds (an organ, a public institution) has a record
+-- from the departments that name it, with registry attributes null.
+with
+
+matches as (
+    select * from {{ ref('int_entity_matches') }}
+    where golden_uscc is not null
+),
+
+registry_current as (
+    select * from {{ ref('dim_legal_entity') }}
+    where is_current
+    -- one current version per USCC already; the rule for an entity in both
+    -- registries (later version, then market regulation) is explicit here
+    qualify row_number() over (
+        partition by uscc
+        order by valid_from desc nulls last, case registry when 'market_regulation' then 0 else 1 end nulls last
+    ) = 1
+),
+
+sources as (
+    select
+        golden_uscc,
+        max(case when entity_source = 'market_regulation' then 1 else 0 end) = 1 as is_in_market_register,
+        max(case when entity_source = 'civil_affairs' then 1 else 0 end) = 1 as is_in_civil_affairs_register,
+        max(case when department = 'social_security' then 1 else 0 end) = 1 as is_in_social_security,
+        max(case when entity_source = 'grid_collection' then 1 else 0 end) = 1 as is_in_grid_collection,
+        count(distinct department) as department_count,
+        count(distinct case when delivered_code <> golden_uscc then delivered_code end) as variant_code_count,
+        min(first_seen_on) as first_seen_on,
+        max(last_seen_on) as last_seen_on
+    from matches
+    group by golden_uscc
+),
+
+insured as (
+    select
+        matches.golden_uscc,
+        count(distinct insured_now.person_key) as insured_person_count
+    from {{ ref('int_insured_persons_current') }} as insured_now
+    inner join matches
+        on
+            matches.entity_source = 'social_security_insured'
+            and insured_now.employer_uscc = matches.delivered_code
+    where insured_now.insurance_status = 'active' and not insured_now.is_deleted_upstream
+    group by matches.golden_uscc
+),
+
+final as (
+    select
+        sources.golden_uscc as uscc,
+        registry_current.entity_name,
+        registry_current.entity_type,
+        registry_current.registry,
+        case
+            when registry_current.registry is not null then registry_current.registry
+            when sources.is_in_social_security then 'social_security'
+            else 'grid_collection'
+        end as record_source,
+        -- a registry row whose status was flagged unreadable is 'unknown', not 'unregistered'
+        coalesce(
+            registry_current.registration_status,
+            case when registry_current.registry is null then 'unregistered' else 'unknown' end
+        ) as registration_status,
+        coalesce(registry_current.is_active, false) as is_active,
+        registry_current.premises_room_code,
+        registry_current.premises_building_code,
+        registry_current.industry_section,
+        registry_current.valid_from as registry_version_at,
+        registry_current.employee_count as declared_employee_count,
+        coalesce(insured.insured_person_count, 0) as insured_person_count,
+        sources.is_in_market_register,
+        sources.is_in_civil_affairs_register,
+        sources.is_in_social_security,
+        sources.is_in_grid_collection,
+        sources.department_count,
+        sources.variant_code_count,
+        sources.first_seen_on,
+        sources.last_seen_on
+    from sources
+    left join registry_current on sources.golden_uscc = registry_current.uscc
+    left join insured on sources.golden_uscc = insured.golden_uscc
+)
+
+select * from final

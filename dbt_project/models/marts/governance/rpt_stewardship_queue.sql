@@ -1,0 +1,338 @@
+-- 数据治理 stewardship queue: every open disagreement between departments about
+-- one person, legal entity or building, with both values, their sources and
+-- dates, the rule that chose the winner and the department that should correct
+-- its record (docs/GOLDEN_RECORDS.md). Built from the current state of each
+-- source, so a disagreement leaves the queue when a later delivery agrees.
+-- Person rows carry pseudonyms and room codes only: internal schema, never
+-- published (docs/PRIVACY.md).
+with
+
+as_of as (
+    select max(delivery_date) as as_of_date
+    from {{ ref('stg_audit__batches') }}
+    where is_live
+),
+
+-- persons: the register's and the grid channel's latest word on each person
+registered as (
+    select * from {{ ref('int_persons_registered') }}
+    where not is_deleted_upstream
+),
+
+collected as (
+    select * from {{ ref('int_persons_collected') }}
+),
+
+both_channels as (
+    select
+        registered.person_key,
+        registered.name_key as register_name_key,
+        collected.name_key as grid_name_key,
+        registered.phone_key as register_phone_key,
+        collected.phone_key as grid_phone_key,
+        registered.room_code as register_room_code,
+        collected.room_code as grid_room_code,
+        registered.changed_at as register_at,
+        collected.collected_at as grid_at
+    from registered
+    inner join collected on registered.person_key = collected.person_key
+),
+
+person_name as (
+    select
+        'person' as subject_type,
+        person_key as subject_key,
+        'name' as attribute_name,
+        register_name_key as value_a,
+        'public_security' as source_a,
+        register_at as dated_a,
+        grid_name_key as value_b,
+        'grid' as source_b,
+        grid_at as dated_b,
+        'public_security' as winning_source,
+        'identity: the register wins' as decision_rule,
+        'grid' as correcting_department,
+        case when grid_at > register_at then grid_at else register_at end as opened_at
+    from both_channels
+    where register_name_key <> grid_name_key
+),
+
+person_phone as (
+    select
+        'person' as subject_type,
+        person_key as subject_key,
+        'phone' as attribute_name,
+        register_phone_key as value_a,
+        'public_security' as source_a,
+        register_at as dated_a,
+        grid_phone_key as value_b,
+        'grid' as source_b,
+        grid_at as dated_b,
+        case when grid_at >= register_at then 'grid' else 'public_security' end as winning_source,
+        'contact: the later statement wins' as decision_rule,
+        case when grid_at >= register_at then 'public_security' else 'grid' end as correcting_department,
+        case when grid_at > register_at then grid_at else register_at end as opened_at
+    from both_channels
+    where register_phone_key <> grid_phone_key
+),
+
+person_residence as (
+    select
+        'person' as subject_type,
+        person_key as subject_key,
+        'residence_room' as attribute_name,
+        register_room_code as value_a,
+        'public_security' as source_a,
+        register_at as dated_a,
+        grid_room_code as value_b,
+        'grid' as source_b,
+        grid_at as dated_b,
+        case when grid_at >= register_at then 'grid' else 'public_security' end as winning_source,
+        'residence: the later statement wins (docs/DEFINITIONS.md)' as decision_rule,
+        case when grid_at >= register_at then 'public_security' else 'grid' end as correcting_department,
+        case when grid_at > register_at then grid_at else register_at end as opened_at
+    from both_channels
+    where register_room_code <> grid_room_code
+),
+
+-- entities: codes each source uses now (its latest word), as int_entity_matches decided them
+current_codes as (
+    select distinct
+        'social_security_insured' as entity_source,
+        employer_uscc as delivered_code
+    from {{ ref('int_insured_persons_current') }}
+    where employer_uscc is not null and not is_deleted_upstream
+    union all
+    select distinct
+        'grid_collection' as entity_source,
+        employer_uscc as delivered_code
+    from collected
+    where employer_uscc is not null
+    union all
+    select distinct
+        'social_security_contributions' as entity_source,
+        contributions.employer_uscc as delivered_code
+    from {{ ref('stg_social_security__contributions') }} as contributions
+    where
+        contributions.employer_uscc is not null
+        and contributions.contribution_month = (
+            select max(latest.contribution_month)
+            from {{ ref('stg_social_security__contributions') }} as latest
+        )
+),
+
+entity_matches as (
+    select matches.*
+    from {{ ref('int_entity_matches') }} as matches
+    inner join current_codes
+        on
+            matches.entity_source = current_codes.entity_source
+            and matches.delivered_code = current_codes.delivered_code
+    where matches.match_rule <> 'exact_uscc'
+),
+
+-- the registries' current word on each entity (the golden record's source of
+-- registry attributes, dim_legal_entity_golden)
+registered_entities as (
+    select * from {{ ref('dim_legal_entity') }}
+    where is_current
+),
+
+entity_code as (
+    select
+        'entity' as subject_type,
+        coalesce(entity_matches.golden_uscc, entity_matches.delivered_code) as subject_key,
+        'code' as attribute_name,
+        entity_matches.delivered_code as value_a,
+        entity_matches.department as source_a,
+        cast(entity_matches.first_seen_on as timestamp) as dated_a,
+        entity_matches.golden_uscc as value_b,
+        case
+            when registered_entities.registry is not null then registered_entities.registry
+            when entity_matches.golden_uscc is not null then 'valid_uscc'
+        end as source_b,
+        registered_entities.valid_from as dated_b,
+        case
+            when registered_entities.registry is not null then registered_entities.registry
+            when entity_matches.golden_uscc is not null then 'valid_uscc'
+            else 'none'
+        end as winning_source,
+        entity_matches.match_rule || ': ' || entity_matches.evidence as decision_rule,
+        entity_matches.department as correcting_department,
+        -- since the variant was first delivered
+        cast(entity_matches.first_seen_on as timestamp) as opened_at
+    from entity_matches
+    left join registered_entities on entity_matches.golden_uscc = registered_entities.uscc
+),
+
+-- persons social security insures now with each entity, under any code merged
+-- into it (as dim_legal_entity_golden.insured_person_count)
+insured_now as (
+    select
+        matches.golden_uscc,
+        count(distinct insured.person_key) as insured_person_count,
+        max(insured.changed_at) as last_changed_at
+    from {{ ref('int_insured_persons_current') }} as insured
+    inner join {{ ref('int_entity_matches') }} as matches
+        on
+            matches.entity_source = 'social_security_insured'
+            and insured.employer_uscc = matches.delivered_code
+    where insured.insurance_status = 'active' and not insured.is_deleted_upstream
+    group by matches.golden_uscc
+),
+
+-- a registry says the entity is gone, social security still insures persons with it
+entity_status as (
+    select
+        'entity' as subject_type,
+        registered_entities.uscc as subject_key,
+        'registration_status' as attribute_name,
+        registered_entities.registration_status as value_a,
+        registered_entities.registry as source_a,
+        registered_entities.valid_from as dated_a,
+        cast(insured_now.insured_person_count as {{ dbt.type_string() }}) || ' active insured' as value_b,
+        'social_security' as source_b,
+        insured_now.last_changed_at as dated_b,
+        registered_entities.registry as winning_source,
+        'status: the registration authority wins' as decision_rule,
+        'social_security' as correcting_department,
+        -- since the registry's version that ended it
+        registered_entities.valid_from as opened_at
+    from registered_entities
+    inner join insured_now on registered_entities.uscc = insured_now.golden_uscc
+    where not registered_entities.is_active
+),
+
+-- buildings: codes housing does not know, in the current records of other departments
+current_building_codes as (
+    select distinct
+        'public_security' as department,
+        building_code
+    from registered
+    where building_code is not null
+    union all
+    select distinct
+        'grid' as department,
+        building_code
+    from collected
+    where building_code is not null
+    union all
+    select distinct
+        registry as department,
+        premises_building_code as building_code
+    from registered_entities
+    where premises_building_code is not null
+),
+
+building_matches as (
+    select * from {{ ref('int_building_matches') }}
+),
+
+building_code as (
+    select
+        'building' as subject_type,
+        building_matches.delivered_code as subject_key,
+        'building_code' as attribute_name,
+        building_matches.delivered_code as value_a,
+        building_matches.department as source_a,
+        cast(building_matches.first_seen_on as timestamp) as dated_a,
+        cast(null as {{ dbt.type_string() }}) as value_b,
+        'housing' as source_b,
+        cast(null as timestamp) as dated_b,
+        'housing' as winning_source,
+        'existence: housing wins (' || building_matches.evidence || ')' as decision_rule,
+        building_matches.department as correcting_department,
+        cast(building_matches.first_seen_on as timestamp) as opened_at
+    from building_matches
+    inner join current_building_codes
+        on
+            building_matches.department = current_building_codes.department
+            and building_matches.delivered_code = current_building_codes.building_code
+    where building_matches.match_rule = 'unmatched'
+    union all
+    -- events are facts: every event still without a building code is open
+    select
+        'building' as subject_type,
+        building_matches.mention_id as subject_key,
+        'building_code' as attribute_name,
+        cast(null as {{ dbt.type_string() }}) as value_a,
+        'events' as source_a,
+        cast(building_matches.first_seen_on as timestamp) as dated_a,
+        building_matches.golden_building_code as value_b,
+        'housing' as source_b,
+        cast(null as timestamp) as dated_b,
+        case when building_matches.golden_building_code is null then 'none' else 'housing' end as winning_source,
+        building_matches.match_rule || ': ' || building_matches.evidence as decision_rule,
+        'events' as correcting_department,
+        cast(building_matches.first_seen_on as timestamp) as opened_at
+    from building_matches
+    where
+        building_matches.building_source = 'events'
+        and (building_matches.delivered_code is null or building_matches.match_rule = 'unmatched')
+),
+
+-- housing's rooms name a building its own snapshot lacks
+building_inferred as (
+    select
+        'building' as subject_type,
+        building_code as subject_key,
+        'building_snapshot_row' as attribute_name,
+        building_code as value_a,
+        'housing' as source_a,
+        cast(null as timestamp) as dated_a,
+        cast(null as {{ dbt.type_string() }}) as value_b,
+        'housing' as source_b,
+        cast(null as timestamp) as dated_b,
+        'housing' as winning_source,
+        'rooms name a building the building snapshot lacks' as decision_rule,
+        'housing' as correcting_department,
+        cast(last_seen_on as timestamp) as opened_at
+    from {{ ref('dim_building') }}
+    where is_inferred
+),
+
+unioned as (
+    select * from person_name
+    union all
+    select * from person_phone
+    union all
+    select * from person_residence
+    union all
+    select * from entity_code
+    union all
+    select * from entity_status
+    union all
+    select * from building_code
+    union all
+    select * from building_inferred
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat([
+            'unioned.subject_type', "'|'", 'unioned.subject_key', "'|'", 'unioned.attribute_name', "'|'",
+            'unioned.source_a', "'|'", "coalesce(unioned.value_a, '')",
+        ])) }} as disagreement_id,
+        unioned.subject_type,
+        unioned.subject_key,
+        unioned.attribute_name,
+        unioned.value_a,
+        unioned.source_a,
+        unioned.dated_a,
+        unioned.value_b,
+        unioned.source_b,
+        unioned.dated_b,
+        unioned.winning_source,
+        unioned.decision_rule,
+        unioned.correcting_department,
+        -- since when it stands (per kind above); unknown: the as-of date
+        cast(coalesce(unioned.opened_at, cast(as_of.as_of_date as timestamp)) as date) as opened_on,
+        as_of.as_of_date
+    from unioned
+    cross join as_of
+)
+
+select
+    *,
+    {{ dbt.datediff('opened_on', 'as_of_date', 'day') }} as age_days
+from final
