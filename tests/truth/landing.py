@@ -378,20 +378,26 @@ def building_grids(landing: Path) -> dict[str, str | None]:
     return {code: grid for code, (_d, _n, grid) in latest.items()}
 
 
-def insured_ids(landing: Path) -> set[str]:
-    """Persons whose latest insured-person change is active and no delete."""
+def _persons_whose_latest_change_says(landing: Path, kind: str, status: str) -> set[str]:
+    """Persons whose latest change (by change time, then delivery and row) in the
+    social-security change files ``kind`` (cbry, sydj) has this status and is no delete."""
     latest: dict[str, tuple] = {}
     formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-    for day, path in live_files(landing, "social_security", "cbry_"):
-        for number, row in _csv_rows(path, "cbry", "utf-8"):
+    for day, path in live_files(landing, "social_security", f"{kind}_"):
+        for number, row in _csv_rows(path, kind, "utf-8"):
             pid = citizen_id(row["id_number"])
             at = _timestamp(row["updated_at"], formats)
             if pid is None or at is None or row["op"] not in ("I", "U", "D"):
                 continue
             key = (at, day, number)
             if pid not in latest or key > latest[pid][:3]:
-                latest[pid] = (*key, row["status"] == "active" and row["op"] != "D")
-    return {pid for pid, (*_k, active) in latest.items() if active}
+                latest[pid] = (*key, row["status"] == status and row["op"] != "D")
+    return {pid for pid, (*_k, says) in latest.items() if says}
+
+
+def insured_ids(landing: Path) -> set[str]:
+    """Persons whose latest insured-person change is active and no delete."""
+    return _persons_whose_latest_change_says(landing, "cbry", "active")
 
 
 def _age(birth: date, on: date) -> int:
@@ -616,18 +622,7 @@ def open_facility_capacity(landing: Path) -> dict[str, int]:
 def registered_unemployed(landing: Path) -> int:
     """Persons whose latest registered-unemployment change (sydj) says registered and
     is no delete."""
-    latest: dict[str, tuple] = {}
-    formats = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-    for day, path in live_files(landing, "social_security", "sydj_"):
-        for number, row in _csv_rows(path, "sydj", "utf-8"):
-            pid = citizen_id(row["id_number"])
-            at = _timestamp(row["updated_at"], formats)
-            if pid is None or at is None or row["op"] not in ("I", "U", "D"):
-                continue
-            key = (at, day, number)
-            if pid not in latest or key > latest[pid][:3]:
-                latest[pid] = (*key, row["status"] == "registered" and row["op"] != "D")
-    return sum(registered for *_k, registered in latest.values())
+    return len(_persons_whose_latest_change_says(landing, "sydj", "registered"))
 
 
 def plan_figures(landing: Path, district: dict) -> dict[str, float | None]:
