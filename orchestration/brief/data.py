@@ -289,6 +289,24 @@ TABLES = (
         withheld="buildings_withheld",
     ),
     BriefTable(
+        "hotline", "12345 citizens' hotline 12345 市民热线",
+        "In the newest month of tickets: how many citizens called, how many calls became "
+        "grid events, how long until someone first acted, and how satisfied were the callers?",
+        "marts.rpt_brief_hotline", "area",
+        ("area", "tickets", "tickets_to_events", "event_share", "mean_response_minutes",
+         "rated_tickets", "mean_satisfaction", "satisfied_share", "repeat_tickets", "month_start"),
+        protected=("tickets", "tickets_to_events", "rated_tickets", "repeat_tickets"),
+    ),
+    BriefTable(
+        "shortfalls", "Planning shortfalls 规划缺口",
+        "At the end of the five-year projection, where do elderly-care beds, childcare places "
+        "and school seats fall short of the facilities' capacity (docs/PROJECTIONS.md)?",
+        "marts.rpt_brief_shortfalls", "area",
+        ("area", "primary_seats_short", "junior_seats_short", "childcare_places_short",
+         "elderly_beds_short", "projection_date", "communities_withheld"),
+        withheld="communities_withheld",
+    ),
+    BriefTable(
         "data_quality", "Data quality 数据质量",
         "What did each feed deliver last, how many deliveries did the quality gate block, "
         "and what share of rows was quarantined?",
