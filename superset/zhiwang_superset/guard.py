@@ -212,8 +212,18 @@ def _check_tree(root: exp.Expression, columns: set[str]) -> None:
 # --- what a request carries --------------------------------------------------
 
 SQL_KEYS = {"where": "where", "having": "having"}
-STRING_FIELDS = ("columns", "groupby", "metrics", "orderby", "series_columns")
-METRIC_FIELDS = ("series_limit_metric", "timeseries_limit_metric", "metric", "secondary_metric")
+STRING_FIELDS = ("columns", "groupby", "orderby", "series_columns")
+# A plain string here names a saved metric: Superset looks it up and refuses an
+# unknown name ("Metric ... does not exist"), never pasting it into the query.
+# Native select filters send ``metrics: ["count"]`` in their form_data
+# (docs/SECURITY.md), so only ad-hoc metric objects are checked here.
+METRIC_FIELDS = (
+    "metrics",
+    "series_limit_metric",
+    "timeseries_limit_metric",
+    "metric",
+    "secondary_metric",
+)
 
 
 def request_expressions(
@@ -236,6 +246,13 @@ def request_expressions(
             for i, item in enumerate(value):
                 yield from names(item, f"{origin}[{i}]", where)
 
+    def metric_objects(value: Any, origin: str) -> Iterator[Expression]:
+        if isinstance(value, dict):
+            yield from adhoc(value, origin, "select")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                yield from metric_objects(item, f"{origin}[{i}]")
+
     def adhoc(value: dict[str, Any], origin: str, where: str) -> Iterator[Expression]:
         if isinstance(value.get("sqlExpression"), str):
             yield Expression(where, value["sqlExpression"], f"{origin}.sqlExpression")
@@ -247,7 +264,7 @@ def request_expressions(
     for field in STRING_FIELDS:
         yield from names(query.get(field), field)
     for field in METRIC_FIELDS:
-        yield from names(query.get(field), field)
+        yield from metric_objects(query.get(field), field)
     for i, flt in enumerate(query.get("filter") or query.get("filters") or []):
         if isinstance(flt, dict):
             yield from names(flt.get("col"), f"filter[{i}].col")
