@@ -39,8 +39,7 @@ def _select(page: Page, name: str) -> Locator:
 def _options(page: Page, select: Locator, search: str = "") -> list[str]:
     """The option labels the open dropdown shows (after typing ``search``)."""
     select.click()
-    if search:
-        page.keyboard.type(search)
+    select.locator("input").first.fill(search)  # replaces an earlier search
     dropdown = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").last
     dropdown.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(1500)  # searching or loading settles
@@ -50,6 +49,7 @@ def _options(page: Page, select: Locator, search: str = "") -> list[str]:
 
 def _close(page: Page) -> None:
     page.keyboard.press("Escape")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.wait_for_timeout(300)
 
 
