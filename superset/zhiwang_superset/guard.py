@@ -27,6 +27,7 @@ they pass unchanged (tests/superset/test_live_rls_attacks.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -212,6 +213,7 @@ def _check_tree(root: exp.Expression, columns: set[str]) -> None:
 # --- what a request carries --------------------------------------------------
 
 SQL_KEYS = {"where": "where", "having": "having"}
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STRING_FIELDS = ("columns", "groupby", "orderby", "series_columns")
 # A plain string here names a saved metric: Superset looks it up and refuses an
 # unknown name ("Metric ... does not exist"), never pasting it into the query.
@@ -267,7 +269,12 @@ def request_expressions(
         yield from metric_objects(query.get(field), field)
     for i, flt in enumerate(query.get("filter") or query.get("filters") or []):
         if isinstance(flt, dict):
-            yield from names(flt.get("col"), f"filter[{i}].col")
+            col = flt.get("col")
+            # A dashboard's native filter reaches every chart in its scope; on a
+            # dataset without that column Superset drops the filter (a plain
+            # name is looked up, never pasted), so a bare identifier passes.
+            if not (isinstance(col, str) and IDENTIFIER.fullmatch(col)):
+                yield from names(col, f"filter[{i}].col")
     for field in ("adhoc_filters",):
         for i, flt in enumerate(query.get(field) or []):
             if isinstance(flt, dict):
