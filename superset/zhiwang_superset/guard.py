@@ -27,6 +27,7 @@ they pass unchanged (tests/superset/test_live_rls_attacks.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -212,8 +213,19 @@ def _check_tree(root: exp.Expression, columns: set[str]) -> None:
 # --- what a request carries --------------------------------------------------
 
 SQL_KEYS = {"where": "where", "having": "having"}
-STRING_FIELDS = ("columns", "groupby", "metrics", "orderby", "series_columns")
-METRIC_FIELDS = ("series_limit_metric", "timeseries_limit_metric", "metric", "secondary_metric")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+STRING_FIELDS = ("columns", "groupby", "orderby", "series_columns")
+# A plain string here names a saved metric: Superset looks it up and refuses an
+# unknown name ("Metric ... does not exist"), never pasting it into the query.
+# Native select filters send ``metrics: ["count"]`` in their form_data
+# (docs/SECURITY.md), so only ad-hoc metric objects are checked here.
+METRIC_FIELDS = (
+    "metrics",
+    "series_limit_metric",
+    "timeseries_limit_metric",
+    "metric",
+    "secondary_metric",
+)
 
 
 def request_expressions(
@@ -236,6 +248,13 @@ def request_expressions(
             for i, item in enumerate(value):
                 yield from names(item, f"{origin}[{i}]", where)
 
+    def metric_objects(value: Any, origin: str) -> Iterator[Expression]:
+        if isinstance(value, dict):
+            yield from adhoc(value, origin, "select")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                yield from metric_objects(item, f"{origin}[{i}]")
+
     def adhoc(value: dict[str, Any], origin: str, where: str) -> Iterator[Expression]:
         if isinstance(value.get("sqlExpression"), str):
             yield Expression(where, value["sqlExpression"], f"{origin}.sqlExpression")
@@ -247,10 +266,15 @@ def request_expressions(
     for field in STRING_FIELDS:
         yield from names(query.get(field), field)
     for field in METRIC_FIELDS:
-        yield from names(query.get(field), field)
+        yield from metric_objects(query.get(field), field)
     for i, flt in enumerate(query.get("filter") or query.get("filters") or []):
         if isinstance(flt, dict):
-            yield from names(flt.get("col"), f"filter[{i}].col")
+            col = flt.get("col")
+            # A dashboard's native filter reaches every chart in its scope; on a
+            # dataset without that column Superset drops the filter (a plain
+            # name is looked up, never pasted), so a bare identifier passes.
+            if not (isinstance(col, str) and IDENTIFIER.fullmatch(col)):
+                yield from names(col, f"filter[{i}].col")
     for field in ("adhoc_filters",):
         for i, flt in enumerate(query.get(field) or []):
             if isinstance(flt, dict):
