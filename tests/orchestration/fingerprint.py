@@ -11,6 +11,8 @@ import duckdb
 
 # Marts over the validation history (dq runs): a rerun validates again and is recorded.
 QUALITY_HISTORY_PREFIX = "rpt_quality_"
+# serving models over that history (dashboards' and brief's data-quality tables)
+QUALITY_HISTORY_VIEWS = frozenset({"rpt_data_quality_feeds", "rpt_brief_data_quality"})
 
 Fingerprint = dict[str, tuple[int, str, tuple[float, ...]]]
 
@@ -66,4 +68,8 @@ def same(a: Fingerprint, b: Fingerprint) -> bool:
 
 def data_tables(fingerprint: dict) -> dict:
     """Without the quality-history marts: every validation run is recorded there by design."""
-    return {t: v for t, v in fingerprint.items() if not t.startswith(QUALITY_HISTORY_PREFIX)}
+    return {
+        t: v
+        for t, v in fingerprint.items()
+        if not t.startswith(QUALITY_HISTORY_PREFIX) and t not in QUALITY_HISTORY_VIEWS
+    }
