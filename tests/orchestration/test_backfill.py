@@ -49,17 +49,32 @@ def _free_port() -> int:
 
 
 def _backfills() -> list[tuple[str, str, str]]:
-    """(dag id, from date, to date) of every backfill the test creates."""
-    out = []
+    """(dag id, from date, to date) of every backfill the test creates: one per
+    non-hourly DAG first, then the hourly DAG's one per date (Airflow runs one
+    backfill per DAG at a time, so those wait for each other)."""
+    out, hourly = [], []
     for spec in FEED_DAGS:
         if spec.cadence == "hourly":
             for i in range(DAYS):
                 day = (START + timedelta(days=i)).isoformat()
-                out.append((spec.dag_id, day, day))
+                hourly.append((spec.dag_id, day, day))
         else:
             first, last = _period_start(spec, START), _period_start(spec, LAST)
             out.append((spec.dag_id, first.isoformat(), last.isoformat()))
-    return out
+    return out + hourly
+
+
+def _running_backfills(db: Path, dag_id: str) -> int | None:
+    """How many backfills of ``dag_id`` have not completed (None: could not read)."""
+    rows = _query(
+        db, f"select count(*) from backfill where dag_id = '{dag_id}' and completed_at is null"
+    )
+    return rows[0][0] if rows else None
+
+
+def _backfill_created(db: Path, dag_id: str, first: str) -> bool:
+    rows = _query(db, f"select from_date from backfill where dag_id = '{dag_id}'")
+    return any(str(r[0]).startswith(first) for r in rows)
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
@@ -141,16 +156,26 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
             log,
         )
         for dag_id, first, last in _backfills():
+            # one running backfill per DAG: the hourly DAG's dates wait for each other
+            _wait(
+                f"the running backfill of {dag_id} to complete",
+                lambda d=dag_id: _running_backfills(db, d) == 0,
+                RUNS_TIMEOUT_S,
+                log,
+            )
             args = [*cli, "backfill", "create", "--dag-id", dag_id, "--from-date", first,
                     "--to-date", last, "--reprocess-behavior", "completed",
                     "--dag-run-conf", json.dumps({"wait": False})]  # fmt: skip
             for attempt in range(5):  # SQLite: a create racing the scheduler may be locked
                 done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True,
                                       text=True, timeout=600)  # fmt: skip
-                if done.returncode == 0:
+                # a create reported as failed (locked) may still have been committed
+                if done.returncode == 0 or _backfill_created(db, dag_id, first):
                     break
                 time.sleep(5 * (attempt + 1))
-            assert done.returncode == 0, f"backfill create {dag_id}: {done.stderr[-2000:]}"
+            assert _backfill_created(db, dag_id, first), (
+                f"backfill create {dag_id} {first}: {done.stderr[-2000:]}"
+            )
 
         def settled() -> bool:
             backfills = _query(db, "select completed_at from backfill")
