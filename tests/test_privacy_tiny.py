@@ -102,7 +102,7 @@ def test_no_published_person_count_is_small_or_recoverable(tiny_run) -> None:
 
 
 def test_the_weekly_brief_shows_no_small_count_of_persons(tiny_run) -> None:
-    from orchestration.brief.data import read_brief_data
+    from orchestration.brief.data import TABLES, read_brief_data
 
     _var, built, _key = tiny_run
     data = read_brief_data(Path(built["serving"]), date(2026, 10, 7), K)
@@ -118,3 +118,8 @@ def test_the_weekly_brief_shows_no_small_count_of_persons(tiny_run) -> None:
                 checked += len(values)
                 assert not [v for v in values if 0 < v < K], (section.title, column)
     assert checked > 0
+    # and every table section of the district's brief has rows on the tiny run
+    district = {section.key: section for section in data.sections_by_street[None]}
+    for table in TABLES:
+        frame = district[table.key].frame
+        assert frame is not None and frame.height > 0, table.key

@@ -289,6 +289,16 @@ TABLES = (
         withheld="buildings_withheld",
     ),
     BriefTable(
+        "hotline", "12345 citizens' hotline 12345 市民热线",
+        "In the newest month of tickets: how many came in, how many became grid events, how "
+        "long until someone first acted, and how satisfied were the callers?",
+        "marts.rpt_brief_hotline", "area",
+        ("area", "tickets", "tickets_to_events", "event_share", "median_response_minutes",
+         "rated_tickets", "mean_satisfaction", "satisfied_share", "repeat_tickets", "month_start"),
+        # ratings are persons' answers (withheld below the threshold); tickets are cases
+        protected=("rated_tickets",),
+    ),
+    BriefTable(
         "shortfalls", "Planning shortfalls 规划缺口",
         "At the end of the five-year projection, where do elderly-care beds, childcare places "
         "and school seats fall short of the facilities' capacity (docs/PROJECTIONS.md)?",
