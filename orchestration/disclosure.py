@@ -217,7 +217,10 @@ def protect_table(
 ) -> dict[str, int]:
     """Rewrite ``schema.rule.table`` with its withheld cells NULL and flagged; cells per column."""
     name = f'"{schema}"."{rule.table}"'
-    frame = con.sql(f"select * from {name}").pl()
+    # rows in an order set by their content, not by how the build happened to write
+    # them: a complementary cell chosen among equal candidates is then the same in
+    # every build of the same data (the last tie-break is the row's position)
+    frame = con.sql(f"select * from {name} order by all").pl()
     masks = suppress(frame, rule, threshold)
     withheld: dict[str, pl.Series] = dict(masks)
     for column, inputs in rule.derived.items():

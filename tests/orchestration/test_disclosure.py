@@ -108,6 +108,36 @@ def test_audit_finds_a_small_count_left_published(con) -> None:
     assert any("published counts below 5" in p for p in problems), problems
 
 
+def test_equal_candidates_give_the_same_complement_whatever_the_row_order() -> None:
+    """C1 (4) is withheld; C2 and C3 (28 each) are equal candidates for its complement.
+    Two builds that wrote the same rows in opposite orders withhold the same one."""
+    rows = [("street", "S1", "S1", None, 60), ("community", "C1", "S1", "C1", 4),
+            ("community", "C2", "S1", "C2", 28), ("community", "C3", "S1", "C3", 28)]  # fmt: skip
+    rule = Rule.from_meta("rpt_tie", {"person_counts": ["managed"],
+                                      "groups": [["level", "street_code"]]})  # fmt: skip
+    withheld = []
+    for ordered in (rows, rows[::-1]):
+        con = duckdb.connect()
+        con.execute("create schema marts")
+        frame = pl.DataFrame(
+            ordered, schema=["level", "code", "street_code", "community_code", "managed"],
+            orient="row",
+        )  # fmt: skip
+        con.register("tie", frame.to_arrow())
+        con.execute("create table marts.rpt_tie as select * from tie")
+        protect_table(con, "marts", rule, THRESHOLD)
+        withheld.append(
+            sorted(
+                r[0]
+                for r in con.execute(
+                    "select code from marts.rpt_tie where managed is null"
+                ).fetchall()
+            )
+        )
+    assert withheld[0] == withheld[1]
+    assert len(withheld[0]) == 2 and "C1" in withheld[0]
+
+
 def test_zero_is_not_withheld_and_threshold_is_configurable(con) -> None:
     protect_table(con, "marts", RULE, threshold=2)
     rows = _published(con)
