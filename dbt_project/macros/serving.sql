@@ -69,3 +69,48 @@
     from {{ published('dim_street') }}
     where is_current
 {%- endmacro %}
+
+{#- The weekly brief's area rows from a per-community relation (columns
+    street_code, street_name, community_code, community_name and the
+    measures): the district's brief gets one row per street (brief_area
+    'district', each measure summed over the street's communities), a
+    street's brief one row per community (brief_area = its street code).
+    `firsts` are carried as they are (min over a street). Columns out:
+    brief_area, unit_code, area, is_unlocated, the firsts, the measures. -#}
+{% macro brief_area_rows(relation, measures, firsts=[]) -%}
+    select
+        'district' as brief_area,
+        street_code as unit_code,
+        min(street_name) as area,
+        coalesce(substr(street_code, 7, 3), '999') = '999' as is_unlocated,
+        {%- for column in firsts %}
+        min({{ column }}) as {{ column }},
+        {%- endfor %}
+        {%- for column in measures %}
+        sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    group by street_code
+    union all
+    select
+        street_code as brief_area,
+        community_code as unit_code,
+        community_name as area,
+        coalesce(substr(community_code, 10, 3), '999') = '999' as is_unlocated,
+        {%- for column in firsts %}
+        {{ column }},
+        {%- endfor %}
+        {%- for column in measures %}
+        {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+{%- endmacro %}
+
+{#- A brief row's place in its brief: the unlocated member first (its
+    figures are counted, so they are shown), then by `column`, largest first. -#}
+{% macro brief_order(column) -%}
+    row_number() over (
+        partition by brief_area
+        order by is_unlocated desc, {{ column }} desc nulls last, unit_code asc nulls last
+    )
+{%- endmacro %}

@@ -60,10 +60,7 @@ months as (
 final as (
     select
         brief_area,
-        row_number() over (
-            partition by brief_area
-            order by is_unlocated desc, tickets desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        {{ brief_order('tickets') }} as brief_order,
         unit_code,
         area,
         month_start,

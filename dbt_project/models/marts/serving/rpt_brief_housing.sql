@@ -33,55 +33,16 @@ per_community as (
     left join withheld on housing.community_code = withheld.community_code
 ),
 
-by_street as (
-    select
-        'district' as brief_area,
-        street_code as unit_code,
-        min(street_name) as area,
-        min(case when coalesce(substr(street_code, 7, 3), '999') = '999' then 1 else 0 end) = 1
-            as is_unlocated,
-        sum(buildings) as buildings,
-        sum(urban_village_buildings) as urban_village_buildings,
-        sum(rental_rooms) as rental_rooms,
-        sum(tenants) as tenants,
-        sum(overcrowded_buildings) as overcrowded_buildings,
-        sum(hazard_buildings) as hazard_buildings,
-        sum(residents_in_hazard_buildings) as residents_in_hazard_buildings,
-        sum(buildings_withheld) as buildings_withheld
-    from per_community
-    group by street_code
-),
-
-by_community as (
-    select
-        street_code as brief_area,
-        community_code as unit_code,
-        community_name as area,
-        coalesce(substr(community_code, 10, 3), '999') = '999' as is_unlocated,
-        buildings,
-        urban_village_buildings,
-        rental_rooms,
-        tenants,
-        overcrowded_buildings,
-        hazard_buildings,
-        residents_in_hazard_buildings,
-        buildings_withheld
-    from per_community
-),
-
 unioned as (
-    select * from by_street
-    union all
-    select * from by_community
+    {{ brief_area_rows('per_community', [
+        'buildings', 'urban_village_buildings', 'rental_rooms', 'tenants', 'overcrowded_buildings',
+        'hazard_buildings', 'residents_in_hazard_buildings', 'buildings_withheld']) }}
 ),
 
 final as (
     select
         brief_area,
-        row_number() over (
-            partition by brief_area
-            order by is_unlocated desc, buildings desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        {{ brief_order('buildings') }} as brief_order,
         unit_code,
         -- a building of no known community (rpt_housing_rental) is unlocated too
         coalesce(area, unit_code, '未定位') as area,

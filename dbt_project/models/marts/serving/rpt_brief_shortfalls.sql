@@ -27,61 +27,26 @@ pivoted as (
         min(street_name) as street_name,
         community_code,
         min(community_name) as community_name,
-        max(case when is_unlocated then 1 else 0 end) = 1 as is_unlocated,
         min(projection_date) as projection_date,
         sum(case when service = 'elderly_beds' then shortfall end) as elderly_beds_short,
         sum(case when service = 'childcare_places' then shortfall end) as childcare_places_short,
         sum(case when service = 'primary_seats' then shortfall end) as primary_seats_short,
         sum(case when service = 'junior_seats' then shortfall end) as junior_seats_short,
-        max(case when shortfall is null then 1 else 0 end) as is_withheld
+        max(case when shortfall is null then 1 else 0 end) as communities_withheld
     from last_year
     group by street_code, community_code
 ),
 
-by_street as (
-    select
-        'district' as brief_area,
-        street_code as unit_code,
-        min(street_name) as area,
-        coalesce(substr(street_code, 7, 3), '999') = '999' as is_unlocated,
-        min(projection_date) as projection_date,
-        sum(elderly_beds_short) as elderly_beds_short,
-        sum(childcare_places_short) as childcare_places_short,
-        sum(primary_seats_short) as primary_seats_short,
-        sum(junior_seats_short) as junior_seats_short,
-        sum(is_withheld) as communities_withheld
-    from pivoted
-    group by street_code
-),
-
-by_community as (
-    select
-        street_code as brief_area,
-        community_code as unit_code,
-        community_name as area,
-        is_unlocated,
-        projection_date,
-        elderly_beds_short,
-        childcare_places_short,
-        primary_seats_short,
-        junior_seats_short,
-        is_withheld as communities_withheld
-    from pivoted
-),
-
 unioned as (
-    select * from by_street
-    union all
-    select * from by_community
+    {{ brief_area_rows('pivoted', [
+        'elderly_beds_short', 'childcare_places_short', 'primary_seats_short', 'junior_seats_short',
+        'communities_withheld'], firsts=['projection_date']) }}
 ),
 
 final as (
     select
         brief_area,
-        row_number() over (
-            partition by brief_area
-            order by is_unlocated desc, primary_seats_short desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        {{ brief_order('primary_seats_short') }} as brief_order,
         unit_code,
         coalesce(area, unit_code, '未定位') as area,
         projection_date,

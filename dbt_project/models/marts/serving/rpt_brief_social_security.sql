@@ -10,44 +10,15 @@ coverage as (
     select * from {{ published('rpt_social_security_coverage') }}
 ),
 
-by_street as (
+per_community as (
     select
-        'district' as brief_area,
-        street_code as unit_code,
-        min(street_name) as area,
-        min(case when coalesce(substr(street_code, 7, 3), '999') = '999' then 1 else 0 end) = 1
-            as is_unlocated,
-        sum(working_age_residents) as working_age_residents,
-        sum(insured_residents) as insured_residents,
-        sum(case when insured_residents is not null then working_age_residents end)
-            as covered_denominator,
-        sum(residents_with_employer_in_arrears) as residents_with_employer_in_arrears,
-        sum(assistance_recipients) as assistance_recipients,
-        sum(assistance_amount) as assistance_amount,
-        count(
-            case
-                when
-                    working_age_residents is null
-                    or insured_residents is null
-                    or residents_with_employer_in_arrears is null
-                    or assistance_recipients is null
-                    then 1
-            end
-        ) as communities_withheld
-    from coverage
-    group by street_code
-),
-
-by_community as (
-    select
-        street_code as brief_area,
-        community_code as unit_code,
-        community_name as area,
-        coalesce(substr(community_code, 10, 3), '999') = '999' as is_unlocated,
+        street_code,
+        street_name,
+        community_code,
+        community_name,
         working_age_residents,
         insured_residents,
-        case when insured_residents is not null then working_age_residents end
-            as covered_denominator,
+        case when insured_residents is not null then working_age_residents end as covered_denominator,
         residents_with_employer_in_arrears,
         assistance_recipients,
         assistance_amount,
@@ -64,18 +35,16 @@ by_community as (
 ),
 
 unioned as (
-    select * from by_street
-    union all
-    select * from by_community
+    {{ brief_area_rows('per_community', [
+        'working_age_residents', 'insured_residents', 'covered_denominator',
+        'residents_with_employer_in_arrears', 'assistance_recipients', 'assistance_amount',
+        'communities_withheld']) }}
 ),
 
 final as (
     select
         brief_area,
-        row_number() over (
-            partition by brief_area
-            order by is_unlocated desc, working_age_residents desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        {{ brief_order('working_age_residents') }} as brief_order,
         unit_code,
         -- a building of no known community (rpt_housing_rental) is unlocated too
         coalesce(area, unit_code, '未定位') as area,
