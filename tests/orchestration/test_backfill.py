@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import pytest
 from orchestration.plan import _period_start
 from orchestration.schedules import FEED_DAGS, TRANSFORM_DAG_ID
 from tests.orchestration.fingerprint import data_tables, fingerprint, same
+from tests.ports import free_port
 from zhiwang.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -40,12 +40,6 @@ DAYS = 3
 LAST = START + timedelta(days=DAYS - 1)
 STARTUP_TIMEOUT_S = 900
 RUNS_TIMEOUT_S = 3600
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _backfills() -> list[tuple[str, str, str]]:
@@ -129,7 +123,7 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
     var = tmp_path_factory.mktemp("backfill-airflow")
     settings = Settings(var_dir=var)
     shutil.copytree(landing, settings.landing)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env.update(settings.environ())
     env.update(

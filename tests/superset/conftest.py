@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_DIR = REPO / "envs" / "superset"
@@ -62,12 +63,6 @@ class SupersetServer:
     serving_path: Path
     env: dict[str, str]
     build: ServingBuild
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RealServingBuild:
@@ -153,7 +148,7 @@ def superset_server(
     env = superset_env(home, serving, serving_build.var_dir / "data_docs")
     run_bootstrap(env)  # while the serving copy is being built
     built = serving_build.result()
-    port = _free_port()
+    port = free_port()
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
         [str(ENV_DIR / ".venv" / "bin" / "gunicorn"), "-w", "2", "--threads", "4",
