@@ -7,13 +7,16 @@
 -- snapshot), registered unemployment from its feed; definitions in
 -- docs/DEFINITIONS.md. Measured value null only when a feed has not delivered
 -- what it needs; the target is the plan's.
-{%- set street_indicators = [
-    'elderly_care_beds_per_1000_elderly',
-    'hospital_beds_per_1000',
-    'social_orgs_per_10000',
-    'social_workers_per_10000_2020',
-    'social_workers_per_10000_2025',
-    'social_insurance_coverage',
+{#- The indicators that are a ratio to a unit's own residents, measured for
+    the district and each street alike: (code, numerator, denominator, per,
+    whether it needs the facilities feed). -#}
+{%- set ratios = [
+    ('elderly_care_beds_per_1000_elderly', 'institution_bed_count', 'elderly_60_plus_count', 1000, true),
+    ('hospital_beds_per_1000', 'hospital_bed_count', 'managed_count', 1000, true),
+    ('social_orgs_per_10000', 'social_organisation_count', 'managed_count', 10000, false),
+    ('social_workers_per_10000_2020', 'certified_social_worker_count', 'managed_count', 10000, false),
+    ('social_workers_per_10000_2025', 'certified_social_worker_count', 'managed_count', 10000, false),
+    ('social_insurance_coverage', 'insured_working_age_count', 'working_age_count', 100, false),
 ] %}
 with
 
@@ -144,62 +147,6 @@ labour as (
     cross join employed
 ),
 
-measured as (
-    select
-        'social_orgs_per_10000' as indicator_code,
-        {{ plan_rate('district.social_organisation_count', 'district.managed_count', 10000) }} as measured_value
-    from district
-    union all
-    select
-        'social_workers_per_10000_2020' as indicator_code,
-        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }} as measured_value
-    from district
-    union all
-    select
-        'social_workers_per_10000_2025' as indicator_code,
-        {{ plan_rate('district.certified_social_worker_count', 'district.managed_count', 10000) }} as measured_value
-    from district
-    union all
-    select
-        'social_insurance_coverage' as indicator_code,
-        {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as measured_value
-    from coverage
-    union all
-    select
-        'elderly_care_beds_per_1000_elderly' as indicator_code,
-        {{ plan_rate('district_beds.institution_bed_count', 'district.elderly_60_plus_count', 1000) }}
-            as measured_value
-    from district_beds
-    cross join district
-    union all
-    select
-        'elderly_care_beds_total' as indicator_code,
-        cast(elderly_care_bed_count as double) as measured_value
-    from district_beds
-    union all
-    select
-        'hospital_beds_per_1000' as indicator_code,
-        {{ plan_rate('district_beds.hospital_bed_count', 'district.managed_count', 1000) }} as measured_value
-    from district_beds
-    cross join district
-    union all
-    select
-        'registered_unemployment_rate' as indicator_code,
-        case
-            when unemployment_feed_persons > 0
-                then {{ plan_rate('registered_count', 'registered_count + employed_count', 100) }}
-        end as measured_value
-    from labour
-    union all
-    -- against what was delivered: market entities loaded with a valid USCC
-    -- over every code received, quarantined rows included (the ingest
-    -- quarantines invalid codes, so the loaded ones alone are 100% by construction)
-    select
-        'enterprise_credit_files' as indicator_code,
-        {{ plan_rate('valid_count', 'received_count', 100) }} as measured_value
-    from credit_codes
-),
-
 -- every street either mart knows (a street with residents but no supply
 -- registered still gets its rows)
 streets as (
@@ -214,64 +161,100 @@ streets as (
 street_coverage as (
     select
         street_code,
-        {{ plan_rate('sum(insured_working_age_count)', 'sum(working_age_count)', 100) }} as insured_percent
+        sum(insured_working_age_count) as insured_working_age_count,
+        sum(working_age_count) as working_age_count
     from coverage
     where street_code is not null
     group by street_code
 ),
 
-street_measured as (
+-- the district and each street with the figures of the ratios (a street
+-- without beds has 0 of them; the district's are null while no facilities
+-- snapshot was delivered)
+units as (
     select
-        streets.street_code,
-        'social_orgs_per_10000' as indicator_code,
-        {{ plan_rate('pressure.social_organisation_count', 'pressure.managed_count', 10000) }} as measured_value
-    from streets
-    left join pressure on streets.street_code = pressure.street_code
+        'district' as unit_level,
+        cast(null as {{ dbt.type_string() }}) as street_code,
+        district.managed_count,
+        district.elderly_60_plus_count,
+        district.social_organisation_count,
+        district.certified_social_worker_count,
+        district_coverage.insured_working_age_count,
+        district_coverage.working_age_count,
+        district_beds.institution_bed_count,
+        district_beds.hospital_bed_count
+    from district
+    cross join district_beds
+    cross join (
+        select
+            sum(insured_working_age_count) as insured_working_age_count,
+            sum(working_age_count) as working_age_count
+        from coverage
+    ) as district_coverage
     union all
     select
+        'street' as unit_level,
         streets.street_code,
-        'social_workers_per_10000_2020' as indicator_code,
-        {{ plan_rate('pressure.certified_social_worker_count', 'pressure.managed_count', 10000) }} as measured_value
+        pressure.managed_count,
+        pressure.elderly_60_plus_count,
+        pressure.social_organisation_count,
+        pressure.certified_social_worker_count,
+        street_coverage.insured_working_age_count,
+        street_coverage.working_age_count,
+        coalesce(street_beds.institution_bed_count, 0) as institution_bed_count,
+        coalesce(street_beds.hospital_bed_count, 0) as hospital_bed_count
     from streets
     left join pressure on streets.street_code = pressure.street_code
-    union all
-    select
-        streets.street_code,
-        'social_workers_per_10000_2025' as indicator_code,
-        {{ plan_rate('pressure.certified_social_worker_count', 'pressure.managed_count', 10000) }} as measured_value
-    from streets
-    left join pressure on streets.street_code = pressure.street_code
-    union all
-    select
-        streets.street_code,
-        'elderly_care_beds_per_1000_elderly' as indicator_code,
-        case
-            when facility_feed.facility_count > 0
-                then {{ plan_rate('coalesce(street_beds.institution_bed_count, 0)', 'pressure.elderly_60_plus_count', 1000) }}
-        end as measured_value
-    from streets
-    cross join facility_feed
-    left join pressure on streets.street_code = pressure.street_code
-    left join street_beds on streets.street_code = street_beds.street_code
-    union all
-    select
-        streets.street_code,
-        'hospital_beds_per_1000' as indicator_code,
-        case
-            when facility_feed.facility_count > 0
-                then {{ plan_rate('coalesce(street_beds.hospital_bed_count, 0)', 'pressure.managed_count', 1000) }}
-        end as measured_value
-    from streets
-    cross join facility_feed
-    left join pressure on streets.street_code = pressure.street_code
-    left join street_beds on streets.street_code = street_beds.street_code
-    union all
-    select
-        streets.street_code,
-        'social_insurance_coverage' as indicator_code,
-        street_coverage.insured_percent as measured_value
-    from streets
     left join street_coverage on streets.street_code = street_coverage.street_code
+    left join street_beds on streets.street_code = street_beds.street_code
+),
+
+unit_measured as (
+    {%- for code, numerator, denominator, per, needs_facilities in ratios %}
+    select
+        units.unit_level,
+        units.street_code,
+        '{{ code }}' as indicator_code,
+        {%- if needs_facilities %}
+        case
+            when facility_feed.facility_count > 0
+                then {{ plan_rate('units.' ~ numerator, 'units.' ~ denominator, per) }}
+        end as measured_value
+    from units
+    cross join facility_feed
+        {%- else %}
+        {{ plan_rate('units.' ~ numerator, 'units.' ~ denominator, per) }} as measured_value
+    from units
+        {%- endif %}
+    union all
+    {%- endfor %}
+    -- district-only: absolute totals and registry-wide indicators
+    select
+        'district' as unit_level,
+        cast(null as {{ dbt.type_string() }}) as street_code,
+        'elderly_care_beds_total' as indicator_code,
+        cast(elderly_care_bed_count as double) as measured_value
+    from district_beds
+    union all
+    select
+        'district' as unit_level,
+        cast(null as {{ dbt.type_string() }}) as street_code,
+        'registered_unemployment_rate' as indicator_code,
+        case
+            when unemployment_feed_persons > 0
+                then {{ plan_rate('registered_count', 'registered_count + employed_count', 100) }}
+        end as measured_value
+    from labour
+    union all
+    -- against what was delivered: market entities loaded with a valid USCC
+    -- over every code received, quarantined rows included (the ingest
+    -- quarantines invalid codes, so the loaded ones alone are 100% by construction)
+    select
+        'district' as unit_level,
+        cast(null as {{ dbt.type_string() }}) as street_code,
+        'enterprise_credit_files' as indicator_code,
+        {{ plan_rate('valid_count', 'received_count', 100) }} as measured_value
+    from credit_codes
 ),
 
 district_rows as (
@@ -283,7 +266,10 @@ district_rows as (
         cast(null as {{ dbt.type_string() }}) as street_code,
         measured.measured_value
     from targets
-    left join measured on targets.indicator_code = measured.indicator_code
+    left join unit_measured as measured
+        on
+            targets.indicator_code = measured.indicator_code
+            and measured.unit_level = 'district'
 ),
 
 street_rows as (
@@ -294,14 +280,15 @@ street_rows as (
         street_measured.measured_value
     from targets
     cross join streets
-    left join street_measured
+    left join unit_measured as street_measured
         on
             targets.indicator_code = street_measured.indicator_code
             and streets.street_code = street_measured.street_code
+            and street_measured.unit_level = 'street'
     where
         targets.indicator_code in (
-            {%- for code in street_indicators %}
-                '{{ code }}'{{ "," if not loop.last }}
+            {%- for ratio in ratios %}
+                '{{ ratio[0] }}'{{ "," if not loop.last }}
             {%- endfor %}
         )
 ),
