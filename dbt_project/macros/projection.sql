@@ -49,21 +49,7 @@
     group by {{ start }}.community_code, {{ start }}.street_code, {{ start }}.sex, least({{ start }}.age_years + 1, 100)
 ),
 
-{{ name }}_women as (
-    select
-        community_code,
-        street_code,
-        age_years,
-        sum(persons) / 2 as women
-    from (
-        select community_code, street_code, age_years, persons from {{ start }}
-        where sex = 'female' and age_years between 15 and 49
-        union all
-        select community_code, street_code, age_years, persons from {{ name }}_aged
-        where sex = 'female' and age_years between 15 and 49
-    ) as both_ends
-    group by community_code, street_code, age_years
-),
+{{ childbearing_women(name ~ '_women', start, name ~ '_aged') }},
 
 {{ name }}_births as (
     select
@@ -133,21 +119,7 @@
         least({{ start_stock }}.age_years + 1, 100)
 ),
 
-{{ name }}_women as (
-    select
-        community_code,
-        street_code,
-        age_years,
-        sum(persons) / 2 as women
-    from (
-        select community_code, street_code, age_years, persons from {{ start_stock }}
-        where sex = 'female' and age_years between 15 and 49
-        union all
-        select community_code, street_code, age_years, persons from {{ end_stock }}
-        where sex = 'female' and age_years between 15 and 49
-    ) as both_ends
-    group by community_code, street_code, age_years
-),
+{{ childbearing_women(name ~ '_women', start_stock, end_stock) }},
 
 {{ name }}_births as (
     select
@@ -270,5 +242,26 @@
             {{ name }}_keys.community_code = {{ name }}_community.community_code
             and {{ name }}_keys.sex = {{ name }}_community.sex
             and {{ name }}_keys.age_group = {{ name }}_community.age_group
+)
+{%- endmacro %}
+
+{#- The CTE `<name>`: women aged 15-49 per community and single year of age,
+    the mean of a year's two ends (`start`, `end`: stocks of persons), which
+    the fertility rates multiply for the year's births. -#}
+{% macro childbearing_women(name, start, end) -%}
+{{ name }} as (
+    select
+        community_code,
+        street_code,
+        age_years,
+        sum(persons) / 2 as women
+    from (
+        select community_code, street_code, age_years, persons from {{ start }}
+        where sex = 'female' and age_years between 15 and 49
+        union all
+        select community_code, street_code, age_years, persons from {{ end }}
+        where sex = 'female' and age_years between 15 and 49
+    ) as both_ends
+    group by community_code, street_code, age_years
 )
 {%- endmacro %}
