@@ -66,9 +66,12 @@ def _running_backfills(db: Path, dag_id: str) -> int | None:
     return rows[0][0] if rows else None
 
 
-def _backfill_created(db: Path, dag_id: str, first: str) -> bool:
-    rows = _query(db, f"select from_date from backfill where dag_id = '{dag_id}'")
-    return any(str(r[0]).startswith(first) for r in rows)
+def _backfill_count(db: Path, dag_id: str) -> int | None:
+    """How many backfills of ``dag_id`` exist (None: could not read). Counted, not
+    looked up by date: Airflow stores a backfill's dates in UTC, shifted from the
+    DAG's local dates the CLI was given."""
+    rows = _query(db, f"select count(*) from backfill where dag_id = '{dag_id}'")
+    return rows[0][0] if rows else None
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
@@ -157,19 +160,28 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
                 RUNS_TIMEOUT_S,
                 log,
             )
+            before = _backfill_count(db, dag_id)
+            while before is None:  # locked for a moment
+                time.sleep(1)
+                before = _backfill_count(db, dag_id)
             args = [*cli, "backfill", "create", "--dag-id", dag_id, "--from-date", first,
                     "--to-date", last, "--reprocess-behavior", "completed",
                     "--dag-run-conf", json.dumps({"wait": False})]  # fmt: skip
+
+            def created(dag_id: str = dag_id, before: int = before) -> bool:
+                return (_backfill_count(db, dag_id) or 0) > before
+
             for attempt in range(5):  # SQLite: a create racing the scheduler may be locked
                 done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True,
                                       text=True, timeout=600)  # fmt: skip
                 # a create reported as failed (locked) may still have been committed
-                if done.returncode == 0 or _backfill_created(db, dag_id, first):
+                if done.returncode == 0 or created():
                     break
                 time.sleep(5 * (attempt + 1))
-            assert _backfill_created(db, dag_id, first), (
-                f"backfill create {dag_id} {first}: {done.stderr[-2000:]}"
-            )
+            deadline = time.monotonic() + 60  # the count may be locked for a moment
+            while not created() and time.monotonic() < deadline:
+                time.sleep(2)
+            assert created(), f"backfill create {dag_id} {first}: {done.stderr[-2000:]}"
 
         def settled() -> bool:
             backfills = _query(db, "select completed_at from backfill")
