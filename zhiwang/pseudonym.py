@@ -54,20 +54,32 @@ def subject(value: str | None) -> str | None:
     return normalised or None
 
 
-def keyed(key: str | bytes) -> Callable[[str | None], str | None]:
-    """``value -> pseudonym`` for one key (the key's HMAC state is prepared once)."""
-    raw = key.encode("utf-8") if isinstance(key, str) else key
-    prepared = hmac.new(raw, digestmod=hashlib.sha256)
+class _Keyed:
+    """``value -> pseudonym`` for one key. The key's HMAC state is prepared once per
+    process; pickling (Spark sends a UDF to its Python workers) carries the key bytes
+    in memory and each worker prepares its own state (an HMAC object cannot be pickled)."""
 
-    def pseudonym_of(value: str | None) -> str | None:
+    __slots__ = ("_key", "_prepared")
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._prepared = hmac.new(key, digestmod=hashlib.sha256)
+
+    def __reduce__(self) -> tuple[type[_Keyed], tuple[bytes]]:
+        return (_Keyed, (self._key,))
+
+    def __call__(self, value: str | None) -> str | None:
         normalised = subject(value)
         if normalised is None:
             return None
-        mac = prepared.copy()
+        mac = self._prepared.copy()
         mac.update(normalised.encode("utf-8"))
         return mac.hexdigest()
 
-    return pseudonym_of
+
+def keyed(key: str | bytes) -> Callable[[str | None], str | None]:
+    """``value -> pseudonym`` for one key (the key's HMAC state is prepared once)."""
+    return _Keyed(key.encode("utf-8") if isinstance(key, str) else key)
 
 
 def pseudonym(value: str | None, key: str | bytes) -> str | None:

@@ -14,7 +14,7 @@
                 ~ (tojson(rule) | replace("'", "''")) ~ "' as rule") -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='internal')) -%}
+    {%- do adapter.create_schema(api.Relation.create(database=warehouse_database(), schema='internal')) -%}
     {%- do run_query('drop table if exists internal.disclosure_rules') -%}
     {%- do run_query('create table internal.disclosure_rules as '
         ~ (rows | join(' union all ') if rows
@@ -41,10 +41,19 @@
         {%- endif -%}
     {%- endfor -%}
     {%- for name in internal if name not in published -%}
-        {%- set stale = adapter.get_relation(target.database, 'marts', name) -%}
+        {%- set stale = adapter.get_relation(warehouse_database(), 'marts', name) -%}
         {%- if stale is not none -%}
             {{ log("dropping " ~ stale ~ ": the model is built in schema internal now (docs/PRIVACY.md)", info=true) }}
             {%- do adapter.drop_relation(stale) -%}
         {%- endif -%}
     {%- endfor -%}
 {% endmacro %}
+
+{#- The database relations of the hooks live in: the target's on DuckDB; none on
+    Spark, whose relations have a schema and no database (dbt-spark). -#}
+{% macro warehouse_database() -%}
+    {%- if target.type == 'spark' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return(target.database) -}}
+{%- endmacro %}

@@ -35,10 +35,10 @@
     {%- set fingerprint_sql -%}
         zw_pseudonym('ZHIWANG-PSEUDONYM-KEY-FINGERPRINT')
     {%- endset -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema=schema)) -%}
-    {%- set stored_relation = adapter.get_relation(target.database, schema, 'pseudonym_key_fingerprint') -%}
-    {%- set people = adapter.get_relation(target.database, 'marts', 'dim_person')
-        or adapter.get_relation(target.database, 'internal', 'dim_person') -%}
+    {%- do adapter.create_schema(api.Relation.create(database=warehouse_database(), schema=schema)) -%}
+    {%- set stored_relation = adapter.get_relation(warehouse_database(), schema, 'pseudonym_key_fingerprint') -%}
+    {%- set people = adapter.get_relation(warehouse_database(), 'marts', 'dim_person')
+        or adapter.get_relation(warehouse_database(), 'internal', 'dim_person') -%}
     {%- set current = run_query('select ' ~ fingerprint_sql).columns[0].values()[0] -%}
     {%- set stored = none -%}
     {%- if stored_relation is not none -%}

@@ -109,8 +109,8 @@
 {#- A brief row's place in its brief: the unlocated member first (its
     figures are counted, so they are shown), then by `column`, largest first. -#}
 {% macro brief_order(column) -%}
-    row_number() over (
+    cast(row_number() over (
         partition by brief_area
         order by is_unlocated desc, {{ column }} desc nulls last, unit_code asc nulls last
-    )
+    ) as bigint)
 {%- endmacro %}

@@ -28,6 +28,17 @@ def test_the_pseudonym_is_hmac_sha256_of_the_trimmed_upper_cased_value() -> None
     assert zp.pseudonym("a", "k3y") != zp.pseudonym("a", "other key")
 
 
+def test_the_keyed_function_survives_pickling_as_spark_sends_a_udf() -> None:
+    """Spark pickles a UDF for its Python workers: the keyed function must pickle (an
+    HMAC object cannot) and give the same pseudonyms after."""
+    import pickle
+
+    function = zp.keyed("k3y")
+    copy = pickle.loads(pickle.dumps(function))
+    assert copy("44030619900101123x") == function("44030619900101123X") is not None
+    assert copy(None) is None
+
+
 def test_the_duckdb_function_equals_the_python_one() -> None:
     key = session_key()
     values = ["44030619900101123x", " 张三 ", "", None, "13800138000", "a" * 300]

@@ -334,5 +334,5 @@ final as (
 
 select
     *,
-    {{ dbt.datediff('opened_on', 'as_of_date', 'day') }} as age_days
+    cast({{ dbt.datediff('opened_on', 'as_of_date', 'day') }} as bigint) as age_days
 from final

@@ -33,9 +33,9 @@ per_area as (
 final as (
     select
         brief_area,
-        row_number() over (
+        cast(row_number() over (
             partition by brief_area order by findings desc nulls last, rule_code asc nulls last
-        ) as brief_order,
+        ) as bigint) as brief_order,
         rule_code,
         {{ cross_check_rule_name('rule_code') }} as rule_name,
         severity,

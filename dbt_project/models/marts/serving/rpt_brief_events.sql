@@ -48,10 +48,10 @@ final as (
     select
         brief_area,
         period_start,
-        row_number() over (
+        cast(row_number() over (
             partition by brief_area, period_start
             order by is_unlocated desc, events_reported desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        ) as bigint) as brief_order,
         unit_code,
         area,
         events_reported,

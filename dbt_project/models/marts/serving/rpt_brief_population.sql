@@ -71,10 +71,10 @@ unioned as (
 final as (
     select
         brief_area,
-        row_number() over (
+        cast(row_number() over (
             partition by brief_area
             order by is_unlocated desc, managed_count desc nulls last, unit_code asc nulls last
-        ) as brief_order,
+        ) as bigint) as brief_order,
         area,
         unit_code,
         is_unlocated,
