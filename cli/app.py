@@ -53,6 +53,7 @@ def _ensure_secrets(settings: Settings) -> Settings:
         "SUPERSET_STREET_LEADER_PASSWORD": "street_leader_xinan",
         "SUPERSET_COMMUNITY_LEADER_PASSWORD": "community_leader_baomin",
         "SUPERSET_ANALYST_PASSWORD": "analyst",
+        "SUPERSET_DATA_OFFICE_PASSWORD": "data_office",
     }
     shown = [name for name in PASSWORD_NAMES if name in generated]
     if shown:

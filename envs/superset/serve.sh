@@ -36,7 +36,7 @@ case "${1:-start}" in
     for _ in $(seq 1 180); do
       if curl -fsS "$URL/health" 2>/dev/null | grep -q OK; then
         echo "Superset: $URL (stop: envs/superset/serve.sh stop; log: $LOG)"
-        echo "  logins: district_leader, street_leader_xinan (新安街道), community_leader_baomin (宝民社区), analyst, admin"
+        echo "  logins: district_leader, street_leader_xinan (新安街道), community_leader_baomin (宝民社区), analyst, data_office (数据治理), admin"
         echo "  passwords: SUPERSET_*_PASSWORD from the environment, .env or $VAR_DIR/secrets.env (generated, 0600)"
         exit 0
       fi

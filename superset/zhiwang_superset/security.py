@@ -77,6 +77,7 @@ def apply_security(spec: dict[str, Any], database_name: str, catalog: str) -> No
         "geo": spec["geo_datasets"],
         "district": spec["district_datasets"],
         "open": spec.get("open_datasets", []),
+        "stewardship": spec.get("stewardship_datasets", []),
     }
     missing = {name for names in groups.values() for name in names} - tables.keys()
     if missing:

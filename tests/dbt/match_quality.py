@@ -30,7 +30,7 @@ import duckdb
 import polars as pl
 
 ENTITY_RULES = ("check_character", "organisation_code")
-BUILDING_RULES = ("nearest_building",)
+BUILDING_RULES = ("described_address", "nearest_building")
 
 
 @dataclass(frozen=True)

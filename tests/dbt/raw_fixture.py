@@ -140,6 +140,9 @@ def _population(clean: bool) -> dict[str, pl.DataFrame]:
         col("R4", "C", "王五", room(B1, 2, 1), G1, datetime(2026, 9, 21, 10), _d=D2),
         col("R5", "G", "钱九", room(B3, 1, 2), G3, datetime(2026, 9, 22, 10),
             tags=["elderly_alone", "dibao"]),
+        # day 2: the grid channel now writes A's name as the register does (the
+        # name disagreement leaves the stewardship queue)
+        col("R6", "A", "张三", room(B2, 1, 1), G2, datetime(2026, 10, 1, 15), _d=D2),
     ]  # fmt: skip
     return {
         "ga_rkxx": _frame(ga, ga_schema, "population", "ga_rkxx"),

@@ -40,6 +40,7 @@ DEMO_USERS = {
     "SUPERSET_STREET_LEADER_PASSWORD",
     "SUPERSET_COMMUNITY_LEADER_PASSWORD",
     "SUPERSET_ANALYST_PASSWORD",
+    "SUPERSET_DATA_OFFICE_PASSWORD",
 }
 
 if importlib.util.find_spec("flask_appbuilder") is None:

@@ -65,7 +65,7 @@ def test_assets_link_by_uuid_only() -> None:
 def test_every_geo_dataset_carries_street_and_community_codes() -> None:
     security = yaml.safe_load(SECURITY.read_text(encoding="utf-8"))
     datasets = {d["table_name"]: d for d in _load("datasets")}
-    groups = ("geo_datasets", "district_datasets", "open_datasets")
+    groups = ("geo_datasets", "district_datasets", "open_datasets", "stewardship_datasets")
     assert set().union(*(security[g] for g in groups)) == set(datasets)
     for name in security["geo_datasets"]:
         columns = {c["column_name"] for c in datasets[name]["columns"]}

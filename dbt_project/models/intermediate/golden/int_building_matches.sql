@@ -3,6 +3,11 @@
 -- int_building_mentions was merged into, by which rule and on what evidence.
 -- Rules (docs/GOLDEN_RECORDS.md):
 --   exact_code        the code is a building of dim_building
+--   described_address no code, a position, and the report's description names
+--                     the registered address (housing's) of a building of the
+--                     same community within var('golden_building_max_metres'):
+--                     that building (the longest such address; two of the same
+--                     length decide nothing)
 --   nearest_building  no code, a position: the nearest building of the same
 --                     community within var('golden_building_max_metres')
 --   unmatched         a code housing does not know, or a position with no
@@ -19,9 +24,19 @@ buildings as (
     select
         building_code,
         community_code,
+        address,
         longitude,
         latitude
     from {{ ref('dim_building') }}
+),
+
+-- what the reports say (free text by the contract): only compared, never kept
+descriptions as (
+    select distinct
+        event_id,
+        event_description
+    from {{ ref('stg_events__event_state_changes') }}
+    where event_description is not null
 ),
 
 positions as (
@@ -52,6 +67,45 @@ ranked as (
     from distances
 ),
 
+-- buildings near enough whose registered address the report's description names
+described as (
+    select distinct
+        distances.building_source,
+        distances.mention_id,
+        distances.building_code,
+        distances.distance_m,
+        length(buildings.address) as address_length
+    from distances
+    inner join buildings on distances.building_code = buildings.building_code
+    inner join descriptions on distances.mention_id = descriptions.event_id
+    where
+        distances.building_source = 'events'
+        and distances.distance_m <= {{ var('golden_building_max_metres') }}
+        and buildings.address is not null
+        and {{ dbt.position('buildings.address', 'descriptions.event_description') }} > 0
+),
+
+-- the longest address named wins ("…1号之34" also contains "…1号之3" and "…1号");
+-- two buildings of one address decide nothing (the position rule then decides)
+described_longest as (
+    select
+        *,
+        rank() over (partition by building_source, mention_id order by address_length desc) as length_rank
+    from described
+),
+
+described_one as (
+    select
+        building_source,
+        mention_id,
+        max(building_code) as building_code,
+        max(distance_m) as distance_m
+    from described_longest
+    where length_rank = 1
+    group by building_source, mention_id
+    having count(*) = 1
+),
+
 nearest as (
     select
         building_source,
@@ -75,10 +129,12 @@ decided as (
         mentions.latitude,
         case
             when mentions.delivered_code is not null then buildings.building_code
+            when described_one.building_code is not null then described_one.building_code
             when nearest.distance_m <= {{ var('golden_building_max_metres') }} then nearest.building_code
         end as golden_building_code,
         case
             when buildings.building_code is not null then 'exact_code'
+            when mentions.delivered_code is null and described_one.building_code is not null then 'described_address'
             when
                 mentions.delivered_code is null
                 and nearest.distance_m <= {{ var('golden_building_max_metres') }}
@@ -87,6 +143,7 @@ decided as (
         end as match_rule,
         nearest.distance_m,
         nearest.next_distance_m,
+        described_one.distance_m as described_distance_m,
         mentions.first_seen_on,
         mentions.last_seen_on,
         mentions.record_count
@@ -96,6 +153,10 @@ decided as (
         on
             mentions.building_source = nearest.building_source
             and mentions.mention_id = nearest.mention_id
+    left join described_one
+        on
+            mentions.building_source = described_one.building_source
+            and mentions.mention_id = described_one.mention_id
 ),
 
 final as (
@@ -111,6 +172,11 @@ final as (
         match_rule,
         case
             when match_rule = 'exact_code' then 'building code known to housing'
+            when match_rule = 'described_address'
+                then
+                    'the description names the registered address of a building of the community at '
+                    || cast(round(described_distance_m, 1) as {{ dbt.type_string() }}) || ' m'
+                    || '; nearest at ' || cast(round(distance_m, 1) as {{ dbt.type_string() }}) || ' m'
             when match_rule = 'nearest_building'
                 then
                     'nearest building of the community at '
@@ -122,7 +188,8 @@ final as (
                     'nearest building at ' || cast(round(distance_m, 1) as {{ dbt.type_string() }}) || ' m: too far'
             else 'no building of the community has a position'
         end as evidence,
-        distance_m,
+        -- to the building merged into (the nearest one when none was)
+        case when match_rule = 'described_address' then described_distance_m else distance_m end as distance_m,
         first_seen_on,
         last_seen_on,
         record_count

@@ -35,7 +35,8 @@ sources as (
                 else 0
             end
         ) as bigint) as event_count,
-        cast(sum(case when match_rule = 'nearest_building' then 1 else 0 end) as bigint) as events_located_by_position,
+        cast(sum(case when match_rule in ('nearest_building', 'described_address') then 1 else 0 end) as bigint)
+            as events_located_by_position,
         count(distinct department) as department_count,
         min(first_seen_on) as first_seen_on,
         max(last_seen_on) as last_seen_on

@@ -307,6 +307,18 @@ unioned as (
     select * from building_inferred
 ),
 
+-- the newest loaded delivery; a warehouse without the audit trail (a hand-made
+-- raw layer) falls back to the newest statement in the queue, so every row has an age
+reference_date as (
+    select
+        coalesce(
+            max(as_of.as_of_date),
+            cast(max(unioned.opened_at) as date)
+        ) as as_of_date
+    from unioned
+    cross join as_of
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat([
@@ -326,10 +338,10 @@ final as (
         unioned.decision_rule,
         unioned.correcting_department,
         -- since when it stands (per kind above); unknown: the as-of date
-        cast(coalesce(unioned.opened_at, cast(as_of.as_of_date as timestamp)) as date) as opened_on,
-        as_of.as_of_date
+        cast(coalesce(unioned.opened_at, cast(reference_date.as_of_date as timestamp)) as date) as opened_on,
+        reference_date.as_of_date
     from unioned
-    cross join as_of
+    cross join reference_date
 )
 
 select
