@@ -76,9 +76,12 @@ def _running_backfills(db: Path, dag_id: str) -> int | None:
     return rows[0][0] if rows else None
 
 
-def _backfill_created(db: Path, dag_id: str, first: str) -> bool:
-    rows = _query(db, f"select from_date from backfill where dag_id = '{dag_id}'")
-    return any(str(r[0]).startswith(first) for r in rows)
+def _backfills_of(db: Path, dag_id: str) -> int:
+    """How many backfills of ``dag_id`` exist (a create adds one). Counted, not matched
+    on from_date: Airflow stores it as a UTC instant (2026-10-01 in Asia/Shanghai is
+    2026-09-30T16:00), which a date prefix does not match."""
+    rows = _query(db, f"select count(*) from backfill where dag_id = '{dag_id}'")
+    return int(rows[0][0]) if rows else 0
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
@@ -167,6 +170,7 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
                 RUNS_TIMEOUT_S,
                 log,
             )
+            before = _backfills_of(db, dag_id)
             args = [*cli, "backfill", "create", "--dag-id", dag_id, "--from-date", first,
                     "--to-date", last, "--reprocess-behavior", "completed",
                     "--dag-run-conf", json.dumps({"wait": False})]  # fmt: skip
@@ -174,10 +178,10 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
                 done = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True,
                                       text=True, timeout=600)  # fmt: skip
                 # a create reported as failed (locked) may still have been committed
-                if done.returncode == 0 or _backfill_created(db, dag_id, first):
+                if done.returncode == 0 or _backfills_of(db, dag_id) > before:
                     break
                 time.sleep(5 * (attempt + 1))
-            assert _backfill_created(db, dag_id, first), (
+            assert _backfills_of(db, dag_id) > before, (
                 f"backfill create {dag_id} {first}: {done.stderr[-2000:]}"
             )
 
