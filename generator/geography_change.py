@@ -92,7 +92,7 @@ def plan_change(ctx: FeedContext, effective: date) -> GeographyChange:
     redrawn = kept[0]
     redrawn_new = f"{community}{max(int(c[12:]) for c in codes) + 1:03d}"
     in_grid = w.buildings.filter(pl.col("grid_code") == redrawn)
-    median = float(in_grid["lon"].median()) if in_grid.height else 0.0
+    median = float(np.median(in_grid["lon"].to_numpy())) if in_grid.height else 0.0
     east = set(in_grid.filter(pl.col("lon") > median)["building_code"].to_list())
 
     persons = w.persons.select("grid_code", "room_code")
