@@ -134,3 +134,13 @@ def test_event_trend_restates_the_late_old_code(fixture_warehouse: Path) -> None
     assert c1[0] + cs[0] == c1[1] + cs[1]
     # at the time CS had only E9; restated it has every event of G2 (E2, E10) too
     assert cs[1] == 1 and cs[0] == 3
+    # the dashboards' event dataset is restated the same way
+    closed_loop = dict(
+        query(
+            fixture_warehouse,
+            f"""select community_code, sum(events) from marts.rpt_event_closed_loop
+                where month = date '2026-09-01' and community_code in ('{C1}', '{CS}')
+                group by community_code""",
+        )
+    )
+    assert closed_loop == {C1: c1[0], CS: cs[0]}
