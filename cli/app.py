@@ -86,6 +86,13 @@ def generate(
     start: Annotated[str, typer.Option(help="First delivery date, YYYY-MM-DD.")] = "2026-10-01",
     days: Annotated[int, typer.Option(help="Number of daily deliveries.")] = 7,
     dirt: Annotated[float, typer.Option(help="Defect-rate multiplier; 0 = clean.")] = 1.0,
+    geography_change: Annotated[
+        str | None,
+        typer.Option(
+            help="Plant a community split and a grid redrawing on this delivery date, "
+            "YYYY-MM-DD (docs/GEOGRAPHY.md)."
+        ),
+    ] = None,
     landing: Annotated[
         Path | None, typer.Option(help="Landing folder (default: settings).")
     ] = None,
@@ -100,6 +107,15 @@ def generate(
         first = date.fromisoformat(start)
     except ValueError:
         _fail(ZhiwangError(f"--start {start!r} is not a date; use YYYY-MM-DD, e.g. 2026-10-01"))
+    try:
+        change = date.fromisoformat(geography_change) if geography_change else None
+    except ValueError:
+        _fail(
+            ZhiwangError(
+                f"--geography-change {geography_change!r} is not a date; use YYYY-MM-DD, "
+                "a day after --start within the delivered days"
+            )
+        )
     with progress_bars(console, enabled=not quiet) as progress:
         try:
             result = run_generate(
@@ -110,6 +126,7 @@ def generate(
                 start=first,
                 days=days,
                 dirt=dirt,
+                geography_change=change,
                 progress=progress,
             )
         except (ZhiwangError, ValueError) as err:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from generator.dirt import DirtRates
@@ -19,6 +19,7 @@ from generator.feeds import (
     unemployment,
 )
 from generator.feeds._common import FeedContext, clear_feed, plant_symlink
+from generator.geography_change import plan_change
 from generator.manifest import Manifest
 from generator.planted_cross_checks import plan_cases
 from generator.scales import get_scale
@@ -46,6 +47,7 @@ def generate(
     start: date = date(2026, 10, 1),
     days: int = 7,
     dirt: float = 1.0,
+    geography_change: date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> GenerateResult:
     """Write ``days`` daily deliveries of every feed from ``start``, and the manifest.
@@ -55,11 +57,21 @@ def generate(
 
     ``dirt`` multiplies every defect rate; 0 writes a clean delivery set with an
     empty manifest. Same arguments, same bytes.
+
+    ``geography_change``: a delivery date on which one community is split and one
+    grid redrawn (generator/geography_change.py, docs/GEOGRAPHY.md): the data
+    office's register file, new codes in the events from that day on, recorded in
+    the manifest. None (the default) plants no change.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if dirt < 0:
         raise ValueError(f"dirt must be >= 0, got {dirt}")
+    if geography_change is not None and not start < geography_change < start + timedelta(days=days):
+        raise ValueError(
+            f"geography_change {geography_change} must fall after the first delivery date "
+            f"{start} and within the {days} delivered days: pick a date inside the range"
+        )
     sc = get_scale(scale)
     began = time.perf_counter()
     tick = progress or (lambda stage, done, total: None)
@@ -90,7 +102,8 @@ def generate(
     unemployment.write(ctx, insured.height)
     social_security.write(ctx, cases, insured)
     facilities.write(ctx)
-    events.write(ctx, sc.events_per_day)
+    change = plan_change(ctx, geography_change) if geography_change is not None else None
+    events.write(ctx, sc.events_per_day, change)
     if not ctx.rates.clean:
         plant_symlink(ctx)
     rows = sum(int(f["rows"]) for f in ctx.files)
@@ -101,6 +114,7 @@ def generate(
         "days": days,
         "dates": [d.isoformat() for d in ctx.dates],
         "dirt": dirt,
+        "geography_change": geography_change.isoformat() if geography_change else None,
         "files": ctx.files,
         "rows": rows,
     }

@@ -58,6 +58,9 @@ MODEL_DEFECTS = {
     # measured against these (key: the value or event as delivered, detail: 'true <id>')
     "entity_variant": "an entity named by a variant of its USCC (key: the variant as delivered)",
     "building_variant": "an event located by coordinates only (key: event id)",
+    # a planted geography change (docs/GEOGRAPHY.md), only with generate(geography_change=...)
+    "geography_change": "a register line of the planted change (key: predecessor code)",
+    "old_code_after_change": "an event delivered after the change with a retired grid code",
 }
 
 

@@ -36,13 +36,14 @@
 {#- Joins that resolve a location code (a room, building or grid code: all
     start with the 12-digit community code) and an optional grid code to
     conformed members, under the aliases <prefix>_community, <prefix>_street
-    and <prefix>_grid. Use with located_* below. A grid is accepted only when
+    and <prefix>_grid. A community code the register of changes retired still
+    resolves to itself (the boundaries of the fact's time; the crosswalk
+    restates it on today's, docs/GEOGRAPHY.md). Use with located_* below. A grid is accepted only when
     it lies in the resolved community, so every level nests. -#}
 {% macro location_joins(code, grid, prefix) -%}
     left join {{ ref('dim_community') }} as {{ prefix }}_community
         on
             substr({{ code }}, 1, 12) = {{ prefix }}_community.community_code
-            and {{ prefix }}_community.is_current
             and not {{ prefix }}_community.is_unlocated
     left join {{ ref('dim_street') }} as {{ prefix }}_street
         on
@@ -55,7 +56,7 @@
             and not {{ prefix }}_grid.is_unlocated
 {%- endmacro %}
 
-{#- The conformed community: the code's own (a current NBS community), else
+{#- The conformed community: the code's own (an NBS community or one the register created), else
     the unlocated community of its street (a retired street code maps to its
     successor), else the unlocated community of the unlocated street. -#}
 {% macro located_community(prefix) -%}
@@ -80,4 +81,66 @@
         when {{ prefix }}_community.community_code is null then 'unknown_street_code'
         when {{ prefix }}_grid.grid_code is null then '{{ missing_grid_reason }}'
     end
+{%- endmacro %}
+
+{#- Restating on today's boundaries (docs/GEOGRAPHY.md): a count of a
+    delivered unit split over its current units by the crosswalk's shares,
+    in whole units by the largest-remainder method, so the parts sum exactly
+    to the count (nothing lost or invented, no fractional persons) and each
+    part differs from count x share by less than 1. ``source`` partitions the
+    rows of one delivered count (its code and period); ``code`` breaks ties. -#}
+{% macro apportioned(measure, share, source, code) -%}
+    cast(floor({{ measure }} * {{ share }}) as bigint)
+    + case
+        when row_number() over (
+            partition by {{ source }}
+            order by {{ measure }} * {{ share }} - floor({{ measure }} * {{ share }}) desc, {{ code }} nulls last
+        )
+        <= {{ measure }} - sum(cast(floor({{ measure }} * {{ share }}) as bigint)) over (partition by {{ source }})
+            then 1
+        else 0
+    end
+{%- endmacro %}
+
+{#- The crosswalk row of a fact dated ``fact_date`` carrying ``code``
+    (join condition; ``xwalk`` is dim_geography_crosswalk's alias) -#}
+{% macro crosswalk_applies(xwalk, level, code, fact_date) -%}
+    {{ xwalk }}.unit_level = '{{ level }}'
+    and {{ xwalk }}.delivered_code = {{ code }}
+    and ({{ xwalk }}.applies_from is null or {{ xwalk }}.applies_from <= {{ fact_date }})
+    and ({{ xwalk }}.applies_to is null or {{ fact_date }} < {{ xwalk }}.applies_to)
+{%- endmacro %}
+
+{#- One more change along the crosswalk's chains (dim_geography_crosswalk):
+    a row of ``previous`` that is not yet at a unit in force today follows the
+    step of its next code whose window holds the change's date. -#}
+{% macro crosswalk_hop(previous) -%}
+    select
+        previous.unit_level,
+        previous.code,
+        previous.applies_from,
+        previous.applies_to,
+        case when previous.is_terminal then previous.next_code else step.next_code end as next_code,
+        case when previous.is_terminal then previous.change_date else step.change_date end as change_date,
+        case when previous.is_terminal then previous.is_terminal else step.is_terminal end as is_terminal,
+        case
+            when previous.is_terminal then previous.population_share
+            else previous.population_share * step.population_share
+        end as population_share,
+        case
+            when previous.is_terminal then previous.area_share
+            else previous.area_share * step.area_share
+        end as area_share,
+        case
+            when previous.is_terminal or step.is_terminal then previous.changes_followed
+            else previous.changes_followed + 1
+        end as changes_followed
+    from {{ previous }} as previous
+    left join steps as step
+        on
+            not previous.is_terminal
+            and previous.unit_level = step.unit_level
+            and previous.next_code = step.code
+            and (step.applies_from is null or previous.change_date >= step.applies_from)
+            and (step.applies_to is null or previous.change_date < step.applies_to)
 {%- endmacro %}

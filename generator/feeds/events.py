@@ -19,6 +19,7 @@ import polars as pl
 
 from generator.dirt import FilePlan, binomial_pick, pad_spaces, plant_damage
 from generator.feeds._common import FeedContext, epoch_series, stamp, write_success
+from generator.geography_change import GeographyChange, recode_lines, write_register
 
 FEED = "events"
 SJLZ_FIELDS = [
@@ -105,7 +106,9 @@ _STEPS = [
 _H = 3600.0
 
 
-def write(ctx: FeedContext, events_per_day: float) -> None:
+def write(ctx: FeedContext, events_per_day: float, change: GeographyChange | None = None) -> None:
+    """Every day's event lifecycle lines and 12345 tickets; with a planted geography
+    ``change``, its register file and the codes in force from its effective day."""
     rng = ctx.rng(FEED, "events")
     ev = _events(ctx, rng, events_per_day)
     lines = _lifecycle(ctx, rng, ev)
@@ -113,9 +116,13 @@ def write(ctx: FeedContext, events_per_day: float) -> None:
     total = ctx.days
     for i, d in enumerate(ctx.dates):
         day_lines = lines.filter(pl.col("_day") == i)
+        if change is not None:
+            day_lines = recode_lines(ctx, change, d, day_lines)
         _write_sjlz(ctx, d, i, day_lines, hourly=i in hourly_days)
         ctx.tick("events", i + 1, total)
     _write_rx(ctx, ev, lines)
+    if change is not None:
+        write_register(ctx, change)
     skip: set[date] = set()
     if not ctx.rates.clean and ctx.days >= 2:
         last = ctx.dates[-1]

@@ -27,6 +27,14 @@ C1, C2 = "440306017001", "440306018001"
 G1, G2, G3 = C1 + "001", C1 + "002", C2 + "001"
 B1, B2, B3 = C1 + "00001", C1 + "00002", C2 + "00001"
 GHOST_BUILDING = C1 + "90001"
+# 区划调整 the planted geography change (docs/GEOGRAPHY.md), effective 2026-09-29 and
+# registered by the data office on day 2: C1 splits off the new community CS
+# (70 / 30 by population) and its grid G2 becomes CS's first grid; C1's grid G1
+# is redrawn into G1 and the new G4 (60 / 40). An event after the change uses
+# the new code, a late one still the old.
+CS = "440306017190"
+G4, GS = C1 + "004", CS + "001"
+CHANGE_DATE = date(2026, 9, 29)
 D1, D2 = date(2026, 10, 1), date(2026, 10, 2)
 
 LINEAGE = {
@@ -439,6 +447,12 @@ def _events() -> dict[str, pl.DataFrame]:
         # E8: its report state never arrived (only the registration did): counted
         # in the period of its first known state
         ev("E8", 2, "registered", t0 + 5 * h, grid_code=G3, building_code=B3, _d=D2),
+        # E9, E10: after the geography change (CHANGE_DATE), one on the new grid code,
+        # one delivered late with the old (retired) code of the same grid
+        ev("E9", 1, "reported", t0 + 30 * h, grid_code=GS, building_code=None, _d=D2),
+        ev("E9", 2, "closed", t0 + 31 * h, grid_code=GS, _d=D2),
+        ev("E10", 1, "reported", t0 + 32 * h, grid_code=G2, building_code=B2, _d=D2),
+        ev("E10", 2, "closed", t0 + 33 * h, grid_code=G2, _d=D2),
     ]  # fmt: skip
     rx_schema = {
         "ticket_id": s, "received_at": pl.Datetime("us"), "caller_phone": s, "content": s,
@@ -458,6 +472,35 @@ def _events() -> dict[str, pl.DataFrame]:
     }
 
 
+def _geography_changes() -> dict[str, pl.DataFrame]:
+    """The data office's register (qhtz) on day 2: the planted split and redrawing, and
+    one change whose shares do not sum to 1 (rejected with its reason)."""
+    s, f = pl.String, pl.Float64
+    schema = {
+        "change_id": s, "unit_level": s, "predecessor_code": s, "successor_code": s,
+        "successor_name": s, "effective_date": pl.Date, "population_share": f,
+        "area_share": f, "basis": s, "updated_at": pl.Datetime("us"),
+    }  # fmt: skip
+    at = datetime(2026, 10, 1, 17)
+
+    def line(change: str, level: str, old: str, new: str, share: float, **kw: object) -> dict:
+        return {"change_id": change, "unit_level": level, "predecessor_code": old,
+                "successor_code": new, "successor_name": None, "effective_date": CHANGE_DATE,
+                "population_share": share, "area_share": share, "basis": "宝民政〔2026〕9号",
+                "updated_at": at, "_d": D2, **kw}  # fmt: skip
+
+    rows = [
+        line("QH2026-01", "社区", C1, C1, 0.7),
+        line("QH2026-01", "社区", C1, CS, 0.3, successor_name="宝民南社区"),
+        line("QH2026-01", "网格", G2, GS, 1.0),
+        line("QH2026-02", "网格", G1, G1, 0.6),
+        line("QH2026-02", "网格", G1, G4, 0.4),
+        line("QH2026-03", "社区", C2, C2, 0.5),
+        line("QH2026-03", "社区", C2, "440306018191", 0.3),
+    ]
+    return {"qhtz": _frame(rows, schema, "events", "qhtz")}
+
+
 def build_raw_tables(clean: bool = False) -> dict[str, pl.DataFrame]:
     """Every `raw.<kind>` table of the fixture."""
     return {
@@ -468,6 +511,7 @@ def build_raw_tables(clean: bool = False) -> dict[str, pl.DataFrame]:
         **_registered_unemployment(),
         **_facilities(),
         **_events(),
+        **_geography_changes(),
     }
 
 

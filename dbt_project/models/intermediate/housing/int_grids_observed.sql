@@ -3,8 +3,8 @@
 -- events only fill in grids that have no building).
 --
 -- A grid is its community's 12-digit code plus a 3-digit sequence, so only a
--- code whose community prefix is a community of the admin-division seed is a
--- grid. Codes with any other prefix (the ingest flags them
+-- code whose community prefix is a community of the admin-division seed (or
+-- one the register of changes created, docs/GEOGRAPHY.md) is a grid. Codes with any other prefix (the ingest flags them
 -- unknown_community, e.g. a pre-2017 street segment 440306001) stay on the
 -- fact rows as delivered but create no grid. They are not mapped through the
 -- code history: the seed records street successors only, and a community's
@@ -24,11 +24,16 @@ events as (
     select * from {{ ref('stg_events__event_state_changes') }}
 ),
 
--- current and retired communities alike (dim_community keeps both)
+-- current and retired communities alike, the register's new ones included
+-- (int_geography_changes)
 communities as (
     select division_code as community_code
     from {{ ref('admin_divisions') }}
     where division_level = 'community'
+    union
+    select successor_code as community_code
+    from {{ ref('int_geography_changes') }}
+    where is_accepted and unit_level = 'community'
 ),
 
 positions as (

@@ -1,5 +1,9 @@
 -- 社区 communities (居委会 001-199, 村委会 200-399 in the NBS community segment),
--- plus one unlocated member (未定位社区, segment 999) per current street and
+-- one row per code that was ever in force: the NBS reference and the
+-- communities the data office's register of changes created, each with its
+-- latest version's period (dim_community_version holds every version; a
+-- code the register retired keeps its row, not current, so facts delivered
+-- with it still find it on the boundaries of their time), plus one unlocated member (未定位社区, segment 999) per current street and
 -- for the unlocated street: facts whose community is unknown are counted
 -- there (macros/geography.sql), never dropped.
 with
@@ -8,20 +12,35 @@ divisions as (
     select * from {{ ref('admin_divisions') }}
 ),
 
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by community_code
+            order by coalesce(valid_from, cast('0001-01-01' as date)) desc
+        ) as recency
+    from {{ ref('dim_community_version') }}
+),
+
+latest_versions as (
+    select * from versions
+    where recency = 1
+),
+
 street_members as (
     select * from {{ ref('dim_street') }}
 ),
 
 final as (
     select
-        communities.division_code as community_code,
-        communities.division_name as community_name,
+        communities.community_code,
+        communities.community_name,
         case
-            when cast(substr(communities.division_code, 10, 3) as integer) between 200 and 399
+            when cast(substr(communities.community_code, 10, 3) as integer) between 200 and 399
                 then 'village_committee'
             else 'residents_committee'
         end as community_kind,
-        communities.parent_code as street_code,
+        communities.street_code,
         streets.division_name as street_name,
         streets.parent_code as district_code,
         communities.valid_from,
@@ -29,9 +48,8 @@ final as (
         communities.valid_to is null as is_current,
         false as is_unlocated,
         cast(null as {{ dbt.type_string() }}) as unlocated_reason
-    from divisions as communities
-    left join divisions as streets on communities.parent_code = streets.division_code
-    where communities.division_level = 'community'
+    from latest_versions as communities
+    left join divisions as streets on communities.street_code = streets.division_code
     union all
     select
         {{ unlocated_community_of_street('street_members.street_code') }} as community_code,

@@ -4,7 +4,7 @@
 -- delivered, and a conformed grid key on a fact is null for them.
 -- The H3 cell, polygon and area come from int_grid_cells (a Python model:
 -- H3 in SQL is not portable across DuckDB and Spark).
--- Plus one unlocated member (未定位网格, sequence 999) per current community,
+-- Plus one unlocated member (未定位网格, sequence 999) per community,
 -- located or unlocated, without geometry: facts whose grid is unknown (e.g.
 -- their building's row was quarantined) are counted there, never dropped.
 with
@@ -28,7 +28,7 @@ final as (
         cells.centroid_latitude,
         cells.area_km2,
         cells.building_count,
-        coalesce(communities.is_current, false) as is_known_community,
+        communities.community_code is not null as is_known_community,
         false as is_unlocated,
         cast(null as {{ dbt.type_string() }}) as unlocated_reason
     from cells
@@ -52,8 +52,9 @@ final as (
             when communities.is_unlocated then 'grid unknown: the community is unknown'
             else 'grid unknown: no building row with a grid of this community (e.g. quarantined or not in the snapshot)'
         end as unlocated_reason
+    -- every community, retired ones too: facts delivered before a change
+    -- stay on its members (docs/GEOGRAPHY.md)
     from communities
-    where communities.is_current
 )
 
 select * from final

@@ -1,6 +1,9 @@
 -- Question: how did each community's managed population, inflow and outflow
 -- move over the last 12 months? One row per community and month (Superset
--- dataset rpt_population_monthly).
+-- dataset rpt_population_monthly), on TODAY's boundaries: a community split,
+-- merged or redrawn since is restated (rpt_population_trend; the boundaries
+-- of the time: rpt_population_structure), so its trend line does not break
+-- at the change (docs/GEOGRAPHY.md).
 with
 
 areas as (
@@ -9,26 +12,23 @@ areas as (
 
 latest_month as (
     select max(month_start) as month_start
-    from {{ published('rpt_population_structure') }}
-    where unit_level = 'community'
+    from {{ published('rpt_population_trend') }}
 ),
 
 final as (
     select
         areas.street_code,
         areas.street_name,
-        structure.unit_code as community_code,
+        trend.community_code,
         areas.community_name,
-        structure.month_start as month,  -- noqa: RF04
-        structure.managed_count as managed_population,
-        structure.inflow_count as inflow,
-        structure.outflow_count as outflow
-    from {{ published('rpt_population_structure') }} as structure
+        trend.month_start as month,  -- noqa: RF04
+        trend.managed_count as managed_population,
+        trend.inflow_count as inflow,
+        trend.outflow_count as outflow
+    from {{ published('rpt_population_trend') }} as trend
     cross join latest_month
-    left join areas on structure.unit_code = areas.community_code
-    where
-        structure.unit_level = 'community'
-        and structure.month_start > {{ dbt.dateadd('month', -12, 'latest_month.month_start') }}
+    left join areas on trend.community_code = areas.community_code
+    where trend.month_start > {{ dbt.dateadd('month', -12, 'latest_month.month_start') }}
 )
 
 select * from final
