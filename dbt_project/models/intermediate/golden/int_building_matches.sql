@@ -32,11 +32,7 @@ buildings as (
 
 -- what the reports say (free text by the contract): only compared, never kept
 descriptions as (
-    select distinct
-        event_id,
-        event_description
-    from {{ ref('stg_events__event_state_changes') }}
-    where event_description is not null
+    select * from {{ ref('int_event_descriptions') }}
 ),
 
 positions as (

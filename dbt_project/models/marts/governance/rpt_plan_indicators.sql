@@ -158,6 +158,13 @@ streets as (
     select street_code from street_beds
 ),
 
+district_coverage as (
+    select
+        sum(insured_working_age_count) as insured_working_age_count,
+        sum(working_age_count) as working_age_count
+    from coverage
+),
+
 street_coverage as (
     select
         street_code,
@@ -185,12 +192,7 @@ units as (
         district_beds.hospital_bed_count
     from district
     cross join district_beds
-    cross join (
-        select
-            sum(insured_working_age_count) as insured_working_age_count,
-            sum(working_age_count) as working_age_count
-        from coverage
-    ) as district_coverage
+    cross join district_coverage
     union all
     select
         'street' as unit_level,
@@ -211,22 +213,17 @@ units as (
 
 unit_measured as (
     {%- for code, numerator, denominator, per, needs_facilities in ratios %}
-    select
-        units.unit_level,
-        units.street_code,
-        '{{ code }}' as indicator_code,
-        {%- if needs_facilities %}
-        case
-            when facility_feed.facility_count > 0
-                then {{ plan_rate('units.' ~ numerator, 'units.' ~ denominator, per) }}
-        end as measured_value
-    from units
-    cross join facility_feed
-        {%- else %}
-        {{ plan_rate('units.' ~ numerator, 'units.' ~ denominator, per) }} as measured_value
-    from units
-        {%- endif %}
-    union all
+        select
+            units.unit_level,
+            units.street_code,
+            '{{ code }}' as indicator_code,
+            case
+                when {{ 'facility_feed.facility_count > 0' if needs_facilities else 'true' }}
+                    then {{ plan_rate('units.' ~ numerator, 'units.' ~ denominator, per) }}
+            end as measured_value
+        from units
+        cross join facility_feed
+        union all
     {%- endfor %}
     -- district-only: absolute totals and registry-wide indicators
     select
