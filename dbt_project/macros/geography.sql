@@ -144,3 +144,63 @@
             and (step.applies_from is null or previous.change_date >= step.applies_from)
             and (step.applies_to is null or previous.change_date < step.applies_to)
 {%- endmacro %}
+
+{#- Monthly grid counts on TODAY's boundaries: the CTEs crosswalk,
+    current_grids, mapped, restated_grids and `restated` (community_code,
+    month_start, each measure) from a CTE `grid_months` (grid_code,
+    month_start, the measures). Each grid's month goes through the crosswalk
+    dated at the month's end (a retired code a late delivery still carries
+    maps too), is split into whole units by largest remainder (apportioned)
+    and added up to today's communities (an unlocated grid 999 is in none: its
+    community is its first 12 digits). rpt_population_trend, rpt_event_trend. -#}
+{% macro restated_on_today(measures) -%}
+crosswalk as (
+    select * from {{ ref('dim_geography_crosswalk') }}
+),
+
+current_grids as (
+    select
+        grid_code,
+        community_code
+    from {{ ref('dim_grid_version') }}
+    where is_current
+),
+
+mapped as (
+    select
+        grid_months.*,
+        coalesce(crosswalk.current_code, grid_months.grid_code) as current_grid_code,
+        coalesce(crosswalk.population_share, 1) as population_share
+    from grid_months
+    left join crosswalk
+        on {{ crosswalk_applies(
+            'crosswalk', 'grid', 'grid_months.grid_code',
+            dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'grid_months.month_start'))) }}
+),
+
+restated_grids as (
+    select
+        current_grid_code,
+        month_start,
+        {%- for measure in measures %}
+        {{ apportioned(measure, 'population_share', 'grid_code, month_start', 'current_grid_code') }}
+            as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from mapped
+),
+
+restated as (
+    select
+        coalesce(current_grids.community_code, {{ community_code_of('restated_grids.current_grid_code') }})
+            as community_code,
+        restated_grids.month_start,
+        {%- for measure in measures %}
+        sum(restated_grids.{{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from restated_grids
+    left join current_grids on restated_grids.current_grid_code = current_grids.grid_code
+    group by
+        coalesce(current_grids.community_code, {{ community_code_of('restated_grids.current_grid_code') }}),
+        restated_grids.month_start
+)
+{%- endmacro %}

@@ -21,63 +21,7 @@ grid_months as (
     where unit_level = 'grid'
 ),
 
-crosswalk as (
-    select * from {{ ref('dim_geography_crosswalk') }}
-),
-
--- today's grids and their communities (an unlocated grid 999 is in none:
--- its community is its first 12 digits)
-current_grids as (
-    select
-        grid_code,
-        community_code
-    from {{ ref('dim_grid_version') }}
-    where is_current
-),
-
-mapped as (
-    select
-        grid_months.grid_code,
-        grid_months.month_start,
-        grid_months.managed_count,
-        grid_months.inflow_count,
-        grid_months.outflow_count,
-        coalesce(crosswalk.current_code, grid_months.grid_code) as current_grid_code,
-        coalesce(crosswalk.population_share, 1) as population_share
-    from grid_months
-    left join crosswalk
-        on {{ crosswalk_applies(
-            'crosswalk', 'grid', 'grid_months.grid_code',
-            dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'grid_months.month_start'))) }}
-),
-
-restated_grids as (
-    select
-        current_grid_code,
-        month_start,
-        {{ apportioned('managed_count', 'population_share', 'grid_code, month_start', 'current_grid_code') }}
-            as managed_count,
-        {{ apportioned('inflow_count', 'population_share', 'grid_code, month_start', 'current_grid_code') }}
-            as inflow_count,
-        {{ apportioned('outflow_count', 'population_share', 'grid_code, month_start', 'current_grid_code') }}
-            as outflow_count
-    from mapped
-),
-
-restated as (
-    select
-        coalesce(current_grids.community_code, {{ community_code_of('restated_grids.current_grid_code') }})
-            as community_code,
-        restated_grids.month_start,
-        sum(restated_grids.managed_count) as managed_count,
-        sum(restated_grids.inflow_count) as inflow_count,
-        sum(restated_grids.outflow_count) as outflow_count
-    from restated_grids
-    left join current_grids on restated_grids.current_grid_code = current_grids.grid_code
-    group by
-        coalesce(current_grids.community_code, {{ community_code_of('restated_grids.current_grid_code') }}),
-        restated_grids.month_start
-),
+{{ restated_on_today(['managed_count', 'inflow_count', 'outflow_count']) }},
 
 at_the_time as (
     select
