@@ -22,6 +22,9 @@ import polars as pl
 
 from generator.api import generate
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_io import Step, write_steps
+
 
 def _peak_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux
@@ -54,6 +57,7 @@ def main() -> None:
     ap.add_argument(
         "--out", type=Path, default=None, help="Keep the output here (else a temp dir)."
     )
+    ap.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
     args = ap.parse_args()
 
     root = args.out or Path(tempfile.mkdtemp(prefix="zhiwang-bench-gen-"))
@@ -91,6 +95,21 @@ def main() -> None:
     print("  stage finished at (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     print(f"baseline plain CSV write of the same rows: {base_s:,.1f} s  {base_rate:,.0f} rows/s")
     print(f"ratio generate / baseline time: {result.seconds / base_s:.1f}x")
+    write_steps(
+        args.json,
+        [
+            Step(
+                "generate",
+                result.rows,
+                result.seconds,
+                peak,
+                base_s,
+                "polars writing the same rows as plain CSV",
+            )
+        ],
+        landing_bytes=size,
+        files=result.files,
+    )
     if args.out is None:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -25,8 +25,10 @@
     births (women 15-49, the mean of the start and end of the year, times the
     age-specific fertility rate; split by the sex ratio at birth; surviving to
     the year's end at L0/l0, plus the age-0 migration rate per birth). Persons
-    of unknown age neither age nor die; they migrate at their own rate (age
-    group -1). Negative cells are 0.
+    of unknown age are carried unchanged: they neither age, die nor migrate
+    (their count follows the quality of birth-date records, not a population
+    process; a rate estimated from it compounded to billions at district
+    scale). Negative cells are 0.
     `rates`: community_code, sex, age_group, migration_rate. -#}
 {% macro projection_step(start, rates, name) -%}
 {{ name }}_aged as (
@@ -80,13 +82,8 @@
         {{ start }}.street_code,
         {{ start }}.sex,
         {{ start }}.age_years,
-        {{ start }}.persons * greatest(1 + coalesce({{ rates }}.migration_rate, 0), 0) as persons
+        {{ start }}.persons
     from {{ start }}
-    left join {{ rates }}
-        on
-            {{ start }}.community_code = {{ rates }}.community_code
-            and {{ start }}.sex = {{ rates }}.sex
-            and {{ rates }}.age_group = -1
     where {{ start }}.age_years is null
 )
 {%- endmacro %}

@@ -314,6 +314,22 @@ def _social_security(clean: bool) -> dict[str, pl.DataFrame]:
              "insurance_type": "pension", "base_yuan": 8000.0, "amount_yuan": amount,
              "paid": amount > 200, "paid_date": None, "_d": delivered, "_flags": flags}
         )  # fmt: skip
+    # the rest of August, delivered on day 1 and corrected on day 2: E's medical
+    # row is delivered again unchanged, E's pension row is withdrawn (the
+    # correction no longer carries it) and A's row without an employer is paid
+    for who, employer, kind, paid, delivered in (
+        ("E", uscc(2), "medical", True, D1),
+        ("E", uscc(2), "medical", True, D2),
+        ("E", uscc(2), "pension", True, D1),
+        ("A", None, "medical", False, D1),
+        ("A", None, "medical", True, D2),
+    ):
+        jf.append(
+            {"id_number": P[who], "employer_uscc": employer, "period": aug,
+             "insurance_type": kind, "base_yuan": 5000.0, "amount_yuan": 400.0,
+             "paid": paid, "paid_date": date(2026, 9, 20) if paid else None,
+             "_d": delivered, "_flags": None}
+        )  # fmt: skip
     jz_schema = {
         "payment_id": s, "id_number": s, "household_id": s, "program": s, "period": pl.Date,
         "amount_yuan": pl.Float64, "community_code": s, "approved_at": pl.Datetime("us"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
+from tests.dbt.raw_fixture import D2
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
@@ -40,6 +41,25 @@ def test_daily_delivery_then_full_refresh_give_identical_facts(
     assert differences(fixture_warehouse, refreshed, TABLES) == dict.fromkeys(TABLES, (0, 0))
     for table in TABLES:
         assert query(refreshed, f"select count(*) from {schema_of(table)}.{table}")[0][0] > 0
+
+
+def test_a_corrected_month_replaces_the_month_as_a_whole(fixture_warehouse: Path) -> None:
+    """Day 2 re-delivers August: every row comes from day 2's delivery (the one
+    delivered again unchanged too), the changed rows carry the new values, the row
+    without an employer is replaced rather than kept twice, and the row the
+    correction no longer carries (E's pension) is gone."""
+    rows = query(
+        fixture_warehouse,
+        "select employer_uscc is null, insurance_type, contribution_amount_yuan, is_paid, "
+        "delivery_date from internal.fct_contributions "
+        "where contribution_month = date '2026-08-01' order by all",
+    )
+    day2 = D2
+    assert rows == [
+        (False, "medical", 400.0, True, day2),
+        (False, "pension", 640.0, True, day2),
+        (True, "medical", 400.0, True, day2),
+    ]
 
 
 @pytest.mark.slow

@@ -137,12 +137,15 @@ def test_events_without_a_known_location_are_counted_on_unlocated_members(
 def test_corrected_contribution_month_replaces_the_earlier_delivery(
     fixture_warehouse: Path,
 ) -> None:
+    # A's pension: 100 then 600 and 640 in the correction, whose last row wins; E's
+    # pension, which the correction no longer carries, is gone
     rows = query(
         fixture_warehouse,
-        """select contribution_amount_yuan from internal.fct_contributions
-           where contribution_month = date '2026-08-01'""",
+        """select insurance_type, employer_uscc is null, contribution_amount_yuan
+           from internal.fct_contributions
+           where contribution_month = date '2026-08-01' order by all""",
     )
-    assert rows == [(640.0,)]
+    assert rows == [("medical", False, 400.0), ("medical", True, 400.0), ("pension", False, 640.0)]
 
 
 def test_entity_status_history_is_scd2(fixture_warehouse: Path) -> None:

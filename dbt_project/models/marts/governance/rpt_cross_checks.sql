@@ -163,14 +163,18 @@ findings as (
 
 located as (
     -- where a finding is: the building or room itself, an entity's premises,
-    -- a person's residence, else the premises of the entity it points at
+    -- a person's residence, else the premises of the entity it points at,
+    -- else nowhere known: the unlocated community of the unlocated street
+    -- (an insured person with no residence and no employer premises), so
+    -- every finding is counted at every level
     select
         findings.*,
         coalesce(
             case when findings.subject_type in ('building', 'room') then {{ community_code_of('findings.subject_key') }} end,
             {{ community_code_of('coalesce(subject_entities.premises_building_code, subject_entities.premises_room_code)') }},
             persons.residence_community_code,
-            {{ community_code_of('coalesce(related_entities.premises_building_code, related_entities.premises_room_code)') }}
+            {{ community_code_of('coalesce(related_entities.premises_building_code, related_entities.premises_room_code)') }},
+            {{ unlocated_community_of_street(unlocated_street_code()) }}
         ) as community_code
     from findings
     left join entities as subject_entities

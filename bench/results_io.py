@@ -1,0 +1,42 @@
+"""One machine-readable record per benchmark step, for bench/report.py.
+
+Each benchmark prints its own table; with ``--json PATH`` it also writes its
+steps here: name, rows, wall seconds, peak RSS (MB), the in-run baseline's
+seconds and what the baseline is. ``ratio`` is wall / baseline (how many times
+the baseline's time the step took), so figures from different machines compare.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+    baseline_seconds: float
+    baseline: str
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline_seconds if self.baseline_seconds else float("nan")
+
+
+def write_steps(path: Path | None, steps: list[Step], **extra: object) -> None:
+    """Write ``steps`` (and any ``extra`` figures) as JSON to ``path`` (no-op when None)."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"steps": [asdict(s) | {"ratio": s.ratio} for s in steps], **extra}
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def read_steps(path: Path) -> tuple[list[Step], dict]:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    steps = [Step(**{k: v for k, v in s.items() if k != "ratio"}) for s in record.pop("steps", [])]
+    return steps, record
