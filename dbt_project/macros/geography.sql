@@ -204,3 +204,23 @@ restated as (
         restated_grids.month_start
 )
 {%- endmacro %}
+
+{#- 退回原因 what the data office must correct in a rejected line of the register
+    of changes (int_geography_changes.reject_reason, docs/GEOGRAPHY.md), as
+    its page shows it; an unnamed reason shows its code, an accepted line null -#}
+{% macro geography_reject_reason_name(reason) -%}
+    case {{ reason }}
+        when 'unknown_unit_level' then '层级不是社区或网格'
+        when 'community_code_not_12_digits' then '社区代码不是12位'
+        when 'grid_code_not_15_digits' then '网格代码不是15位'
+        when 'successor_is_an_unlocated_member_code' then '新代码以999结尾（为未定位保留）'
+        when 'successor_in_another_district' then '新代码不在本区'
+        when 'predecessor_community_unknown' then '原社区代码未知'
+        when 'predecessor_grid_in_unknown_community' then '原网格所属社区未知'
+        when 'successor_grid_in_unknown_community' then '新网格所属社区未知'
+        when 'population_share_not_in_0_1' then '人口占比不在(0,1]内'
+        when 'one_change_with_several_effective_dates' then '同一变更有多个生效日期'
+        when 'population_shares_do_not_sum_to_1' then '同一原代码的人口占比合计不为1'
+        else {{ reason }}
+    end
+{%- endmacro %}

@@ -1,7 +1,8 @@
 """Build a real tiny serving copy with the pipeline's own code (warehouse environment).
 
-generate (tiny, default dirt) → ingest → quality gates on every feed → dbt build
-→ marts gates → publish, i.e. the chain the Airflow DAGs run, called directly.
+generate (tiny, default dirt, a planted community split and grid redrawing) →
+ingest → quality gates on every feed → dbt build → marts gates → publish, i.e.
+the chain the Airflow DAGs run, called directly.
 The Superset tests run it once per session in the root uv environment::
 
     uv run --frozen python -m tests.superset.build_serving <var_dir>
@@ -22,6 +23,9 @@ from zhiwang.settings import Settings
 
 TINY_START = date(2026, 10, 1)
 TINY_DAYS = 7
+# The data office's page shows the register of changes, the versions, the late
+# old codes and the restated trends (docs/GEOGRAPHY.md): plant a split mid-week.
+TINY_GEOGRAPHY_CHANGE = date(2026, 10, 4)
 
 
 def build(var_dir: Path) -> dict[str, object]:
@@ -46,6 +50,7 @@ def build(var_dir: Path) -> dict[str, object]:
         start=TINY_START,
         days=TINY_DAYS,
         dirt=1.0,
+        geography_change=TINY_GEOGRAPHY_CHANGE,
     )
     step("generate", t)
     t = time.perf_counter()

@@ -1,7 +1,11 @@
-"""数据治理（一数一源）: the district data office's page (issue 16 item 3).
+"""数据治理（一数一源）: the district data office's page (issue 16 items 1 and 3).
 
 The data office (and the district leader) open it in Debian's chromium and see
-the stewardship queue's real numbers from the serving copy; the street and the
+the stewardship queue's real numbers from the serving copy, and the geography
+with history (docs/GEOGRAPHY.md) of the change the serving build plants
+(tests/superset/build_serving.py): the register of changes, the code versions,
+the rows still delivered with a retired code and the changed communities'
+trends on today's boundaries beside those of the time. The street and the
 community leader neither list nor open it, and a crafted request for its
 charts or datasets is refused, as in ``test_live_rls_attacks.py``. Their scope
 files hold none of its tables (layer 2).
@@ -24,8 +28,24 @@ from tests.superset.test_live_dashboards import (  # noqa: F401  (the browser fi
 from tests.superset.test_live_rls_attacks import LEADERS, _through_superset
 
 SLUG = "data-governance"
-DATASETS = ("rpt_stewardship_counts", "rpt_stewardship_open_items")
+GEOGRAPHY_DATASETS = (
+    "rpt_geography_register",
+    "rpt_geography_versions",
+    "rpt_geography_late_codes",
+    "rpt_geography_restated_trend",
+)
+DATASETS = ("rpt_stewardship_counts", "rpt_stewardship_open_items", *GEOGRAPHY_DATASETS)
 OPEN, ITEMS = "待处理不一致", "待处理清单（法人、房屋）"
+REGISTER, VERSIONS, LATE = (
+    "区划调整登记（社区与网格）",
+    "社区与网格代码版本",
+    "调整后仍使用旧代码的交付",
+)
+COMMUNITIES, RETIRED, LATE_CODES = "现行社区数", "已停用代码", "仍在交付的已停用代码"
+POPULATION_TREND = "调整社区实际管理人口：现行边界与当时边界"
+EVENT_TREND = "调整社区事件量：现行边界与当时边界"
+GEOGRAPHY_CHARTS = (REGISTER, VERSIONS, LATE, COMMUNITIES, RETIRED, LATE_CODES,
+                    POPULATION_TREND, EVENT_TREND)  # fmt: skip
 
 
 def _signed_in(browser: Browser, url: str, username: str) -> Page:  # noqa: F811
@@ -123,6 +143,93 @@ def test_the_page_renders_with_the_queues_real_numbers(
     assert {row["kind_name"][:2] for row in items} <= {"法人", "房屋"}
 
 
+def test_the_geography_section_shows_the_planted_change(
+    superset_server: SupersetServer, data_office: SupersetClient
+) -> None:
+    """The register, the versions, the late old codes and the restated trends: each
+    chart answers with the serving copy's rows, and those hold the planted change."""
+    client = data_office
+    # the register as the warehouse holds it: every line, applied or rejected with its reason
+    register = client.chart_data(_chart(client, REGISTER))
+    published = _serving(
+        superset_server,
+        "select change_id, predecessor_code, successor_code, status_name, reject_reason_name "
+        "from marts.rpt_geography_register",
+    )
+    assert published, "the serving build planted no change (tests/superset/build_serving.py)"
+    shown = [
+        (r["change_id"], r["predecessor_code"], r["successor_code"], r["status_name"],
+         r["reject_reason_name"])
+        for r in register
+    ]  # fmt: skip
+    assert sorted(shown, key=str) == sorted(published, key=str)
+    assert any(r["status_name"] == "已采用" for r in register)
+    assert all(
+        (r["status_name"] == "已采用") == (r["reject_reason_name"] is None) for r in register
+    )
+    assert {r["unit_level_name"] for r in register} == {"社区", "网格"}
+    (rejected,) = client.chart_data(_chart(client, "退回待更正的登记行"))
+    assert rejected["rejected_lines"] == sum(r["status_name"] != "已采用" for r in register)
+
+    # versions: communities in force (the register's new one included) and retired codes
+    ((in_force, retired),) = _serving(
+        superset_server,
+        "select count(distinct case when is_current and unit_level = 'community' "
+        "then unit_code end), count(distinct case when is_code_retired then unit_code end) "
+        "from marts.rpt_geography_versions",
+    )
+    assert client.chart_data(_chart(client, COMMUNITIES))[0]["communities_in_force"] == in_force
+    assert client.chart_data(_chart(client, RETIRED))[0]["retired_codes"] == retired > 0
+    versions = client.chart_data(_chart(client, VERSIONS))
+    (n_versions,) = _serving(superset_server, "select count(*) from marts.rpt_geography_versions")[
+        0
+    ]
+    assert len(versions) == min(n_versions, 10000)
+    changed = [r for r in versions if r["started_by_change_id"] or r["ended_by_change_id"]]
+    assert changed and versions[: len(changed)] == changed, "changed units first"
+    assert {"现行", "已停用"} <= {r["status_name"] for r in changed}
+
+    # late old codes: each row delivered with a retired code since its retirement
+    late = client.chart_data(_chart(client, LATE))
+    published_late = _serving(
+        superset_server,
+        "select feed_name, delivered_code, month_start, rows_count "
+        "from marts.rpt_geography_late_codes",
+    )
+    assert late and len(late) == len(published_late)
+    assert sum(r["rows_count"] for r in late) == sum(r[3] for r in published_late)
+    assert all(r["retired_on"] is not None and r["retired_by_change_id"] for r in late)
+    codes = {r["delivered_code"] for r in late}
+    assert client.chart_data(_chart(client, LATE_CODES))[0]["late_codes"] == len(codes)
+
+    # restated trends: per month the changed communities' counts on today's
+    # boundaries add up to those of the time (the series does not break)
+    for title, measure in ((POPULATION_TREND, "population"), (EVENT_TREND, "events")):
+        rows = client.chart_data(_chart(client, title))
+        assert rows, f"{title}: no rows"
+        assert {r["community_name"] for r in rows} == {
+            name
+            for (name,) in _serving(
+                superset_server,
+                "select distinct community_name from marts.rpt_geography_restated_trend "
+                f"where measure = '{measure}'",
+            )
+        }
+        months: dict[object, list[dict]] = {}
+        for row in rows:
+            months.setdefault(row["month_start"], []).append(row)
+        for month, cells in months.items():
+            if all(c["restated"] is not None and c["at_the_time"] is not None for c in cells):
+                restated = sum(c["restated"] for c in cells)
+                assert restated == sum(c["at_the_time"] for c in cells), (title, month)
+        if measure == "population":
+            assert len(months) > 1, "a year of months before the change"
+            # on today's boundaries the new community has residents before the change,
+            # on those of the time it had none
+            new = [r for r in rows if r["restated"] and not r["at_the_time"]]
+            assert new, "no community restated with history it did not have at the time"
+
+
 def test_the_item_list_names_no_person(superset_server: SupersetServer) -> None:
     """Published list: no person row, no person's pseudonym, sole traders' codes withheld."""
     assert _serving(
@@ -150,14 +257,15 @@ def test_street_and_community_leaders_get_nothing_of_it(
     leader = SupersetClient(superset_server.url, username, DEMO_PASSWORD)
     assert SLUG not in {d["slug"] for d in leader.list_all("dashboard")}
     assert not {d["table_name"] for d in leader.list_all("dataset")} & set(DATASETS)
-    assert not {c["slice_name"] for c in leader.list_all("chart")} & {OPEN, ITEMS}
+    charts = {c["slice_name"] for c in leader.list_all("chart")}
+    assert not charts & {OPEN, ITEMS, *GEOGRAPHY_CHARTS}
     dashboard = next(d for d in data_office.list_all("dashboard") if d["slug"] == SLUG)
     for path in (f"/api/v1/dashboard/{SLUG}", f"/api/v1/dashboard/{dashboard['id']}/charts",
                  f"/api/v1/dashboard/{dashboard['id']}/datasets"):  # fmt: skip
         response = leader.get(path)
         assert response.status_code in (403, 404), f"{path}: {response.status_code}"
     # the charts and datasets by the ids the data office sees
-    for name in (OPEN, ITEMS):
+    for name in (OPEN, ITEMS, *GEOGRAPHY_CHARTS):
         chart = _chart(data_office, name)
         response = leader.get(f"/api/v1/chart/{chart['id']}/data/", force="true")
         assert response.status_code in (403, 404), f"{name}: {response.text[:300]}"
@@ -168,7 +276,7 @@ def test_street_and_community_leaders_get_nothing_of_it(
         payload = {
             "datasource": {"id": dataset["id"], "type": "table"},
             "force": True,
-            "queries": [{"columns": ["department_name"], "metrics": [], "row_limit": 10}],
+            "queries": [{"columns": ["street_code"], "metrics": [], "row_limit": 10}],
             "result_format": "json",
             "result_type": "full",
         }
@@ -184,6 +292,7 @@ def test_street_and_community_leaders_get_nothing_of_it(
     assert page.locator('[data-test="chart-container"]').count() == 0
     text = page.inner_text("body")
     assert OPEN not in text and "账龄分布" not in text
+    assert REGISTER not in text and "现行边界" not in text
     page.close()
 
 
