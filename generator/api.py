@@ -108,15 +108,16 @@ def generate(
     cases = plan_cases(ctx)
     # insured persons are chosen first: the population feed must keep them findable
     insured = social_security.plan_insured(ctx, cases, sc.insured_persons)
-    population.write(ctx, cases, linked=insured["id_number"])
+    # the change depends on the world only; planned first, every feed delivers its codes
+    change = plan_change(ctx, change_day) if change_day is not None else None
+    population.write(ctx, cases, linked=insured["id_number"], change=change)
     premises = entities.write(ctx, cases)
-    housing.write(ctx, cases, sc.rental_filings, premises)
+    housing.write(ctx, cases, sc.rental_filings, premises, change)
     # registered unemployment shares the social-security folders, whose _SUCCESS
     # the social-security writer puts last
-    unemployment.write(ctx, insured.height)
-    social_security.write(ctx, cases, insured)
+    unemployment.write(ctx, insured.height, change)
+    social_security.write(ctx, cases, insured, change)
     facilities.write(ctx)
-    change = plan_change(ctx, change_day) if change_day is not None else None
     events.write(ctx, sc.events_per_day, change)
     if not ctx.rates.clean:
         plant_symlink(ctx)
