@@ -253,8 +253,9 @@ def ingest(
             seen.add((feed.feed, path.name, day, sha))
             continue
         if day not in codes:
+            pending = pending_register(settings, day)
             with raw_store.connect(settings, read_only=True) as con:
-                codes[day] = register_codes(con, settings.reference_dir, day)
+                codes[day] = register_codes(con, settings.reference_dir, day, pending)
         result = _load_file(settings, feed, day, path, sha, progress, codes[day])
         if _is_register(feed, path):
             codes.clear()
@@ -297,6 +298,53 @@ def _describe(path: Path) -> str:
     if path.is_symlink():
         return f"link {path.name} -> {os.readlink(path)}"
     return f"{path.name} {path.lstat().st_size}"
+
+
+def pending_register(settings: Settings, day: date) -> pl.DataFrame | None:
+    """The register-of-changes lines delivered in complete folders dated on or before
+    ``day`` (loaded or not: ingest/register.py), read and checked by the register's
+    contract; rows the contract quarantines are left out, unreadable files skipped
+    (their load reports them)."""
+    found = [
+        (feed, fk)
+        for feed in load_feeds().values()
+        for fk in feed.files
+        if fk.kind == REGISTER_KIND
+    ]
+    parts = []
+    for feed, fk in found:
+        feed_dir = settings.landing / feed.feed
+        if not feed_dir.is_dir() or feed_dir.is_symlink():
+            continue
+        for folder in sorted(p for p in feed_dir.iterdir() if p.is_dir()):
+            try:
+                delivered = date.fromisoformat(folder.name)
+            except ValueError:
+                continue
+            if delivered > day or not (folder / "_SUCCESS").exists():
+                continue
+            if refusal(folder, settings.landing, settings.max_file_bytes) is not None:
+                continue
+            for path in sorted(folder.iterdir()):
+                matched = match_file(feed, path.name)
+                if matched is None or matched[0].kind != REGISTER_KIND:
+                    continue
+                if refusal(path, settings.landing, settings.max_file_bytes) is not None:
+                    continue
+                state = FileState(delivery_date=delivered, reference_dir=settings.reference_dir)
+                try:
+                    opened = open_file(path, fk)
+                    for rows, _bad in opened.chunks:
+                        accepted, _quarantined = transform_chunk(rows, fk, state, opened.flags)
+                        parts.append(
+                            accepted.with_columns(
+                                pl.lit(delivered, pl.Date).alias("_delivery_date"),
+                                pl.lit(path.name).alias("_file"),
+                            )
+                        )
+                except FileRejected:
+                    continue
+    return pl.concat(parts, how="diagonal_relaxed") if parts else None
 
 
 def _is_register(feed: Feed, path: Path) -> bool:

@@ -13,10 +13,13 @@ change, predecessor and successor; the code widths; no unlocated member code; sa
 district; predecessor and successor in a known community; a population share in
 (0, 1]; one effective date and shares summing to 1 per change and predecessor), so
 the ingest knows exactly the codes dbt's crosswalk will map. The register is read
-from ``raw.qhtz`` (what is already loaded); the ingest loads the register files of a
-delivery date before any other file of that date (``load_order``), so codes created
-by a register that arrives in the same events folder as the events using them are
-known to those events, whatever the files' names.
+from ``raw.qhtz`` (what is already loaded) and from the register files of complete
+delivery folders (``_SUCCESS``) dated on or before the delivery being loaded, read
+with the register's contract (``ingest.api.pending_register``): so what a file is
+told does not depend on the order the feeds are loaded in (Airflow runs one DAG per
+feed, the events DAG of a date may run after the population DAG of that date). The
+ingest also loads the register files of a delivery date before any other file of
+that date (``load_order``).
 """
 
 from __future__ import annotations
@@ -26,10 +29,24 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 # the file kind of the register (ingest/feeds/events.yaml)
 REGISTER_KIND = "qhtz"
 LEVELS = {"社区": 12, "网格": 15}  # unit level as delivered -> code width
+# the register columns the checks read
+REGISTER_COLUMNS = [
+    "change_id",
+    "unit_level",
+    "predecessor_code",
+    "successor_code",
+    "effective_date",
+    "population_share",
+    "updated_at",
+    "_delivery_date",
+    "_file",
+    "_row_number",
+]
 
 
 def reference_communities_sql(reference_dir: Path) -> str:
@@ -102,18 +119,45 @@ class RegisterCodes:
     grids: frozenset[str] = frozenset()
 
 
-def register_codes(con: duckdb.DuckDBPyConnection, reference_dir: Path, day: date) -> RegisterCodes:
-    """The community and grid codes valid register lines in ``raw.qhtz`` create, in force
-    on ``day`` (none when nothing of the register was loaded yet)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        f"where table_schema = 'raw' and table_name = '{REGISTER_KIND}'"
-    ).fetchone()
-    if not exists or not exists[0]:
+def register_codes(
+    con: duckdb.DuckDBPyConnection,
+    reference_dir: Path,
+    day: date,
+    pending: pl.DataFrame | None = None,
+) -> RegisterCodes:
+    """The community and grid codes valid register lines create, in force on ``day``:
+    the lines of ``raw.qhtz`` and ``pending`` (typed register rows with the lineage
+    columns ``_delivery_date``, ``_file``, ``_row_number``: delivered, not loaded yet).
+    None when there is no register line at all."""
+    loaded = bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            f"where table_schema = 'raw' and table_name = '{REGISTER_KIND}'"
+        ).fetchall()[0][0]
+    )
+    if not loaded and (pending is None or pending.height == 0):
         return RegisterCodes()
-    ref = reference_communities_sql(reference_dir)
-    out = {
-        level: frozenset(r[0] for r in con.execute(register_codes_sql(ref, day, level)).fetchall())
-        for level in LEVELS
-    }
+    columns = ", ".join(REGISTER_COLUMNS)
+    parts: list[str] = []
+    work = duckdb.connect()  # the query runs apart from the warehouse connection
+    try:
+        if loaded:
+            table = con.sql(f"select {columns} from raw.{REGISTER_KIND}").to_arrow_table()
+            frame = pl.from_arrow(table)
+            work.register("loaded_lines", frame)
+            parts = ["select * from loaded_lines"]
+        if pending is not None and pending.height:
+            work.register("pending_lines", pending.select(REGISTER_COLUMNS))
+            parts.append("select * from pending_lines")
+        work.execute("create schema raw")
+        work.execute(f"create view raw.{REGISTER_KIND} as {' union all '.join(parts)}")
+        ref = reference_communities_sql(reference_dir)
+        out = {
+            level: frozenset(
+                r[0] for r in work.execute(register_codes_sql(ref, day, level)).fetchall()
+            )
+            for level in LEVELS
+        }
+    finally:
+        work.close()
     return RegisterCodes(communities=out["社区"], grids=out["网格"])

@@ -145,3 +145,27 @@ def test_the_register_of_a_date_loads_before_every_other_file_of_that_date() -> 
         "sjlz_20261002.jsonl",
         "grid_rkcj_20261002.jsonl",
     ]
+
+
+def test_a_feed_loaded_before_the_events_of_its_date_already_knows_the_register(
+    tmp_path: Path,
+) -> None:
+    """Airflow runs one DAG per feed: the population DAG of the change date may load
+    before the events DAG that brings the register. The ingest reads the register of
+    complete delivery folders too, so the order changes nothing."""
+    settings = Settings(var_dir=tmp_path / "var", reference_dir=REFERENCE)
+    generate(settings.landing, settings.ground_truth, scale="tiny", start=START, days=7)
+    ingest(settings, feeds=["population"])
+    (path,) = settings.landing.glob("events/*/qhtz_*.csv")
+    lines = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    (new,) = {x["新代码"] for x in lines if x["层级"] == "社区" and x["原代码"] != x["新代码"]}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        loaded = con.execute("select count(*) from raw.qhtz").fetchone()
+        rows = con.execute(
+            "select count(*), count(*) filter (where _flags like '%unknown_community%') "
+            "from raw.grid_rkcj where grid_code like ? || '%'",
+            [new],
+        ).fetchone()
+    assert loaded == (0,), "the register must not be loaded yet for this test"
+    assert rows is not None and rows[0] > 0, "no collection names the new community"
+    assert rows[1] == 0
