@@ -90,8 +90,8 @@ def generate(
         str | None,
         typer.Option(
             help="Plant the community split and grid redrawing on this delivery date, "
-            "YYYY-MM-DD (default: the middle delivery date when there are 2 days or more; "
-            "docs/GEOGRAPHY.md)."
+            "YYYY-MM-DD (default: the middle delivery date when there are 2 days or more "
+            "and --dirt > 0; docs/GEOGRAPHY.md)."
         ),
     ] = None,
     no_geography_change: Annotated[

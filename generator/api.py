@@ -78,7 +78,8 @@ def generate(
         raise ValueError(f"dirt must be >= 0, got {dirt}")
     change_day: date | None
     if isinstance(geography_change, bool):
-        change_day = default_change_date(start, days) if geography_change else None
+        # a clean set (dirt 0) stays one without a manifest row: no default change
+        change_day = default_change_date(start, days) if geography_change and dirt > 0 else None
     else:
         change_day = geography_change
     if change_day is not None and not start < change_day < start + timedelta(days=days):

@@ -52,17 +52,7 @@
         on
             {{ street_code_of(code) }} = {{ prefix }}_street.street_code
             and not {{ prefix }}_street.is_unlocated
-    left join (
-        select distinct
-            predecessor_code,
-            successor_code
-        from {{ ref('int_geography_changes') }}
-        where
-            is_accepted
-            and unit_level = 'community'
-            and predecessor_code <> successor_code
-            and substr(predecessor_code, 1, 9) = substr(successor_code, 1, 9)
-    ) as {{ prefix }}_moved
+    left join {{ ref('int_community_moves') }} as {{ prefix }}_moved
         on
             {{ prefix }}_community.community_code = {{ prefix }}_moved.predecessor_code
             and substr({{ grid }}, 1, 12) = {{ prefix }}_moved.successor_code

@@ -19,7 +19,7 @@ from zhiwang.settings import Settings
 
 START = date(2026, 10, 1)
 DAYS = 3
-CHANGE = START + timedelta(days=1)  # the default change: the middle delivery date
+CHANGE = START + timedelta(days=1)  # the middle delivery date (explicit: a clean set has none)
 PLANTED = START + timedelta(days=DAYS)  # an extra events delivery with a stray grid
 
 
@@ -44,8 +44,9 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Gated:
 
     settings = Settings(var_dir=tmp_path_factory.mktemp("gx-register") / "var")
     generate(
-        settings.landing, settings.ground_truth, scale="tiny", start=START, days=DAYS, dirt=0.0
-    )
+        settings.landing, settings.ground_truth, scale="tiny", start=START, days=DAYS,
+        dirt=0.0, geography_change=CHANGE,
+    )  # fmt: skip
     (register,) = settings.landing.glob("events/*/qhtz_*.csv")
     lines = list(csv.DictReader(io.StringIO(register.read_text(encoding="utf-8"))))
     new_grids = {x["新代码"] for x in lines if x["层级"] == "网格" and x["原代码"] != x["新代码"]}
