@@ -89,10 +89,17 @@ def generate(
     geography_change: Annotated[
         str | None,
         typer.Option(
-            help="Plant a community split and a grid redrawing on this delivery date, "
-            "YYYY-MM-DD (docs/GEOGRAPHY.md)."
+            help="Plant the community split and grid redrawing on this delivery date, "
+            "YYYY-MM-DD (default: the middle delivery date when there are 2 days or more "
+            "and --dirt > 0; docs/GEOGRAPHY.md)."
         ),
     ] = None,
+    no_geography_change: Annotated[
+        bool,
+        typer.Option(
+            "--no-geography-change", help="Plant no geography change (codes never change)."
+        ),
+    ] = False,
     landing: Annotated[
         Path | None, typer.Option(help="Landing folder (default: settings).")
     ] = None,
@@ -107,8 +114,12 @@ def generate(
         first = date.fromisoformat(start)
     except ValueError:
         _fail(ZhiwangError(f"--start {start!r} is not a date; use YYYY-MM-DD, e.g. 2026-10-01"))
+    if no_geography_change and geography_change:
+        _fail(ZhiwangError("give --geography-change DATE or --no-geography-change, not both"))
     try:
-        change = date.fromisoformat(geography_change) if geography_change else None
+        change: date | bool = (
+            date.fromisoformat(geography_change) if geography_change else not no_geography_change
+        )
     except ValueError:
         _fail(
             ZhiwangError(

@@ -222,12 +222,14 @@ def _plan_feed(
         if day is None:
             return None
         kinds = dctx.kind_deliveries(con, feed, day)
+        tables = dctx.populated_tables(con)
         ctx = dctx.DeliveryContext(
             feed=feed,
             delivery_date=day,
             kinds=kinds,
-            communities_sql=dctx.reference_communities_sql(settings.reference_dir),
-            known_tables=dctx.populated_tables(con),
+            communities_sql=dctx.communities_in_force_sql(settings.reference_dir, day, tables),
+            known_tables=tables,
+            register_grids_sql=dctx.register_grids_sql(settings.reference_dir, day, tables),
         )
         ctx.baselines = raw_suites.baselines(con, day, [k.kind.kind for k in kinds])
         rejected = rejected_dates.get(day, [])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import raw_store
+from ingest import raw_store, register
 from ingest.contract import Feed, FileKind
 
 
@@ -38,22 +38,30 @@ class DeliveryContext:
     feed: Feed
     delivery_date: date
     kinds: list[KindDelivery]
-    communities_sql: str  # a subquery of current NBS community codes
+    communities_sql: str  # a subquery of the community codes in force (NBS + register)
     baselines: dict[str, dict[str, object]] = field(default_factory=dict)
     known_tables: set[str] = field(default_factory=set)  # existing, references non-empty
+    # a subquery of the grid codes the register of changes created, in force on the
+    # delivery date (ingest/register.py); None before any register was loaded
+    register_grids_sql: str | None = None
 
 
-def reference_communities_sql(reference_dir: Path) -> str:
-    """Subquery of Shenzhen's current NBS community codes (the membership reference).
+def communities_in_force_sql(reference_dir: Path, day: date, tables: set[str]) -> str:
+    """Subquery of the community codes in force on ``day``: the NBS reference, and the
+    ones valid lines of the register of changes created (ingest/register.py)."""
+    reference = register.reference_communities_sql(reference_dir)
+    if f"raw.{register.REGISTER_KIND}" not in tables:
+        return reference
+    created = register.register_codes_sql(reference, day, "社区")
+    return f"{reference} union all select successor_code from ({created})"
 
-    Kept as SQL so DuckDB does the membership test: a 788-value set inside a GX
-    expectation is copied on every metric and dominated the run time.
-    """
-    path = str((reference_dir / "admin_divisions_shenzhen.csv").resolve()).replace("'", "''")
-    return (
-        f"select code12 from read_csv('{path}', all_varchar = true, header = true) "
-        "where level = 'community'"
-    )
+
+def register_grids_sql(reference_dir: Path, day: date, tables: set[str]) -> str | None:
+    """Subquery of the grid codes valid register lines created, in force on ``day``."""
+    if f"raw.{register.REGISTER_KIND}" not in tables:
+        return None
+    reference = register.reference_communities_sql(reference_dir)
+    return register.register_codes_sql(reference, day, "网格")
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -38,6 +38,13 @@ class GenerateResult:
     seconds: float
 
 
+def default_change_date(start: date, days: int) -> date | None:
+    """The default planted geography change: the middle delivery date (day ``days // 2``
+    from ``start``: 2026-10-04 for 7 days from 2026-10-01, 2026-10-02 for 2 or 3 days),
+    None for a single delivery day (the change must fall after the first one)."""
+    return start + timedelta(days=days // 2) if days >= 2 else None
+
+
 def generate(
     landing_dir: Path,
     ground_truth_dir: Path,
@@ -47,7 +54,7 @@ def generate(
     start: date = date(2026, 10, 1),
     days: int = 7,
     dirt: float = 1.0,
-    geography_change: date | None = None,
+    geography_change: date | bool | None = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> GenerateResult:
     """Write ``days`` daily deliveries of every feed from ``start``, and the manifest.
@@ -58,18 +65,26 @@ def generate(
     ``dirt`` multiplies every defect rate; 0 writes a clean delivery set with an
     empty manifest. Same arguments, same bytes.
 
-    ``geography_change``: a delivery date on which one community is split and one
+    ``geography_change``: the delivery date on which one community is split and one
     grid redrawn (generator/geography_change.py, docs/GEOGRAPHY.md): the data
-    office's register file, new codes in the events from that day on, recorded in
-    the manifest. None (the default) plants no change.
+    office's register file, new codes in the feeds from that day on, recorded in
+    the manifest. True (the default) plants it on the middle delivery date
+    (:func:`default_change_date`) when there are 2 delivery days or more; False or
+    None plants no change.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if dirt < 0:
         raise ValueError(f"dirt must be >= 0, got {dirt}")
-    if geography_change is not None and not start < geography_change < start + timedelta(days=days):
+    change_day: date | None
+    if isinstance(geography_change, bool):
+        # a clean set (dirt 0) stays one without a manifest row: no default change
+        change_day = default_change_date(start, days) if geography_change and dirt > 0 else None
+    else:
+        change_day = geography_change
+    if change_day is not None and not start < change_day < start + timedelta(days=days):
         raise ValueError(
-            f"geography_change {geography_change} must fall after the first delivery date "
+            f"geography_change {change_day} must fall after the first delivery date "
             f"{start} and within the {days} delivered days: pick a date inside the range"
         )
     sc = get_scale(scale)
@@ -94,15 +109,16 @@ def generate(
     cases = plan_cases(ctx)
     # insured persons are chosen first: the population feed must keep them findable
     insured = social_security.plan_insured(ctx, cases, sc.insured_persons)
-    population.write(ctx, cases, linked=insured["id_number"])
+    # the change depends on the world only; planned first, every feed delivers its codes
+    change = plan_change(ctx, change_day) if change_day is not None else None
+    population.write(ctx, cases, linked=insured["id_number"], change=change)
     premises = entities.write(ctx, cases)
-    housing.write(ctx, cases, sc.rental_filings, premises)
+    housing.write(ctx, cases, sc.rental_filings, premises, change)
     # registered unemployment shares the social-security folders, whose _SUCCESS
     # the social-security writer puts last
-    unemployment.write(ctx, insured.height)
-    social_security.write(ctx, cases, insured)
+    unemployment.write(ctx, insured.height, change)
+    social_security.write(ctx, cases, insured, change)
     facilities.write(ctx)
-    change = plan_change(ctx, geography_change) if geography_change is not None else None
     events.write(ctx, sc.events_per_day, change)
     if not ctx.rates.clean:
         plant_symlink(ctx)
@@ -114,7 +130,7 @@ def generate(
         "days": days,
         "dates": [d.isoformat() for d in ctx.dates],
         "dirt": dirt,
-        "geography_change": geography_change.isoformat() if geography_change else None,
+        "geography_change": change_day.isoformat() if change_day else None,
         "files": ctx.files,
         "rows": rows,
     }

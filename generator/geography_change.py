@@ -207,3 +207,90 @@ def recode_lines(
         detail=f"delivered after {change.effective.isoformat()} with the retired grid code",
     )
     return lines.with_columns(pl.Series("grid_code", kept, dtype=pl.String))
+
+
+def recode_codes(
+    ctx: FeedContext,
+    change: GeographyChange | None,
+    day: date,
+    rows: pl.DataFrame,
+    *,
+    feed: str,
+    kind: str,
+    key: str,
+    grid: str | None = None,
+    community: str | None = None,
+    building: pl.Expr | None = None,
+    part: int = 0,
+) -> pl.DataFrame:
+    """Rows of another feed delivered on ``day`` with the grid and/or community codes in
+    force, like ``recode_lines`` for the events: from the change on a row whose grid was
+    recoded or redrawn carries the new grid code and, when its grid moved into the new
+    community, the new community code; a few rows (≈5%, at least one per file part with
+    two changed rows or more) are
+    delivered late with the old codes, recorded in the manifest (``old_code_after_change``,
+    keys from column ``key``). ``building`` gives each row's building code (it decides the
+    redrawn grid, and the grid of a row that carries only a community code); ``part``
+    numbers the parts of a file written in chunks. Building and room codes never change."""
+    if change is None or day < change.effective or rows.height == 0:
+        return rows
+    buildings = (
+        rows.select(building.alias("b"))["b"].to_list()
+        if building is not None
+        else [None] * rows.height
+    )
+    if grid is not None:
+        grids = rows[grid].to_list()
+    else:
+        where = dict(
+            zip(
+                ctx.world.buildings["building_code"].to_list(),
+                ctx.world.buildings["grid_code"].to_list(),
+                strict=True,
+            )
+        )
+        grids = [where.get(b) for b in buildings]
+    new_grids = [
+        change.new_grid_code(g, b) if g is not None else None
+        for g, b in zip(grids, buildings, strict=True)
+    ]
+    moved = [n is not None and n.startswith(change.new_community) for n in new_grids]
+    columns: dict[str, tuple[list, list]] = {}
+    if grid is not None:
+        columns[grid] = (grids, new_grids)
+    if community is not None:
+        old_c = rows[community].to_list()
+        columns[community] = (
+            old_c,
+            [
+                change.new_community if m and c == change.community else c
+                for c, m in zip(old_c, moved, strict=True)
+            ],
+        )
+    changed = np.zeros(rows.height, dtype=bool)
+    for old, new in columns.values():
+        changed |= np.array([o != n for o, n in zip(old, new, strict=True)], dtype=bool)
+    if not changed.any():
+        return rows
+    rng = ctx.rng(feed, kind, "geography-change", day, part)
+    late = (rng.random(rows.height) < LATE_OLD_CODE_RATE) & changed
+    if changed.sum() >= 2 and not late.any():
+        late[np.flatnonzero(changed)[0]] = True  # a late row in every part that can spare one
+    ctx.manifest.add(
+        "old_code_after_change",
+        "model",
+        feed,
+        file_kind=kind,
+        delivery_date=day,
+        keys=sorted(set(rows.filter(pl.Series(late))[key].cast(pl.String).to_list())),
+        column=grid or community,
+        detail=f"delivered after {change.effective.isoformat()} with the retired code(s)",
+    )
+    return rows.with_columns(
+        pl.Series(
+            name,
+            [o if keep else n for o, n, keep in zip(old, new, late, strict=True)],
+            dtype=pl.String,
+        )
+        for name, (old, new) in columns.items()
+    )

@@ -58,9 +58,12 @@ MODEL_DEFECTS = {
     # measured against these (key: the value or event as delivered, detail: 'true <id>')
     "entity_variant": "an entity named by a variant of its USCC (key: the variant as delivered)",
     "building_variant": "an event located by coordinates only (key: event id)",
-    # a planted geography change (docs/GEOGRAPHY.md), only with generate(geography_change=...)
+    # the planted geography change (docs/GEOGRAPHY.md): by default on the middle delivery date
     "geography_change": "a register line of the planted change (key: predecessor code)",
-    "old_code_after_change": "an event delivered after the change with a retired grid code",
+    "old_code_after_change": (
+        "a row delivered after the change with a retired grid or community code "
+        "(key: event id, record id, building code, payment id or citizen ID)"
+    ),
 }
 
 

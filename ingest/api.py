@@ -20,6 +20,7 @@ from ingest.contract import Feed, FileKind, load_feeds, match_file
 from ingest.errors import FileRejected, LandingNotFoundError, UnknownFeedError
 from ingest.raw_store import FileStatus
 from ingest.readers import empty_bad, open_file
+from ingest.register import REGISTER_KIND, RegisterCodes, register_codes
 from ingest.transform import FileState, transform_chunk
 from zhiwang.settings import Settings
 
@@ -228,6 +229,8 @@ def ingest(
                 refused.append((feed, day, path, f"file {why}"))
             elif path.is_file():
                 todo.append((feed, day, path))
+    todo.sort(key=lambda t: load_order(t[0], t[1], t[2]))
+    codes: dict[date, RegisterCodes] = {}  # per delivery date; reread after a register loads
     for feed, day, path, why in refused:
         # Identified by the link text / size, never the target's content.
         sha = hashlib.sha256(f"refused:{_describe(path)}".encode()).hexdigest()
@@ -249,7 +252,13 @@ def ingest(
             raw_store.commit(settings, batch, pl.DataFrame(), None)
             seen.add((feed.feed, path.name, day, sha))
             continue
-        result = _load_file(settings, feed, day, path, sha, progress)
+        if day not in codes:
+            pending = pending_register(settings, day)
+            with raw_store.connect(settings, read_only=True) as con:
+                codes[day] = register_codes(con, settings.reference_dir, day, pending)
+        result = _load_file(settings, feed, day, path, sha, progress, codes[day])
+        if _is_register(feed, path):
+            codes.clear()
         report.file_bytes += path.stat().st_size
         (report.rejected if result.status == "rejected" else report.loaded).append(result)
         if result.superseded:
@@ -291,8 +300,73 @@ def _describe(path: Path) -> str:
     return f"{path.name} {path.lstat().st_size}"
 
 
+def pending_register(settings: Settings, day: date) -> pl.DataFrame | None:
+    """The register-of-changes lines delivered in complete folders dated on or before
+    ``day`` (loaded or not: ingest/register.py), read and checked by the register's
+    contract; rows the contract quarantines are left out, unreadable files skipped
+    (their load reports them)."""
+    found = [
+        (feed, fk)
+        for feed in load_feeds().values()
+        for fk in feed.files
+        if fk.kind == REGISTER_KIND
+    ]
+    parts = []
+    for feed, fk in found:
+        feed_dir = settings.landing / feed.feed
+        if not feed_dir.is_dir() or feed_dir.is_symlink():
+            continue
+        for folder in sorted(p for p in feed_dir.iterdir() if p.is_dir()):
+            try:
+                delivered = date.fromisoformat(folder.name)
+            except ValueError:
+                continue
+            if delivered > day or not (folder / "_SUCCESS").exists():
+                continue
+            if refusal(folder, settings.landing, settings.max_file_bytes) is not None:
+                continue
+            for path in sorted(folder.iterdir()):
+                matched = match_file(feed, path.name)
+                if matched is None or matched[0].kind != REGISTER_KIND:
+                    continue
+                if refusal(path, settings.landing, settings.max_file_bytes) is not None:
+                    continue
+                state = FileState(delivery_date=delivered, reference_dir=settings.reference_dir)
+                try:
+                    opened = open_file(path, fk)
+                    for rows, _bad in opened.chunks:
+                        accepted, _quarantined = transform_chunk(rows, fk, state, opened.flags)
+                        parts.append(
+                            accepted.with_columns(
+                                pl.lit(delivered, pl.Date).alias("_delivery_date"),
+                                pl.lit(path.name).alias("_file"),
+                            )
+                        )
+                except FileRejected:
+                    continue
+    return pl.concat(parts, how="diagonal_relaxed") if parts else None
+
+
+def _is_register(feed: Feed, path: Path) -> bool:
+    matched = match_file(feed, path.name)
+    return matched is not None and matched[0].kind == REGISTER_KIND
+
+
+def load_order(feed: Feed, day: date, path: Path) -> tuple[date, bool, str, str]:
+    """The order files are loaded in: by delivery date; within a date the register of
+    code changes first (ingest/register.py: the codes it creates are known to every
+    other file of that date, whatever the names), then by feed and file name."""
+    return (day, not _is_register(feed, path), feed.feed, path.name)
+
+
 def _load_file(
-    settings: Settings, feed: Feed, day: date, path: Path, sha: str, progress: Progress
+    settings: Settings,
+    feed: Feed,
+    day: date,
+    path: Path,
+    sha: str,
+    progress: Progress,
+    codes: RegisterCodes | None = None,
 ) -> FileResult:
     matched = match_file(feed, path.name)
     if matched is None:
@@ -321,7 +395,11 @@ def _load_file(
                 "_loaded_at": batch.started_at,
             },
         )
-        state = FileState(delivery_date=day, reference_dir=settings.reference_dir)
+        state = FileState(
+            delivery_date=day,
+            reference_dir=settings.reference_dir,
+            register_communities=(codes or RegisterCodes()).communities,
+        )
         bad_parts = []
         done = 0
         for rows, bad in opened.chunks:

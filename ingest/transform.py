@@ -47,6 +47,9 @@ class FileState:
 
     delivery_date: date
     reference_dir: Path
+    # community codes the register of changes creates, in force on the delivery date
+    # (ingest/register.py): known like the reference's
+    register_communities: frozenset[str] = frozenset()
     # Sorted row / key hashes of the file's earlier chunks (numpy: see ``_duplicates``).
     seen_rows: list[np.ndarray] = field(default_factory=list)
     seen_keys: list[np.ndarray] = field(default_factory=list)
@@ -184,7 +187,7 @@ def check_column(values: pl.Series, col: Column, state: FileState) -> Checked:
     elif t in validate.CODE_WIDTH:
         fmt = validate.code_format_valid(v, t).fill_null(True)
         checked.problems.append((~fmt, "invalid_code"))
-        known = validate.community_known(v, validate.current_communities(state.reference_dir))
+        known = validate.community_known(v, _communities(state))
         checked.notes.append((fmt & present & ~known, "unknown_community"))
     elif t == "enum":
         allowed = col.values or []
@@ -279,11 +282,18 @@ def _usccs(values: pl.Series, col: Column) -> Checked:
     return _check_split(values, col, fast, slow_check, problems=[(~valid, "invalid_uscc")])
 
 
+def _communities(state: FileState) -> frozenset[str]:
+    """The communities a code may name on the delivery date: the NBS reference and the
+    ones the register of changes created."""
+    reference = validate.current_communities(state.reference_dir)
+    return reference | state.register_communities if state.register_communities else reference
+
+
 def _codes(values: pl.Series, col: Column, state: FileState) -> Checked:
     """A code column: values that are digits of the right width (nearly all) need no
     normalisation and have a valid format, only the community check; the others go
     through the regex path and are put back in place (all checks are per value)."""
-    communities = validate.current_communities(state.reference_dir)
+    communities = _communities(state)
 
     def slow_check(part: Checked) -> None:
         v = part.values

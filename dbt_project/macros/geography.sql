@@ -39,7 +39,10 @@
     and <prefix>_grid. A community code the register of changes retired still
     resolves to itself (the boundaries of the fact's time; the crosswalk
     restates it on today's, docs/GEOGRAPHY.md). Use with located_* below. A grid is accepted only when
-    it lies in the resolved community, so every level nests. -#}
+    it lies in the resolved community, so every level nests, or in a community
+    of the same street the register split off it (<prefix>_moved): a building
+    whose grid moved into a new community keeps its code's digits, and is then
+    in the grid's community. -#}
 {% macro location_joins(code, grid, prefix) -%}
     left join {{ ref('dim_community') }} as {{ prefix }}_community
         on
@@ -49,18 +52,28 @@
         on
             {{ street_code_of(code) }} = {{ prefix }}_street.street_code
             and not {{ prefix }}_street.is_unlocated
+    left join {{ ref('int_community_moves') }} as {{ prefix }}_moved
+        on
+            {{ prefix }}_community.community_code = {{ prefix }}_moved.predecessor_code
+            and substr({{ grid }}, 1, 12) = {{ prefix }}_moved.successor_code
     left join {{ ref('dim_grid') }} as {{ prefix }}_grid
         on
             {{ grid }} = {{ prefix }}_grid.grid_code
-            and {{ prefix }}_grid.community_code = {{ prefix }}_community.community_code
+            and (
+                {{ prefix }}_grid.community_code = {{ prefix }}_community.community_code
+                or {{ prefix }}_grid.community_code = {{ prefix }}_moved.successor_code
+            )
             and not {{ prefix }}_grid.is_unlocated
 {%- endmacro %}
 
-{#- The conformed community: the code's own (an NBS community or one the register created), else
-    the unlocated community of its street (a retired street code maps to its
-    successor), else the unlocated community of the unlocated street. -#}
+{#- The conformed community: the accepted grid's (the code's own, or the
+    community the register moved that grid into), else the code's own (an NBS
+    community or one the register created), else the unlocated community of its
+    street (a retired street code maps to its successor), else the unlocated
+    community of the unlocated street. -#}
 {% macro located_community(prefix) -%}
     coalesce(
+        {{ prefix }}_grid.community_code,
         {{ prefix }}_community.community_code,
         {{ unlocated_community_of_street(prefix ~ '_street.current_street_code') }},
         {{ unlocated_community_of_street(unlocated_street_code()) }}

@@ -10,6 +10,7 @@ import polars as pl
 from generator import dirt
 from generator.dirt import FilePlan
 from generator.feeds._common import FeedContext, member, random_times, stamp, write_success
+from generator.geography_change import GeographyChange, recode_codes
 from generator.planted_cross_checks import Cases
 
 FEED = "housing"
@@ -48,9 +49,15 @@ def snapshot_days(ctx: FeedContext) -> list[int]:
 
 
 def write(
-    ctx: FeedContext, cases: Cases, scale_filings: int, premises: set[str] | None = None
+    ctx: FeedContext,
+    cases: Cases,
+    scale_filings: int,
+    premises: set[str] | None = None,
+    change: GeographyChange | None = None,
 ) -> None:
-    """``premises``: buildings holding active entities; no row defect may lose them."""
+    """``premises``: buildings holding active entities; no row defect may lose them.
+    ``change``: a planted geography change; building snapshots from its effective day
+    on carry the codes in force (generator/geography_change.py)."""
     snaps = snapshot_days(ctx)
     filings = _initial_filings(ctx, cases, scale_filings)
     changes = _filing_changes(ctx, cases, filings)
@@ -58,7 +65,7 @@ def write(
     done = 0
     for i, d in enumerate(ctx.dates):
         if i in snaps:
-            _write_ld(ctx, d, i, premises or set())
+            _write_ld(ctx, d, i, premises or set(), change)
             _write_fw(ctx, d, i)
             done += 1
         delivered = _write_zlba(ctx, d, i, changes[i])
@@ -72,7 +79,9 @@ def write(
 # ---- buildings and rooms -----------------------------------------------------
 
 
-def _write_ld(ctx: FeedContext, d: date, i: int, premises: set[str]) -> None:
+def _write_ld(
+    ctx: FeedContext, d: date, i: int, premises: set[str], change: GeographyChange | None
+) -> None:
     rng = ctx.rng(FEED, "ld", i)
     b = ctx.world.buildings.sort("building_code")
     rows = b.select(
@@ -87,6 +96,18 @@ def _write_ld(ctx: FeedContext, d: date, i: int, premises: set[str]) -> None:
         pl.col("year_built").cast(pl.String),
         "hazard_grade",
         random_times(rng, d - timedelta(days=1), b.height).alias("updated_at"),
+    )
+    rows = recode_codes(
+        ctx,
+        change,
+        d,
+        rows,
+        feed=FEED,
+        kind="ld",
+        key="building_code",
+        grid="grid_code",
+        community="community_code",
+        building=pl.col("building_code"),
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="building_code")
     plan.old_community_codes()

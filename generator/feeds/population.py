@@ -26,6 +26,7 @@ from generator.feeds._common import (
     stamp,
     write_success,
 )
+from generator.geography_change import GeographyChange, recode_codes
 from generator.planted_cross_checks import Cases
 
 FEED = "population"
@@ -75,7 +76,12 @@ class _Day:
     grid: list[pl.DataFrame]
 
 
-def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> None:
+def write(
+    ctx: FeedContext,
+    cases: Cases,
+    linked: pl.Series | None = None,
+    change: GeographyChange | None = None,
+) -> None:
     """Write both channels for every date.
 
     ``linked``: citizen IDs other feeds rely on finding here (the insured); no
@@ -196,7 +202,14 @@ def write(ctx: FeedContext, cases: Cases, linked: pl.Series | None = None) -> No
 
     for i in range(1, ctx.days):
         _write_day(
-            ctx, i, days, name_conf, phone_conf, np.concatenate([protect, missed_ids[i]]), linked
+            ctx,
+            i,
+            days,
+            name_conf,
+            phone_conf,
+            np.concatenate([protect, missed_ids[i]]),
+            linked,
+            change,
         )
     write_success(ctx, FEED)
 
@@ -209,6 +222,7 @@ def _write_day(
     phone_conf: np.ndarray,
     protect: np.ndarray,
     linked: pl.Series,
+    change: GeographyChange | None = None,
 ) -> None:
     """Write one day's register and grid files, then drop that day's frames (memory)."""
     d, total = ctx.dates[i], ctx.days * 2
@@ -217,7 +231,7 @@ def _write_day(
     ctx.tick("population", 2 * i + 1, total)
     grid = pl.concat(days[i].grid, how="diagonal_relaxed")
     days[i] = _Day([], [])
-    _write_grid(ctx, d, i, grid, name_conf, phone_conf, protect, linked)
+    _write_grid(ctx, d, i, grid, name_conf, phone_conf, protect, linked, change=change)
     ctx.tick("population", 2 * i + 2, total)
 
 
@@ -483,8 +497,12 @@ def _write_grid(
     linked: pl.Series,
     sel: np.ndarray | None = None,
     second: np.ndarray | None = None,
+    change: GeographyChange | None = None,
 ) -> None:
     """One day's collections of rows ``sel`` of ``persons`` (all when None).
+
+    From a planted geography ``change`` on, grid codes are the ones in force (a few
+    collected late with the old ones: generator/geography_change.py).
 
     ``second`` marks a person's second record (a cross-channel duplicate: the
     grid record, then the person's own declaration). Built and written
@@ -512,6 +530,18 @@ def _write_grid(
         )
         rows, conflict_name, conflict_phone = _grid_rows(
             part, chunk_rng, d, start, name_conf, phone_conf
+        )
+        rows = recode_codes(
+            ctx,
+            change,
+            d,
+            rows,
+            feed=FEED,
+            kind="grid_rkcj",
+            key="record_id",
+            grid="grid_code",
+            building=pl.col("room_code").str.slice(0, 17),
+            part=k,
         )
         for defect, column, keys in (
             ("name_conflict", "name", conflict_name),

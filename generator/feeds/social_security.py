@@ -22,6 +22,7 @@ from generator.feeds._common import (
     stamp,
     write_success,
 )
+from generator.geography_change import GeographyChange, recode_codes
 from generator.planted_cross_checks import Cases
 
 FEED = "social_security"
@@ -70,8 +71,15 @@ _NEW_RATE, _SUSPEND_RATE, _END_RATE = 0.0005, 0.0002, 0.0003
 _ARREARS_EMPLOYERS = 0.04
 
 
-def write(ctx: FeedContext, cases: Cases, insured: pl.DataFrame) -> None:
-    """Write the feed for every date; ``insured`` comes from :func:`plan_insured`."""
+def write(
+    ctx: FeedContext,
+    cases: Cases,
+    insured: pl.DataFrame,
+    change: GeographyChange | None = None,
+) -> None:
+    """Write the feed for every date; ``insured`` comes from :func:`plan_insured`;
+    ``change``: a planted geography change (assistance payments from its effective day
+    on carry the community codes in force, generator/geography_change.py)."""
     changes = _cbry_changes(ctx, insured)
     contrib_days = [i for i, d in enumerate(ctx.dates) if d.day == 5] or [0]
     assist_days = [i for i, d in enumerate(ctx.dates) if d.day == 10] or [0]
@@ -93,7 +101,7 @@ def write(ctx: FeedContext, cases: Cases, insured: pl.DataFrame) -> None:
             _write_jfmx(ctx, d, i, insured, cases)
             done += 1
         if i in assist_days:
-            _write_jzff(ctx, d, i, cases)
+            _write_jzff(ctx, d, i, cases, change)
             done += 1
         ctx.tick("social_security", done, total)
     write_success(ctx, FEED)
@@ -395,7 +403,9 @@ def _settle_arrears(
     )
 
 
-def _write_jzff(ctx: FeedContext, d: date, i: int, cases: Cases) -> None:
+def _write_jzff(
+    ctx: FeedContext, d: date, i: int, cases: Cases, change: GeographyChange | None = None
+) -> None:
     rng = ctx.rng(FEED, "jzff", i)
     period = d.strftime("%Y%m")
     p = cases.persons
@@ -435,6 +445,17 @@ def _write_jzff(ctx: FeedContext, d: date, i: int, cases: Cases) -> None:
         random_times(rng, month_start.replace(day=min(20, month_start.day)), n).alias(
             "approved_at"
         ),
+    )
+    rows = recode_codes(
+        ctx,
+        change,
+        d,
+        rows,
+        feed=FEED,
+        kind="jzff",
+        key="payment_id",
+        community="community_code",
+        building=pl.col("household_id").str.slice(2, 17),
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="payment_id")
     plan.reserve(np.flatnonzero(member(rows["id_number"], cases.case_persons)))

@@ -21,6 +21,7 @@ import polars as pl
 from generator import dirt
 from generator.dirt import FilePlan
 from generator.feeds._common import FeedContext, random_times, stamp
+from generator.geography_change import GeographyChange, recode_codes
 
 FEED = "social_security"
 KIND = "sydj"
@@ -29,13 +30,18 @@ STOCK_SHARE = 0.026  # registered / insured workforce on the first date
 _NEW, _REEMPLOYED, _CANCELLED, _DELETED = 0.004, 0.003, 0.0005, 0.0003  # per day, of the stock
 
 
-def write(ctx: FeedContext, insured: int) -> None:
-    """One change file per date; ``insured`` is the number of insured persons."""
+def write(ctx: FeedContext, insured: int, change: GeographyChange | None = None) -> None:
+    """One change file per date; ``insured`` is the number of insured persons;
+    ``change``: a planted geography change (community codes in force from its effective
+    day on, generator/geography_change.py)."""
     rng = ctx.rng(FEED, KIND, "people")
     p = ctx.world.persons
     age = (pl.lit(ctx.start) - pl.col("birth_date")).dt.total_days() // 365
     pool = p.filter(age.is_between(16, 59) & pl.col("employer_uscc").is_null()).select(
-        "id_number", "name", pl.col("room_code").str.slice(0, 12).alias("community_code")
+        "id_number",
+        "name",
+        pl.col("room_code").str.slice(0, 12).alias("community_code"),
+        pl.col("room_code").str.slice(0, 17).alias("_building"),
     )
     pool = pool.sort("id_number")
     stock = min(pool.height, max(1, round(insured * STOCK_SHARE)))
@@ -86,10 +92,27 @@ def write(ctx: FeedContext, insured: int) -> None:
                 ],
                 how="vertical",
             )
-        _write_day(ctx, d, changes, day_rng)
+        _write_day(ctx, d, changes, day_rng, change)
 
 
-def _write_day(ctx: FeedContext, d: date, changes: pl.DataFrame, rng: np.random.Generator) -> None:
+def _write_day(
+    ctx: FeedContext,
+    d: date,
+    changes: pl.DataFrame,
+    rng: np.random.Generator,
+    change: GeographyChange | None = None,
+) -> None:
+    changes = recode_codes(
+        ctx,
+        change,
+        d,
+        changes,
+        feed=FEED,
+        kind=KIND,
+        key="id_number",
+        community="community_code",
+        building=pl.col("_building"),
+    )
     rows = changes.select(
         "id_number",
         "name",

@@ -56,18 +56,32 @@ def test_dim_grid_holds_only_grids_of_known_communities(tiny_built: Settings) ->
     grids = _codes(tiny_built.warehouse, "select grid_code from marts.dim_grid")
     assert grids, "dim_grid is empty"
     assert planted_codes.isdisjoint(grids)
-    # every grid is a community of the admin-division seed plus a 3-digit
-    # sequence (the unlocated members 未定位 nest the same way, under their
-    # own unlocated community; the dbt tests nests_in_geography check them)
+    # every grid is a community of the admin-division seed, or one the register
+    # of changes created (the generator plants a split by default,
+    # docs/GEOGRAPHY.md), plus a 3-digit sequence (the unlocated members 未定位
+    # nest the same way, under their own unlocated community; the dbt tests
+    # nests_in_geography check them)
     strays = query(
         tiny_built.warehouse,
-        """select g.grid_code from marts.dim_grid as g
-           left join reference.admin_divisions as d
-             on substr(g.grid_code, 1, 12) = d.division_code and d.division_level = 'community'
-           where not g.is_unlocated and (d.division_code is null or length(g.grid_code) <> 15
+        """with communities as (
+               select division_code as community_code from reference.admin_divisions
+               where division_level = 'community'
+               union
+               select successor_code from intermediate.int_geography_changes
+               where is_accepted and unit_level = 'community')
+           select g.grid_code from marts.dim_grid as g
+           left join communities as d on substr(g.grid_code, 1, 12) = d.community_code
+           where not g.is_unlocated and (d.community_code is null or length(g.grid_code) <> 15
               or g.community_code <> substr(g.grid_code, 1, 12) or g.street_code is null)""",
     )
     assert strays == []
+    created = query(
+        tiny_built.warehouse,
+        """select count(*) from marts.dim_grid as g
+           where not g.is_unlocated and substr(g.grid_code, 1, 12) not in (
+               select division_code from reference.admin_divisions)""",
+    )
+    assert created[0][0] > 0, "no grid of the planted new community: the change is not planted"
     # the grid channel's code is kept on the person as delivered, never as the conformed key
     residence = _codes(tiny_built.warehouse, "select residence_grid_code from internal.dim_person")
     collected = _codes(tiny_built.warehouse, "select collected_grid_code from internal.dim_person")
@@ -92,3 +106,30 @@ def test_a_clean_dataset_yields_no_findings(tmp_path: Path) -> None:
     ingest(settings)
     build(settings.warehouse, tmp_path)
     assert findings(settings.warehouse) == {}
+
+
+def test_residents_of_a_building_moved_into_a_new_community_are_located_there(
+    tiny_built: Settings,
+) -> None:
+    """The default planted split moves grids into a new community; the buildings
+    snapshot after it names their new grid, while room codes keep the old community's
+    digits. Their residents are in the new community on that grid (location_joins,
+    docs/GEOGRAPHY.md), not on the old community's unlocated grid."""
+    moved = query(
+        tiny_built.warehouse,
+        """with moves as (
+               select predecessor_code, successor_code from intermediate.int_geography_changes
+               where is_accepted and unit_level = 'community'
+                 and predecessor_code <> successor_code)
+           select s.community_code, s.grid_code, s.unlocated_reason, m.successor_code,
+                  b.grid_code
+           from internal.fct_residence_spells as s
+           join marts.dim_building as b on substr(s.room_code, 1, 17) = b.building_code
+           join moves as m
+             on substr(s.room_code, 1, 12) = m.predecessor_code
+            and substr(b.grid_code, 1, 12) = m.successor_code
+           where s.valid_to is null""",
+    )
+    assert moved, "no resident of a moved building: the test proves nothing"
+    for community, grid, reason, successor, building_grid in moved:
+        assert (community, grid, reason) == (successor, building_grid, None)

@@ -89,9 +89,11 @@ def incidents(scale: str, days: int, seed: int, start: date = START) -> pl.DataF
 def write_events_feed(
     scale: str, days: int, seed: int, landing: Path, ground_truth: Path, start: date = START
 ) -> int:
-    """The events feed of ``zhiwang generate --scale <scale> --seed <seed> --days <days>``
-    (the same files: the feed draws from its own streams on the same places), and its
-    manifest; no other feed. Returns the number of files written."""
+    """The events feed of ``zhiwang generate --scale <scale> --seed <seed> --days <days>
+    --no-geography-change`` (the planted change needs the persons, which this
+    measurement does not build): the same files, the feed draws from its own streams
+    on the same places; and its manifest; no other feed. Returns the number of files
+    written."""
     ctx = _context(scale, days, seed, start, landing)
     clear_feed(landing, events.FEED)
     events.write(ctx, get_scale(scale).events_per_day)

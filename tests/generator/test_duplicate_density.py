@@ -80,7 +80,8 @@ def test_the_events_feed_alone_is_the_full_runs(tmp_path: Path) -> None:
     from generator.api import generate
 
     full = tmp_path / "full"
-    generate(full / "landing", full / "gt", scale="tiny", seed=42, start=date(2026, 10, 1), days=3)
+    generate(full / "landing", full / "gt", scale="tiny", seed=42, start=date(2026, 10, 1), days=3,
+             geography_change=False)  # fmt: skip
     alone = tmp_path / "alone"
     write_events_feed("tiny", 3, 42, alone / "landing", alone / "gt")
     files = sorted(p.relative_to(full / "landing") for p in (full / "landing/events").rglob("*"))

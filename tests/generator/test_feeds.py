@@ -48,6 +48,8 @@ HEADERS = {
     "ggss": "设施编码,设施名称,设施类型,主管部门,楼栋编码,社区代码,经度,纬度,容量类型,核定容量,"
     "在用数,持证社工数,启用日期,停用日期,状态,更新时间",
     "sydj": "id_number,name,registered_date,status,community_code,op,updated_at",
+    # the data office's register of code changes (docs/GEOGRAPHY.md), planted by default
+    "qhtz": "变更编号,层级,原代码,新代码,新名称,生效日期,人口占比,面积占比,依据,更新时间",
 }
 ENCODING = {"ga_rkxx": "gbk", "scjg_frxx": "utf-8-sig", "ggss": "gb18030"}
 ENUMS = {

@@ -84,3 +84,67 @@ def test_a_change_outside_the_delivered_days_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="inside the range"):
         generate(tmp_path / "l", tmp_path / "g", scale="tiny", start=START, days=2,
                  geography_change=START)  # fmt: skip
+
+
+WEEK = 7  # the README's default range: the change falls on 2026-10-04, a Monday snapshot after
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gen-geography-default")
+    generate(root / "landing", root / "gt", scale="tiny", start=START, days=WEEK)
+    return root / "landing", root / "gt"
+
+
+def test_the_change_is_planted_by_default_on_the_middle_delivery_date(default_run) -> None:
+    landing, gt = default_run
+    middle = START + timedelta(days=WEEK // 2)
+    assert json.loads((gt / "summary.json").read_text(encoding="utf-8"))["geography_change"] == (
+        middle.isoformat()
+    )
+    assert [p.parent.name for p in landing.glob("events/*/qhtz_*.csv")] == [middle.isoformat()]
+
+
+def test_no_change_when_turned_off_or_with_a_single_delivery_day(tmp_path: Path) -> None:
+    generate(tmp_path / "off" / "l", tmp_path / "off" / "g", scale="tiny", start=START, days=2,
+             geography_change=False)  # fmt: skip
+    generate(tmp_path / "one" / "l", tmp_path / "one" / "g", scale="tiny", start=START, days=1)
+    for run in ("off", "one"):
+        assert not list((tmp_path / run / "l").glob("events/*/qhtz_*.csv"))
+        summary = json.loads((tmp_path / run / "g" / "summary.json").read_text(encoding="utf-8"))
+        assert summary["geography_change"] is None
+
+
+def test_other_feeds_deliver_the_new_codes_from_the_change_on_a_few_late_old(
+    default_run,
+) -> None:
+    """The buildings snapshot after the change names the new community and grids; the
+    late lines with the old codes are in the manifest. Building codes keep their digits."""
+    landing, gt = default_run
+    (path,) = landing.glob("events/*/qhtz_*.csv")
+    register = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    new_community = next(
+        x["新代码"] for x in register if x["层级"] == "社区" and x["原代码"] != x["新代码"]
+    )
+    recoded = {x["原代码"]: x["新代码"] for x in register if x["层级"] == "网格"}
+    snapshots = {
+        p.parent.name: pl.read_csv(p, infer_schema=False)
+        for p in landing.glob("housing/*/ld_*.csv")
+    }
+    before, after = snapshots[START.isoformat()], snapshots["2026-10-05"]
+    assert new_community not in set(before["community_code"].str.strip_chars())
+    moved = after.filter(pl.col("community_code").str.strip_chars() == new_community)
+    assert moved.height > 0, "the snapshot after the change does not know the new community"
+    assert set(moved["building_code"].str.strip_chars()) <= set(
+        before["building_code"].str.strip_chars()
+    ), "a building code changed its digits"
+    assert all(g.strip() in set(recoded.values()) for g in moved["grid_code"] if g)
+    manifest = pl.read_parquet(gt / "manifest.parquet").filter(
+        pl.col("defect") == "old_code_after_change"
+    )
+    late = manifest.filter(pl.col("feed") == "housing")
+    assert late.height >= 1 and set(late["delivery_date"]) == {date(2026, 10, 5)}
+    late_rows = after.filter(pl.col("building_code").str.strip_chars().is_in(late["key"].to_list()))
+    assert late_rows.height >= 1
+    assert new_community not in set(late_rows["community_code"].str.strip_chars())
+    assert {"events", "housing"} <= set(manifest["feed"])

@@ -169,6 +169,8 @@ HEADERS = {
              "状态", "更新时间"],
     "sydj": ["id_number", "name", "registered_date", "status", "community_code", "op",
              "updated_at"],
+    "qhtz": ["变更编号", "层级", "原代码", "新代码", "新名称", "生效日期", "人口占比", "面积占比",
+             "依据", "更新时间"],
 }  # fmt: skip
 
 
@@ -258,13 +260,71 @@ def _jsonl_records(path: Path) -> list[dict]:
 # ---------------------------------------------------------------- reference divisions
 
 
+def _share(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def community_moves(landing: Path, known: set[str]) -> set[tuple[str, str]]:
+    """(community, community split off it in the same street) pairs of the data office's
+    register of changes (docs/GEOGRAPHY.md: the register file, its line checks, and the
+    location rule "a grid ... in a community of the same street the register split off
+    it"). A line counts when loadable (required fields present, dates and shares
+    readable), the newest of its (change, predecessor, successor), and it passes the
+    checks: 12-digit codes, no ...999 successor, a known predecessor, a share in (0, 1],
+    one effective date and shares summing to 1 per change and predecessor."""
+    newest: dict[tuple[str, str, str], tuple[datetime, date, int, dict]] = {}
+    for day, path in live_files(landing, "events", "qhtz_"):
+        for number, row in _csv_rows(path, "qhtz", "utf-8"):
+            change, level, old, new = (row[c] for c in ("变更编号", "层级", "原代码", "新代码"))
+            effective = _ymd(row["生效日期"], "%Y-%m-%d") or _ymd(row["生效日期"], "%Y%m%d")
+            at = _timestamp(row["更新时间"], ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"))
+            share = _share(row["人口占比"])
+            if None in (change, level, old, new, effective, at, share):
+                continue  # the ingest quarantines the line
+            if level not in ("社区", "网格"):
+                continue  # bad enum: flagged in the ingest, then rejected by its level
+            key = (change, old, new)
+            rank = (at, day, number, row)
+            if key not in newest or rank[:3] > newest[key][:3]:
+                newest[key] = rank  # type: ignore[assignment]
+    lines = [(k, v[3]) for k, v in newest.items()]
+    shares: dict[tuple[str, str], float] = defaultdict(float)
+    dates: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (change, old, _new), row in lines:
+        shares[(change, old)] += _share(row["人口占比"]) or 0.0
+        dates[(change, old)].add(str(row["生效日期"]))
+    created = {new for (_c, _o, new), row in lines if row["层级"] == "社区" and len(new) == 12}
+    moves = set()
+    for (change, old, new), row in lines:
+        share = _share(row["人口占比"]) or 0.0
+        if (
+            row["层级"] == "社区"
+            and len(old) == len(new) == 12
+            and (old + new).isdigit()
+            and not new.endswith("999")
+            and old[:9] == new[:9]
+            and old != new
+            and (old in known or old in created)
+            and 0 < share <= 1
+            and len(dates[(change, old)]) == 1
+            and abs(shares[(change, old)] - 1) <= 0.001
+        ):
+            moves.add((old, new))
+    return moves
+
+
 @dataclass
 class Divisions:
     current_communities: dict[str, str]  # community -> street
     street_successor: dict[str, str]  # any street code -> the code in force
+    # (community, community of the same street the register split off it)
+    moves: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
-    def load(cls) -> Divisions:
+    def load(cls, landing: Path | None = None) -> Divisions:
         frame = pl.read_csv(DIVISIONS, infer_schema=False)
         communities: dict[str, str] = {}
         streets: dict[str, str] = {}
@@ -273,11 +333,14 @@ class Divisions:
                 communities[row["division_code"]] = row["parent_code"]
             elif row["division_level"] == "street":
                 streets[row["division_code"]] = row["successor_code"] or row["division_code"]
-        return cls(communities, streets)
+        moves = community_moves(landing, set(communities)) if landing is not None else set()
+        return cls(communities, streets, moves)
 
     def locate(self, code: str | None, building_grid: str | None) -> tuple[str, str, str]:
         """(street, community, grid) of a room/building code: unknown levels are
-        the unlocated codes of docs/DEFINITIONS.md."""
+        the unlocated codes of docs/DEFINITIONS.md. A building whose grid the
+        register moved into a community split off the code's is in that community
+        (docs/GEOGRAPHY.md)."""
         unlocated_street = HOME_DISTRICT + "999000"
         community = code[:12] if code else None
         if community in self.current_communities:
@@ -286,6 +349,8 @@ class Divisions:
             street = self.street_successor.get(code[:9] + "000") if code else None
             street = street or unlocated_street
             community = street[:9] + "999"
+        if building_grid and (community, building_grid[:12]) in self.moves:
+            return street, building_grid[:12], building_grid
         grid = building_grid if building_grid and building_grid[:12] == community else None
         return street, community, grid or community + "999"
 
@@ -411,7 +476,7 @@ def population_frame(landing: Path) -> tuple[pl.DataFrame, date]:
     people, as_of = read_population(landing)
     grids = building_grids(landing)
     insured = insured_ids(landing)
-    divisions = Divisions.load()
+    divisions = Divisions.load(landing)
     rows = []
     for pid, person in people.items():
         known = [s for s in person.statements if s.observed_on <= as_of]
