@@ -237,3 +237,46 @@ restated as (
         else {{ reason }}
     end
 {%- endmacro %}
+
+{#- The trend rows beside each other (after restated_on_today): today's
+    communities and months on either side, from the CTEs `restated`
+    (community_code, month_start, each of ``measures``) and `at_the_time`
+    (community_code, month_start, ``at_the_time_measure``). A month counted
+    at the time only (a community whose grids' counts all moved elsewhere
+    that month) gets 0 restated; a retired community is in none of today's
+    grids, so its counts of the time stay in the marts of the time only.
+    Into the CTE `final`: trend_key, street_code, community_code,
+    month_start, each measure restated, and ``at_the_time_column``.
+    rpt_population_trend, rpt_event_trend. -#}
+{% macro restated_beside_the_time(measures, at_the_time_measure, at_the_time_column) -%}
+both_sides as (
+    select
+        coalesce(restated.community_code, at_the_time.community_code) as community_code,
+        coalesce(restated.month_start, at_the_time.month_start) as month_start,
+        {%- for measure in measures %}
+        restated.{{ measure }} as restated_{{ measure }},
+        {%- endfor %}
+        at_the_time.{{ at_the_time_measure }} as at_the_time_count
+    from restated
+    full outer join at_the_time
+        on
+            restated.community_code = at_the_time.community_code
+            and restated.month_start = at_the_time.month_start
+    where
+        restated.community_code is not null
+        or at_the_time.community_code in (select current_grids.community_code from current_grids)
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['community_code', "'|'", as_string('month_start')])) }} as trend_key,
+        {{ street_code_of('community_code') }} as street_code,
+        community_code,
+        month_start,
+        {%- for measure in measures %}
+        cast(coalesce(restated_{{ measure }}, 0) as bigint) as {{ measure }},
+        {%- endfor %}
+        cast(coalesce(at_the_time_count, 0) as bigint) as {{ at_the_time_column }}
+    from both_sides
+)
+{%- endmacro %}

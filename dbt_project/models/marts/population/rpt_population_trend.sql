@@ -32,39 +32,11 @@ at_the_time as (
     where unit_level = 'community'
 ),
 
--- today's communities and months on either side: restated, or counted at the
--- time only (a community whose grids' counts all moved elsewhere that month)
--- with 0 restated; a retired community is in none of today's grids, so its
--- counts of the time stay in the marts of the time only
-both_sides as (
-    select
-        coalesce(restated.community_code, at_the_time.community_code) as community_code,
-        coalesce(restated.month_start, at_the_time.month_start) as month_start,
-        restated.managed_count as restated_managed_count,
-        restated.inflow_count as restated_inflow_count,
-        restated.outflow_count as restated_outflow_count,
-        at_the_time.managed_count as at_the_time_managed_count
-    from restated
-    full outer join at_the_time
-        on
-            restated.community_code = at_the_time.community_code
-            and restated.month_start = at_the_time.month_start
-    where
-        restated.community_code is not null
-        or at_the_time.community_code in (select current_grids.community_code from current_grids)
-),
-
-final as (
-    select
-        {{ dbt.hash(dbt.concat(['community_code', "'|'", as_string('month_start')])) }} as trend_key,
-        {{ street_code_of('community_code') }} as street_code,
-        community_code,
-        month_start,
-        cast(coalesce(restated_managed_count, 0) as bigint) as managed_count,
-        cast(coalesce(restated_inflow_count, 0) as bigint) as inflow_count,
-        cast(coalesce(restated_outflow_count, 0) as bigint) as outflow_count,
-        cast(coalesce(at_the_time_managed_count, 0) as bigint) as managed_count_at_the_time
-    from both_sides
-)
+-- today's communities and months on either side (macro restated_beside_the_time)
+{{ restated_beside_the_time(
+    ['managed_count', 'inflow_count', 'outflow_count'],
+    'managed_count',
+    'managed_count_at_the_time',
+) }}
 
 select * from final
