@@ -13,6 +13,8 @@ files hold none of its tables (layer 2).
 
 from __future__ import annotations
 
+import datetime
+
 import duckdb
 import pytest
 from playwright.sync_api import Browser, Page
@@ -70,6 +72,13 @@ def data_office(superset_server: SupersetServer) -> SupersetClient:
 
 def _chart(client: SupersetClient, name: str) -> dict:
     return next(c for c in client.list_all("chart") if c["slice_name"] == name)
+
+
+def _month(value: object) -> datetime.date:
+    """A month as Superset returns it: epoch milliseconds (UTC) or an ISO string."""
+    if isinstance(value, int | float):
+        return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC).date()
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 def _serving(server: SupersetServer, sql: str) -> list[tuple]:
@@ -226,20 +235,31 @@ def test_the_geography_section_shows_the_planted_change(
             assert len(months) > 1, "a year of months before the change"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 16): a resident is placed by the building's current grid in "
-    "every month, so on the boundaries of the time the community the register created has "
-    "residents before it existed (tiny: 90-101 a month, June-September 2026)",
-)
 def test_the_new_community_has_no_residents_at_the_time_before_it_existed(
     superset_server: SupersetServer, data_office: SupersetClient
 ) -> None:
-    """On today's boundaries the new community has residents before the change, on
-    those of the time it had none."""
+    """A community the register created: on today's boundaries it has residents before
+    the change (restated), on those of the time none until the change, then its own."""
+    created = {
+        name: effective
+        for name, effective in _serving(
+            superset_server,
+            "select successor_community_name, min(effective_date) "
+            "from marts.rpt_geography_register "
+            "where is_applied and unit_level = 'community' and successor_code != predecessor_code "
+            "group by successor_community_name",
+        )
+    }
+    assert created, "the demo plants a community split (docs/GEOGRAPHY.md)"
     rows = data_office.chart_data(_chart(data_office, POPULATION_TREND))
-    new = [r for r in rows if r["restated"] and not r["at_the_time"]]
-    assert new, "no community restated with history it did not have at the time"
+    for name, effective in created.items():
+        series = [r for r in rows if r["community_name"] == name]
+        before = [r for r in series if _month(r["month_start"]) < effective.replace(day=1)]
+        after = [r for r in series if _month(r["month_start"]) >= effective.replace(day=1)]
+        assert before and after, name
+        assert all(not r["at_the_time"] for r in before), (name, before)
+        assert any(r["restated"] for r in before), name
+        assert any(r["at_the_time"] for r in after), name
 
 
 def test_the_item_list_names_no_person(superset_server: SupersetServer) -> None:

@@ -37,16 +37,50 @@ bounds as (
     cross join as_of
 ),
 
-spell_people as (
+-- on the boundaries of the time: a spell on a grid code the register started
+-- is split at the code's start, the part before it on the grid in force then
+-- (int_grid_eras). Only a piece's end that is the spell's own is a move: the
+-- boundary between two pieces is neither outflow nor inflow.
+eras as (
+    select * from {{ ref('int_grid_eras') }}
+),
+
+pieces as (
     select
-        spells.grid_code,
+        spells.person_key,
+        coalesce(eras.grid_at_the_time, spells.grid_code) as grid_code,
         spells.valid_from,
         spells.valid_to,
+        case
+            when eras.era_from is null or eras.era_from < spells.valid_from then spells.valid_from
+            else eras.era_from
+        end as piece_from,
+        case
+            when eras.era_to is null then spells.valid_to
+            when spells.valid_to is null or eras.era_to < spells.valid_to then eras.era_to
+            else spells.valid_to
+        end as piece_to
+    from spells
+    left join eras
+        on
+            spells.grid_code = eras.grid_code
+            and (eras.era_from is null or spells.valid_to is null or eras.era_from < spells.valid_to)
+            and (eras.era_to is null or spells.valid_from < eras.era_to)
+),
+
+spell_people as (
+    select
+        pieces.grid_code,
+        pieces.piece_from as valid_from,
+        pieces.piece_to as valid_to,
+        case when pieces.piece_from = pieces.valid_from then 1 else 0 end as is_move_in,
+        case when pieces.piece_to = pieces.valid_to then 1 else 0 end as is_move_out,
         coalesce(persons.is_hukou, false) as is_hukou,
         {{ dbt.dateadd('year', 60, 'persons.birth_date') }} as turns_60_on,
-        {{ dbt.dateadd('month', 6, 'spells.valid_from') }} as resident_6m_from
-    from spells
-    inner join persons on spells.person_key = persons.person_key
+        -- half a year after the spell's own start, not the piece's
+        greatest(pieces.piece_from, {{ dbt.dateadd('month', 6, 'pieces.valid_from') }}) as resident_6m_from
+    from pieces
+    inner join persons on pieces.person_key = persons.person_key
 ),
 
 -- a snapshot is the last day of the month: a spell [valid_from, valid_to)
@@ -60,7 +94,7 @@ raw_changes as (
         case when is_hukou then 1 else 0 end as hukou,
         0 as elderly,
         0 as resident_6m,
-        1 as inflow,
+        is_move_in as inflow,
         0 as outflow
     from spell_people
     union all
@@ -73,7 +107,7 @@ raw_changes as (
         0 as elderly,
         0 as resident_6m,
         0 as inflow,
-        1 as outflow
+        is_move_out as outflow
     from spell_people
     where valid_to is not null
     union all
