@@ -210,7 +210,14 @@ def build_persons(
     band = rng.choice(len(_AGE_BANDS), n, p=_AGE_W / _AGE_W.sum())
     age_days = ((_AGE_BANDS[band] + rng.random(n) * 5) * 365.2425).astype(np.int64)
     max_days = (as_of_d - np.datetime64(MIN_BIRTH, "D")).astype(np.int64)
-    birth = as_of_d - np.clip(age_days, 30, max_days)
+    # Ages outside [30 days, MIN_BIRTH] are folded back inside, not clipped: clipping
+    # gave thousands of people one birth date (1940-01-01, or 30 days before the
+    # as-of date), and at city scale more than the 499 citizen-ID sequence numbers
+    # per county, day and sex allow. Folding draws nothing, so everyone else keeps
+    # the same random draws.
+    age_days = np.where(age_days < 30, 60 - age_days, age_days)
+    age_days = np.where(age_days > max_days, max_days - (age_days - max_days) % 1826, age_days)
+    birth = as_of_d - age_days
     age = age_days / 365.2425
     working = (age >= 20) & (age < 60)
     male = rng.random(n) < np.where(working, 0.545, 0.51)  # ~1.2 men per woman of working age

@@ -104,6 +104,14 @@ def test_population_shape_of_a_young_migrant_city(world: World) -> None:
     assert set(tags["tags"]) >= {"elderly_alone", "disabled", "dibao"}
 
 
+def test_no_birth_date_piles_up(world: World) -> None:
+    """Ages beyond the covered range are folded back, not clipped onto one date: at city
+    scale a clipped date held more people of one county and sex than the 499 citizen-ID
+    sequence numbers allow (generator.ids.make_citizen_ids)."""
+    per_date = world.persons["birth_date"].value_counts()["count"]
+    assert per_date.max() <= 8, per_date.max()
+
+
 def test_names_are_gbk_encodable(world: World) -> None:
     for col in (world.persons["name"], world.entities["name"], world.buildings["address"]):
         "\n".join(col.to_list()).encode("gbk")
