@@ -52,7 +52,11 @@ sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: res
 from results_io import Step, write_steps  # noqa: E402
 
 from orchestration.dbt_results import read_run_results  # noqa: E402
-from orchestration.service import PRODUCTION_BUILD_ARGS  # noqa: E402
+from orchestration.service import (  # noqa: E402
+    PRODUCTION_BUILD_ARGS,
+    record_tested,
+    scoped_test_args,
+)
 from zhiwang.settings import Settings, get_settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,7 +248,9 @@ def main() -> None:
         print(f"  ingest took {ingest_seconds:.1f} s", flush=True)
 
     rows_read, baseline = _raw_scan(settings.warehouse)
+    _scope, batch_ids = scoped_test_args(settings)
     full, full_mb = _dbt("build", settings.warehouse, work, "--full-refresh")
+    record_tested(settings, batch_ids)  # as the pipeline does after a successful build
     slowest = {"dbt build --full-refresh": _slowest(work, "full-build")}
     written = _rows_written(settings.warehouse)
     results = [("dbt build --full-refresh", full, full_mb, rows_read, written, baseline)]
@@ -311,7 +317,9 @@ def _daily(
         inc_run, inc_run_mb = _dbt("run", settings.warehouse, work)
         slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
         results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
-    inc_build, inc_build_mb = _dbt("build", settings.warehouse, work)
+    # the build Airflow runs: staging tests on the batches no build has tested yet
+    scope, _batch_ids = scoped_test_args(settings)
+    inc_build, inc_build_mb = _dbt("build", settings.warehouse, work, *scope)
     step = "dbt build (daily, new data)" if build_only else "dbt build (incremental)"
     slowest[step] = _slowest(work, "incremental-build")
     written_now = _rows_written(settings.warehouse)

@@ -1,6 +1,7 @@
 """The raw store: Parquet per batch, the audit tables and the `raw.<kind>` views.
 
-The one owner of ``audit.batches`` and ``audit.quarantine``: it creates them,
+The one owner of ``audit.batches``, ``audit.quarantine`` and ``audit.tested_batches``
+(the batches a successful ``dbt build`` has run the staging data tests on): it creates them,
 writes them (``commit``) and answers every question asked of them (the typed
 queries at the end), so the rule for a *live* batch (``LIVE``, ``live_sql``) is
 written here only. ``connect`` is the project's one way to open the warehouse
@@ -53,6 +54,9 @@ create table if not exists audit.quarantine (
     batch_id varchar, feed varchar, kind varchar, delivery_date date, file varchar,
     row_number bigint, reason_code varchar, column_name varchar, detail varchar,
     original_text varchar
+);
+create table if not exists audit.tested_batches (
+    batch_id varchar primary key, tested_at timestamp
 );
 """
 QUARANTINE_SCHEMA = {
@@ -384,6 +388,39 @@ def has_audit(con: duckdb.DuckDBPyConnection) -> bool:
         "where table_schema = 'audit' and table_name = 'batches'"
     ).fetchone()
     return bool(row and row[0])
+
+
+def live_batch_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The live batches now (their rows are what the staging models read)."""
+    if not has_audit(con):
+        return []
+    rows = con.execute(f"select batch_id from audit.batches where {live_sql()}").fetchall()
+    return [r[0] for r in rows]
+
+
+def has_tested_batches(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``audit.tested_batches`` exists (created with the audit tables)."""
+    row = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'tested_batches'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def record_tested_batches(
+    con: duckdb.DuckDBPyConnection, batch_ids: list[str], tested_at: datetime
+) -> int:
+    """Record that a successful build tested these batches' rows; returns how many were
+    new. dbt's staging tests then skip them (dbt_project/macros/test_scope.sql)."""
+    ensure_schema(con)
+    before = con.execute("select count(*) from audit.tested_batches").fetchone()
+    con.execute(
+        "insert into audit.tested_batches "
+        "select unnest($ids), $at on conflict (batch_id) do nothing",
+        {"ids": batch_ids, "at": tested_at},
+    )
+    after = con.execute("select count(*) from audit.tested_batches").fetchone()
+    return int(after[0] if after else 0) - int(before[0] if before else 0)
 
 
 def known_batches(con: duckdb.DuckDBPyConnection) -> list[KnownBatch]:

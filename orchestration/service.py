@@ -130,6 +130,46 @@ def _dbt_executable() -> str:
 PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 
 
+# The staging data tests (not_null, accepted values, the batch-scoped source_row_id's
+# uniqueness) judge each delivered row on its own, so a row that passed them in a
+# successful build passes them for ever. The scheduled build runs them on the rows of
+# batches no successful build has tested yet (audit.tested_batches, kept by
+# ingest/raw_store.py; the filter is dbt_project/macros/test_scope.sql); a build by
+# hand, without the var, tests every row. Tests of models are never scoped.
+NEW_BATCHES_VAR = "test_new_batches_only"
+
+
+def scoped_test_args(settings: Settings) -> tuple[list[str], list[str]]:
+    """The dbt args that scope the staging tests to untested batches (none while
+    ``audit.tested_batches`` does not exist: every row is tested), and the live batches
+    now: ``record_tested`` records them after a
+    successful build. Batches committed after this call are tested by the next build."""
+    import json
+
+    from ingest import raw_store
+
+    if not settings.warehouse.exists():
+        return [], []
+    with raw_store.connect(settings, read_only=True) as con:
+        batch_ids = raw_store.live_batch_ids(con)
+        scoped = raw_store.has_tested_batches(con)
+    return (["--vars", json.dumps({NEW_BATCHES_VAR: True})] if scoped else []), batch_ids
+
+
+def record_tested(settings: Settings, batch_ids: list[str]) -> int:
+    """After a successful build: its staging tests covered these batches' rows."""
+    from datetime import UTC, datetime
+
+    from ingest import raw_store
+
+    if not batch_ids:
+        return 0
+    with raw_store.connect(settings) as con:
+        return raw_store.record_tested_batches(
+            con, batch_ids, datetime.now(UTC).replace(tzinfo=None)
+        )
+
+
 def run_dbt_build(settings: Settings) -> dict[str, object]:
     """``dbt build`` of the whole project (models, seeds, data tests) as one warehouse
     writer."""
@@ -153,9 +193,17 @@ def run_dbt_build(settings: Settings) -> dict[str, object]:
     with warehouse_lock(settings.warehouse):
         # the dq tables exist before the first build: stg_dq__* are views over them
         bootstrap(settings)
+        scope_args, batch_ids = scoped_test_args(settings)
         proc = subprocess.run(
-            cmd, env=dbt_env(settings), cwd=DBT_PROJECT_DIR, capture_output=True, text=True
+            [*cmd, *scope_args],
+            env=dbt_env(settings),
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
         )
+        if proc.returncode == 0:
+            newly = record_tested(settings, batch_ids)
+            log.info("staging tests covered %d new batches (audit.tested_batches)", newly)
     seconds = round(time.monotonic() - started, 1)
     lines = proc.stdout.splitlines()
     # dbt prints model and test names and counts, never row values: safe to log.

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import raw_store
 from orchestration.disclosure import audit, read_rules
 from orchestration.plan import PlannedRun, plan_runs
 from orchestration.runner import airflow_home, run_plan
@@ -102,6 +103,24 @@ def test_every_dag_run_succeeded_and_each_date_was_transformed(pipeline) -> None
     feeds = [r for r in runs if r["role"] == "feed"]
     assert {r["dag_id"] for r in feeds} >= {"ingest_population", "ingest_events"}
     assert all(set(r["tasks"].values()) == {"success"} for r in feeds)
+
+
+def test_each_transform_recorded_the_batches_its_staging_tests_covered(pipeline) -> None:
+    """The next scheduled build tests only newer batches' staging rows (issue 15,
+    dbt_project/macros/test_scope.sql): every live batch was covered by a build."""
+    settings, _runs, _out = pipeline
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        live_sql = f"select batch_id from audit.batches where {raw_store.live_sql()}"
+        live = {r[0] for r in con.execute(live_sql).fetchall()}
+        tested = con.execute("select count(distinct batch_id) from audit.tested_batches").fetchone()
+        untested = con.execute(
+            "select count(*) from audit.batches b where "
+            f"{raw_store.live_sql('b.status')} and b.batch_id not in "
+            "(select batch_id from audit.tested_batches)"
+        ).fetchone()
+    assert live and tested and untested
+    assert untested[0] == 0
+    assert tested[0] >= len(live)
 
 
 def test_the_command_says_where_everything_is(pipeline) -> None:

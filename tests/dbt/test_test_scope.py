@@ -1,0 +1,87 @@
+"""The scheduled build tests the staging rows of untested batches only (issue 15).
+
+dbt_project/macros/test_scope.sql scopes the feeds' staging data tests to rows of
+batches not in ``audit.tested_batches`` when the var ``test_new_batches_only`` is
+set; orchestration/service.py sets it and records the batches after each
+successful build. A bad row in a new batch must still fail the build; a build by
+hand (no var) still tests every row.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest import raw_store
+from orchestration.service import NEW_BATCHES_VAR
+from tests.dbt.dbt_helpers import run_dbt
+
+TEST = "not_null_stg_social_security__contributions_citizen_id"
+VIEW = "staging.stg_social_security__contributions"
+SCOPED = ["--vars", json.dumps({NEW_BATCHES_VAR: True})]
+
+
+def _plant_null_row(warehouse: Path) -> list[str]:
+    """A contribution row without a citizen ID in a batch ``planted`` (the staging view
+    is wrapped, as if that batch had been loaded); every real batch recorded as tested.
+    Returns the real batches' ids."""
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.ensure_schema(con)
+        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
+        con.execute(
+            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
+            "union all select * replace (cast(null as varchar) as citizen_id, "
+            "'planted' as batch_id, 'planted:1' as source_row_id) "
+            "from (select * from staging.stg_contributions_as_built limit 1)"
+        )
+        # the fixture's hand-made raw layer has batch ids but no audit.batches rows
+        batches = [
+            r[0]
+            for r in con.execute(
+                "select distinct batch_id from staging.stg_contributions_as_built"
+            ).fetchall()
+        ]
+        raw_store.record_tested_batches(con, batches, datetime(2026, 10, 2))
+    return batches
+
+
+def _test_status(warehouse: Path, work: Path, *extra: str) -> str:
+    done = run_dbt(["test", "--select", TEST, *extra], warehouse, work)
+    assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
+    return "fail" if done.returncode else "pass"
+
+
+def test_a_bad_row_in_a_new_batch_fails_and_old_batches_are_not_retested(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    batches = _plant_null_row(warehouse)
+    assert batches, "the fixture has loaded batches"
+    # the planted batch is new: the scoped test sees its row and fails
+    assert _test_status(warehouse, tmp_path, *SCOPED) == "fail"
+    # once a successful build has tested that batch, the scoped test skips it ...
+    with duckdb.connect(str(warehouse)) as con:
+        assert raw_store.record_tested_batches(con, ["planted"], datetime(2026, 10, 3)) == 1
+        assert raw_store.record_tested_batches(con, ["planted"], datetime(2026, 10, 4)) == 0
+    assert _test_status(warehouse, tmp_path, *SCOPED) == "pass"
+    # ... and a build by hand, without the var, still tests every row
+    assert _test_status(warehouse, tmp_path) == "fail"
+
+
+def test_only_the_feeds_row_level_staging_tests_are_scoped(compiled_manifest: dict) -> None:
+    """Without the var no test is scoped (compiled_manifest compiles without it); the
+    scoped set is the feeds' staging tests, whose kinds are all row-level."""
+    scoped_kinds = set()
+    for node in compiled_manifest["nodes"].values():
+        if node["resource_type"] != "test" or not node.get("test_metadata"):
+            continue
+        assert "tested_batches" not in (node.get("compiled_code") or ""), node["unique_id"]
+        if node["config"].get("meta", {}).get("new_batches_only"):
+            assert node["original_file_path"].startswith("models/staging/"), node["unique_id"]
+            scoped_kinds.add(node["test_metadata"]["name"])
+    assert scoped_kinds == {"not_null", "accepted_values", "unique"}
