@@ -88,7 +88,7 @@ final as (
     left join lineage as older
         on
             lineage.predecessor_code = older.grid_code
-            and older.starts_on < lineage.starts_on
+            and lineage.starts_on > older.starts_on
     union all
     -- the predecessor's predecessor, before that
     select
@@ -100,7 +100,7 @@ final as (
     inner join lineage as older
         on
             lineage.predecessor_code = older.grid_code
-            and older.starts_on < lineage.starts_on
+            and lineage.starts_on > older.starts_on
 )
 
 select * from final

@@ -64,7 +64,7 @@ pieces as (
     left join eras
         on
             spells.grid_code = eras.grid_code
-            and (eras.era_from is null or spells.valid_to is null or eras.era_from < spells.valid_to)
+            and (eras.era_from is null or spells.valid_to is null or spells.valid_to > eras.era_from)
             and (eras.era_to is null or spells.valid_from < eras.era_to)
 ),
 
