@@ -381,13 +381,18 @@ class DeliveryCounts(NamedTuple):
     loaded_batches: int  # batches still live with rows; 0: all superseded later
 
 
-def has_audit(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether anything was ever ingested into this warehouse (``audit.batches`` exists)."""
+def _audit_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'batches'"
+        "where table_schema = 'audit' and table_name = ?",
+        [name],
     ).fetchone()
     return bool(row and row[0])
+
+
+def has_audit(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether anything was ever ingested into this warehouse (``audit.batches`` exists)."""
+    return _audit_table_exists(con, "batches")
 
 
 def live_batch_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -400,11 +405,7 @@ def live_batch_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def has_tested_batches(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``audit.tested_batches`` exists (created with the audit tables)."""
-    row = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'tested_batches'"
-    ).fetchone()
-    return bool(row and row[0])
+    return _audit_table_exists(con, "tested_batches")
 
 
 def record_tested_batches(
