@@ -7,6 +7,13 @@
     {{ dbt.concat(['substr(' ~ code ~ ', 1, 9)', "'000'"]) }}
 {%- endmacro %}
 
+{#- The district of a street (or any longer code): its first 6 digits padded
+    to 12. A "district" row of a mart is one per district the data reach, so a
+    city-wide warehouse never folds nine districts into the home one. -#}
+{% macro district_code_of(code) -%}
+    {{ dbt.concat(['substr(' ~ code ~ ', 1, 6)', "'000000'"]) }}
+{%- endmacro %}
+
 {% macro community_code_of(code) -%}
     substr({{ code }}, 1, 12)
 {%- endmacro %}

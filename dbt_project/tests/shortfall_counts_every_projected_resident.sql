@@ -1,7 +1,9 @@
 -- Conservation: every projected resident of a service's age group is in some
 -- community row of rpt_service_shortfall (no community left out), per year
 -- and service: Σ communities' population_in_need = the district's projected
--- residents of that age group. A row returned is a year and service that differ.
+-- residents of that age group. The shortfall plans the home district's
+-- communities only, so on a city-wide warehouse it is compared with the home
+-- district's row. A row returned is a year and service that differ.
 with
 
 ratios as (
@@ -19,7 +21,9 @@ district as (
         on
             projection.age_years >= ratios.age_from
             and (ratios.age_to is null or projection.age_years <= ratios.age_to)
-    where projection.unit_level = 'district'
+    where
+        projection.unit_level = 'district'
+        and projection.unit_code = '{{ var("home_district_code") }}'
     group by projection.projection_year, ratios.service
 ),
 

@@ -102,7 +102,7 @@ by_street as (
 district as (
     select
         'district' as unit_level,
-        '{{ var("home_district_code") }}' as unit_code,
+        {{ district_code_of('street_code') }} as unit_code,
         cast(null as {{ dbt.type_string() }}) as street_code,
         sum(managed_population) as managed_population,
         sum(unlocated_population) as unlocated_population,
@@ -116,6 +116,7 @@ district as (
         sum(ended_but_marked_active_count) as ended_but_marked_active_count,
         sum(active_entity_count) as active_entity_count
     from by_street
+    group by {{ district_code_of('street_code') }}
 ),
 
 unioned as (

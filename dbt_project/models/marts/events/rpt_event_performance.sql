@@ -72,7 +72,8 @@ periods as (
 
 event_units as (
     {% set units = {
-        'district': "'" ~ var('home_district_code') ~ "'", 'street': 'street_code',
+        'district': "coalesce(" ~ district_code_of('street_code') ~ ", '" ~ var('home_district_code') ~ "')",
+        'street': 'street_code',
         'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
     {% for level, column in units.items() %}
         select
@@ -93,7 +94,7 @@ event_units as (
             avg(handling_hours) filter (where not is_duplicate_report) as avg_handling_hours
         from periods
         {%- if level == 'district' %}
-            group by period_type, period_start
+            group by period_type, period_start, {{ column }}
         {%- else %}
             where {{ column }} is not null
             group by period_type, period_start, {{ column }}
@@ -129,7 +130,7 @@ hotline_units as (
             median(response_minutes) as hotline_median_response_minutes
         from hotline_periods
         {%- if level == 'district' %}
-            group by period_type, period_start
+            group by period_type, period_start, {{ column }}
         {%- else %}
             {%- if level == 'department' %}
                 where not is_unassigned
@@ -171,7 +172,8 @@ by_unit as (
 
 population_by_unit as (
     {% for level, column in {
-        'district': "'" ~ var('home_district_code') ~ "'", 'street': 'street_code',
+        'district': "coalesce(" ~ district_code_of('street_code') ~ ", '" ~ var('home_district_code') ~ "')",
+        'street': 'street_code',
         'community': 'community_code', 'grid': 'grid_code'}.items() %}
         select
             '{{ level }}' as unit_level,
@@ -179,11 +181,7 @@ population_by_unit as (
             month_start,
             sum(resident_count) as resident_count
         from residents
-        {%- if level == 'district' %}
-            group by month_start
-        {%- else %}
-            group by {{ column }}, month_start
-        {%- endif %}
+        group by {{ column }}, month_start
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

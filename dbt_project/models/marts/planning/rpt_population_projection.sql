@@ -91,7 +91,7 @@ levels as (
     union all
     select
         'district' as unit_level,
-        '{{ var("home_district_code") }}' as unit_code,
+        {{ district_code_of('street_code') }} as unit_code,
         cast(null as {{ dbt.type_string() }}) as street_code,
         cast(null as {{ dbt.type_string() }}) as community_code,
         projection_year,
@@ -99,7 +99,7 @@ levels as (
         age_years,
         sum(persons) as persons
     from projected
-    group by projection_year, sex, age_years
+    group by {{ district_code_of('street_code') }}, projection_year, sex, age_years
 ),
 
 final as (

@@ -127,7 +127,7 @@ levels as (
     union all
     select
         'district' as unit_level,
-        '{{ var("home_district_code") }}' as unit_code,
+        {{ district_code_of('street_code') }} as unit_code,
         cast(null as {{ dbt.type_string() }}) as street_code,
         age_group,
         age_from,
@@ -135,7 +135,7 @@ levels as (
         sum(projected) as projected,
         sum(observed) as observed
     from by_street
-    group by age_group, age_from, is_total
+    group by {{ district_code_of('street_code') }}, age_group, age_from, is_total
 ),
 
 final as (

@@ -14,7 +14,7 @@ snapshots as (
 rolled_up as (
     {% for level, column in {
         'grid': 'grid_code', 'community': 'community_code', 'street': 'street_code',
-        'district': "'" ~ var('home_district_code') ~ "'"}.items() %}
+        'district': district_code_of('street_code')}.items() %}
         select
             '{{ level }}' as unit_level,
             {{ column }} as unit_code,
@@ -28,11 +28,7 @@ rolled_up as (
             sum(outflow_count) as outflow_count
         from snapshots
         where {{ column }} is not null
-        {%- if level == 'district' %}
-            group by month_start
-        {%- else %}
-            group by {{ column }}, month_start
-        {%- endif %}
+        group by {{ column }}, month_start
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
