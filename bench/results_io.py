@@ -9,8 +9,11 @@ the baseline's time the step took), so figures from different machines compare.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import duckdb
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,23 @@ def read_steps(path: Path) -> tuple[list[Step], dict]:
     record = json.loads(path.read_text(encoding="utf-8"))
     steps = [Step(**{k: v for k, v in s.items() if k != "ratio"}) for s in record.pop("steps", [])]
     return steps, record
+
+
+def raw_scan(warehouse: Path) -> tuple[int, float]:
+    """Rows of every raw table and the time of one pass that reads all their columns."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        ]
+        start = time.perf_counter()
+        total = 0
+        for table in tables:
+            # md5 of every row's text forces a read of every column, as staging does
+            rows, _ = con.execute(
+                f"select count(*), count(distinct md5(cast(t as varchar))) from raw.{table} as t"
+            ).fetchone()
+            total += rows
+        return total, time.perf_counter() - start

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from results_io import Step, write_steps  # noqa: E402
+from results_io import Step, raw_scan, write_steps  # noqa: E402
 
 from orchestration.service import PRODUCTION_BUILD_ARGS, dbt_env  # noqa: E402
 from zhiwang.settings import Settings  # noqa: E402
@@ -78,24 +78,6 @@ def measured(
         sys.exit(f"{' '.join(cmd[:4])} ... failed (exit {proc.returncode}):\n{text[-6000:]}")
     print(text.rstrip()[-2000:], flush=True)
     return elapsed, peak / 2**20
-
-
-def raw_scan(warehouse: Path) -> tuple[int, float]:
-    """Rows of every raw table and the time of one pass reading all their columns."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        ]
-        start = time.perf_counter()
-        total = 0
-        for table in tables:
-            total += con.execute(
-                f"select count(*), count(distinct md5(cast(t as varchar))) from raw.{table} as t"
-            ).fetchone()[0]
-        return total, time.perf_counter() - start
 
 
 def served_copy(serving: Path, scratch: Path) -> tuple[int, float]:

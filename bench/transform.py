@@ -49,7 +49,7 @@ sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolv
 import duckdb  # noqa: E402
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: results_io only
-from results_io import Step, write_steps  # noqa: E402
+from results_io import Step, raw_scan, write_steps  # noqa: E402
 
 from orchestration.dbt_results import read_run_results  # noqa: E402
 from orchestration.service import (  # noqa: E402
@@ -62,26 +62,6 @@ from zhiwang.settings import Settings, get_settings  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "dbt_project"
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "reference")
-
-
-def _raw_scan(warehouse: Path) -> tuple[int, float]:
-    """Rows of every raw table and the time of one pass that reads all their columns."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        ]
-        start = time.perf_counter()
-        total = 0
-        for table in tables:
-            # md5 of every row's text forces a read of every column, as staging does
-            rows, _ = con.execute(
-                f"select count(*), count(distinct md5(cast(t as varchar))) from raw.{table} as t"
-            ).fetchone()
-            total += rows
-        return total, time.perf_counter() - start
 
 
 def _rows_written(warehouse: Path) -> int:
@@ -247,7 +227,7 @@ def main() -> None:
         ingest_seconds = _ingest(settings, dates[:-1])
         print(f"  ingest took {ingest_seconds:.1f} s", flush=True)
 
-    rows_read, baseline = _raw_scan(settings.warehouse)
+    rows_read, baseline = raw_scan(settings.warehouse)
     _scope, batch_ids = scoped_test_args(settings)
     full, full_mb = _dbt("build", settings.warehouse, work, "--full-refresh")
     record_tested(settings, batch_ids)  # as the pipeline does after a successful build
@@ -308,7 +288,7 @@ def _daily(
     if dates:
         print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
         _ingest(settings, dates[-1:])
-    rows_now, baseline_now = _raw_scan(settings.warehouse)
+    rows_now, baseline_now = raw_scan(settings.warehouse)
     if restored:
         # a restored state has no target/ yet: parse first (untimed), so the daily
         # run parses partially as it does after the full build
