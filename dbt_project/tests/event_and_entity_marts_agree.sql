@@ -30,12 +30,14 @@ event_months as (
 ),
 
 performance as (
+    -- one row per district the data reach: the warehouse's total is their sum
     select
         period_start,
-        reports_received,
-        duplicate_events
+        sum(reports_received) as reports_received,
+        sum(duplicate_events) as duplicate_events
     from {{ ref('rpt_event_performance') }}
     where period_type = 'month' and unit_level = 'district'
+    group by period_start
 ),
 
 hotline_months as (
@@ -60,8 +62,9 @@ hotline_marts as (
         coalesce(cells.tickets_received, 0) as cell_tickets
     from hotline_months
     left join (
-        select period_start, hotline_tickets from {{ ref('rpt_event_performance') }}
+        select period_start, sum(hotline_tickets) as hotline_tickets from {{ ref('rpt_event_performance') }}
         where period_type = 'month' and unit_level = 'district'
+        group by period_start
     ) as performance on hotline_months.period_start = performance.period_start
     left join (
         select month_start, sum(tickets_received) as tickets_received from {{ ref('rpt_hotline_tickets') }}

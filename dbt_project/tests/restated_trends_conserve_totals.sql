@@ -16,12 +16,14 @@ population_restated as (
 ),
 
 population_district as (
+    -- one row per district the data reach: the warehouse's total is their sum
     select
         month_start,
-        managed_count,
-        inflow_count
+        sum(managed_count) as managed_count,
+        sum(inflow_count) as inflow_count
     from {{ ref('rpt_population_structure') }}
     where unit_level = 'district'
+    group by month_start
 ),
 
 events_restated as (
@@ -35,9 +37,10 @@ events_restated as (
 events_district as (
     select
         period_start as month_start,
-        events_reported
+        sum(events_reported) as events_reported
     from {{ ref('rpt_event_performance') }}
     where period_type = 'month' and unit_level = 'district'
+    group by period_start
 ),
 
 failures as (
