@@ -262,3 +262,159 @@
     group by community_code, street_code, age_years
 )
 {%- endmacro %}
+
+{#- Spark's form of the projection years (rpt_population_projection): the
+    same arithmetic as projection_step, written so that each year reads the
+    year before exactly once. Spark inlines every reference to a CTE, and
+    projection_step reads its start four times (directly, through the
+    survivors, the women and the births), so five unrolled years made
+    4^5 copies of the plan and ran the driver out of memory; DuckDB
+    materialises the CTEs and keeps projection_step.
+    `start`: the stocks of every year so far (projection_year, community_code,
+    street_code, sex, age_years, persons). `<name>`: the same rows plus the
+    stock of `year`, from the stock of year - 1. Three passes over one chain:
+    1. `<name>_roles`: each row of the year before as a survivor (role
+       'aged': one year older, survival and migration applied), a person of
+       unknown age carried unchanged ('carry'), a woman 15-49 at the start
+       ('women'); every earlier row kept as it is ('keep');
+    2. `<name>_pooled`: the women 15-49 of both ends of the year (the start's
+       and the survivors'), the mean of the two (childbearing_women); every
+       other row passed on;
+    3. `<name>`: the births of those women (as in projection_step), every
+       other row passed on. A passed row is alone in its group, so its sum
+       is its value. -#}
+{% macro projection_step_chained(start, rates, name, year) -%}
+{{ name }}_roles as (
+    select
+        roles.role,
+        case when roles.role = 'keep' then {{ start }}.projection_year else {{ year }} end as projection_year,
+        {{ start }}.community_code,
+        {{ start }}.street_code,
+        {{ start }}.sex,
+        case
+            when roles.role = 'aged' then least({{ start }}.age_years + 1, 100) else {{ start }}.age_years
+        end as age_years,
+        sum(
+            case
+                when roles.role = 'aged'
+                    then {{ start }}.persons
+                    * greatest(survival.survival_ratio + coalesce({{ rates }}.migration_rate, 0), 0)
+                else {{ start }}.persons
+            end
+        ) as persons
+    from {{ start }}
+    cross join (
+        select 'keep' as role
+        union all
+        select 'aged' as role
+        union all
+        select 'carry' as role
+        union all
+        select 'women' as role
+    ) as roles
+    left join {{ ref('projection_survival') }} as survival
+        on
+            roles.role = 'aged'
+            and {{ start }}.sex = survival.sex
+            and {{ start }}.age_years = survival.age_years
+    left join {{ rates }}
+        on
+            roles.role = 'aged'
+            and {{ start }}.community_code = {{ rates }}.community_code
+            and {{ start }}.sex = {{ rates }}.sex
+            and {{ rates }}.age_group = {{ migration_age_group('least(' ~ start ~ '.age_years + 1, 100)') }}
+    where
+        roles.role = 'keep'
+        or (
+            {{ start }}.projection_year = {{ year - 1 }}
+            and (
+                (roles.role = 'aged' and {{ start }}.age_years is not null and survival.sex is not null)
+                or (roles.role = 'carry' and {{ start }}.age_years is null)
+                or (roles.role = 'women' and {{ start }}.sex = 'female' and {{ start }}.age_years between 15 and 49)
+            )
+        )
+    group by
+        roles.role,
+        case when roles.role = 'keep' then {{ start }}.projection_year else {{ year }} end,
+        {{ start }}.community_code,
+        {{ start }}.street_code,
+        {{ start }}.sex,
+        case when roles.role = 'aged' then least({{ start }}.age_years + 1, 100) else {{ start }}.age_years end
+),
+
+{{ name }}_pooled as (
+    select
+        case when pools.pool = 'women' then 'women' else 'pass' end as role,
+        {{ name }}_roles.projection_year,
+        {{ name }}_roles.community_code,
+        {{ name }}_roles.street_code,
+        {{ name }}_roles.sex,
+        {{ name }}_roles.age_years,
+        case
+            when pools.pool = 'women' then sum({{ name }}_roles.persons) / 2 else sum({{ name }}_roles.persons)
+        end as persons
+    from {{ name }}_roles
+    cross join (
+        select 'pass' as pool
+        union all
+        select 'women' as pool
+    ) as pools
+    where
+        (pools.pool = 'pass' and {{ name }}_roles.role <> 'women')
+        or (
+            pools.pool = 'women'
+            and (
+                {{ name }}_roles.role = 'women'
+                or (
+                    {{ name }}_roles.role = 'aged'
+                    and {{ name }}_roles.sex = 'female'
+                    and {{ name }}_roles.age_years between 15 and 49
+                )
+            )
+        )
+    group by
+        pools.pool,
+        {{ name }}_roles.projection_year,
+        {{ name }}_roles.community_code,
+        {{ name }}_roles.street_code,
+        {{ name }}_roles.sex,
+        {{ name }}_roles.age_years
+),
+
+{{ name }} as (
+    select
+        {{ name }}_pooled.projection_year,
+        {{ name }}_pooled.community_code,
+        {{ name }}_pooled.street_code,
+        case when {{ name }}_pooled.role = 'women' then births.sex else {{ name }}_pooled.sex end as sex,
+        case
+            when {{ name }}_pooled.role = 'women' then cast(0 as integer) else {{ name }}_pooled.age_years
+        end as age_years,
+        case
+            when {{ name }}_pooled.role = 'women'
+                then
+                    sum({{ name }}_pooled.persons * fertility.fertility_rate) * max(births.share_of_births)
+                    * greatest(max(births.survival_to_year_end) + coalesce(max({{ rates }}.migration_rate), 0), 0)
+            else sum({{ name }}_pooled.persons)
+        end as persons
+    from {{ name }}_pooled
+    left join {{ ref('projection_fertility') }} as fertility
+        on {{ name }}_pooled.role = 'women' and {{ name }}_pooled.age_years = fertility.age_years
+    left join {{ ref('projection_births') }} as births
+        on {{ name }}_pooled.role = 'women'
+    left join {{ rates }}
+        on
+            {{ name }}_pooled.role = 'women'
+            and {{ name }}_pooled.community_code = {{ rates }}.community_code
+            and births.sex = {{ rates }}.sex
+            and {{ rates }}.age_group = 0
+    where {{ name }}_pooled.role = 'pass' or fertility.age_years is not null
+    group by
+        {{ name }}_pooled.role,
+        {{ name }}_pooled.projection_year,
+        {{ name }}_pooled.community_code,
+        {{ name }}_pooled.street_code,
+        case when {{ name }}_pooled.role = 'women' then births.sex else {{ name }}_pooled.sex end,
+        case when {{ name }}_pooled.role = 'women' then cast(0 as integer) else {{ name }}_pooled.age_years end
+)
+{%- endmacro %}

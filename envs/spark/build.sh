@@ -3,7 +3,7 @@
 # mart compared. Exits non-zero when a build fails or any mart differs.
 #   envs/spark/build.sh            # work dir: $ZHIWANG_VAR_DIR/spark-check (default var/)
 # Steps: generate + ingest + validate a tiny warehouse (main env) -> dbt build on
-# DuckDB -> export raw/dq/marts to Parquet -> the same Parquet as Spark tables ->
+# DuckDB -> export raw/dq/audit/marts to Parquet -> the same Parquet as Spark tables ->
 # dbt build on Spark (envs/spark env, dbt_spark.py) -> compare every mart.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -12,7 +12,7 @@ One process, one in-process SparkSession (dbt-spark ``method: session``, the
    the pseudonym function zw_pseudonym (zhiwang/pseudonym.py, HMAC-SHA256
    keyed from ZHIWANG_PSEUDONYM_KEY, which must be set),
 3. with ``--raw DIR``: (re)creates the tables DIR/<schema>/<table>.parquet as
-   Spark tables <schema>.<table> (raw, dq), as the ingest does on DuckDB,
+   Spark tables <schema>.<table> (raw, dq, audit), as the ingest does on DuckDB,
 4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
 5. with ``--export DIR``: writes every table of Spark's ``marts`` schema to
    DIR/marts/<table>.parquet for envs/spark/duckdb_side.py compare.

@@ -1,6 +1,6 @@
 """The DuckDB side of the Spark check (runs in the main env: `uv run --frozen python`).
 
-    export WAREHOUSE DIR   raw.* and dq.* tables -> DIR/<schema>/<table>.parquet,
+    export WAREHOUSE DIR   raw.*, dq.* and audit.* tables -> DIR/<schema>/<table>.parquet,
                            marts.* -> DIR/marts/<table>.parquet (the DuckDB result)
     compare DUCKDB SPARK   every mart of DUCKDB/marts against SPARK/marts: row
                            counts, then the rows sorted and compared value by
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-EXPORTED = ("raw", "dq", "marts")
+# audit: batches and quarantine, which the staging models stg_audit__* read (a
+# plan indicator counts the quarantined rows); without them Spark read them as empty
+EXPORTED = ("raw", "dq", "audit", "marts")
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 REL_TOL = 1e-9
 ROUNDING_FLIP = 1.5e-6

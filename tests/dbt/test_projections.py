@@ -8,12 +8,14 @@ run it alone, under the heavy-run lock (`flock /tmp/zhiwang-heavy.lock uv run
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import TINY_DAYS, TINY_START
-from tests.dbt.dbt_helpers import build, query
+from tests.dbt.dbt_helpers import build, dbt_ok, query
 from zhiwang.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -81,6 +83,44 @@ def _check_backtest(warehouse: Path) -> None:
 
 def test_backtest_meets_the_street_level_target_on_tiny_data(tiny_built: Settings) -> None:
     _check_backtest(tiny_built.warehouse)
+
+
+def test_the_chained_projection_equals_the_unrolled_one(
+    tiny_built: Settings, tmp_path: Path
+) -> None:
+    """Spark's form of the projection years (macros/projection.sql
+    projection_step_chained: one chain that reads each year once), run on DuckDB
+    with the var projection_chained, gives the unrolled CTEs' figures: the same
+    keys and columns, persons within 1e-9 relative (doubles summed in another order)."""
+    chained = tmp_path / "chained.duckdb"
+    shutil.copy(tiny_built.warehouse, chained)
+    dbt_ok(
+        [
+            "run",
+            *("--select", "rpt_population_projection"),
+            *("--vars", "{projection_chained: true}"),
+        ],
+        chained,
+        tmp_path,
+    )
+    with duckdb.connect(str(chained)) as con:
+        con.execute(f"attach '{tiny_built.warehouse}' as unrolled (read_only)")
+        rows, differing = con.execute(
+            """select count(*), count(*) filter (where
+                   a.projection_key is null or b.projection_key is null
+                   or (a.unit_level, a.unit_code, a.street_code, a.community_code, a.base_date,
+                       a.projection_year, a.projection_date, a.sex, a.age_years)
+                      is distinct from
+                      (b.unit_level, b.unit_code, b.street_code, b.community_code, b.base_date,
+                       b.projection_year, b.projection_date, b.sex, b.age_years)
+                   or abs(a.projected_persons - b.projected_persons)
+                      > 1e-9 * greatest(abs(b.projected_persons), 1e-9))
+               from marts.rpt_population_projection as a
+               full join unrolled.marts.rpt_population_projection as b
+                   on a.projection_key = b.projection_key"""
+        ).fetchall()[0]
+    assert rows > 1000
+    assert differing == 0
 
 
 def test_every_community_has_every_service_and_year(tiny_built: Settings) -> None:

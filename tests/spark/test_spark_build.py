@@ -1,6 +1,6 @@
 """The dbt project on Spark equals DuckDB, mart by mart (envs/spark/build.sh).
 
-Not in the default run nor CI (~5 min, ~3 GB, a pyspark install of 460 MB):
+Not in the default run nor CI (~30 min on 2 busy cores, ~5 GB, a pyspark install of 460 MB):
     uv run --frozen pytest -m spark
 """
 

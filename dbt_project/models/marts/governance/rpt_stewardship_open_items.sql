@@ -42,7 +42,8 @@ final as (
     select
         -- the list's own numbering, oldest first (a withheld row's id, a hash of
         -- its USCC, could be recomputed from the registry: not published)
-        row_number() over (order by age_days desc, disagreement_id asc nulls last) as item_number,
+        -- bigint on both engines (Spark's row_number() is an int)
+        cast(row_number() over (order by age_days desc, disagreement_id asc nulls last) as bigint) as item_number,
         case when is_withheld then cast(null as {{ dbt.type_string() }}) else disagreement_id end
             as disagreement_id,
         correcting_department,

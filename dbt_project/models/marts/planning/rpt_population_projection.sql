@@ -10,6 +10,9 @@
 -- Projected per community; street and district rows are their sums, so the
 -- figures conserve across levels. Persons of unknown age stay as they are.
 {%- set years = var('projection_years') | int %}
+{#- Spark reads the years as one chain (projection_step_chained); the var
+    projection_chained runs that form on DuckDB too (tests/dbt/test_projections.py) #}
+{%- set chained = target.type == 'spark' or var('projection_chained', false) %}
 with
 
 cohorts as (
@@ -40,29 +43,59 @@ year_0 as (
 
 {{ migration_rates('stock_start', 'year_0', 'rates', var('projection_migration_credibility')) }},
 
-{% for year in range(1, years + 1) %}
-    {{ projection_step('year_' ~ (year - 1), 'rates', 'year_' ~ year) }},
-{% endfor %}
+{% if chained %}
+    {#- one chain that reads each year once (macros/projection.sql projection_step_chained) #}
+    years_0 as (
+        select
+            0 as projection_year,
+            community_code,
+            street_code,
+            sex,
+            age_years,
+            persons
+        from year_0
+    ),
+
+    {% for year in range(1, years + 1) %}
+        {{ projection_step_chained('years_' ~ (year - 1), 'rates', 'years_' ~ year, year) }},
+    {% endfor %}
+{% else %}
+    {% for year in range(1, years + 1) %}
+        {{ projection_step('year_' ~ (year - 1), 'rates', 'year_' ~ year) }},
+    {% endfor %}
+{% endif %}
 
 as_of as (
     select max(as_of_date) as as_of_date from cohorts
 ),
 
 projected as (
-    {%- for year in range(0, years + 1) %}
+    {%- if chained %}
         select
-            {{ year }} as projection_year,
+            projection_year,
             community_code,
             street_code,
             sex,
             age_years,
             sum(persons) as persons
-        from year_{{ year }}
-        group by community_code, street_code, sex, age_years
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+        from years_{{ years }}
+        group by projection_year, community_code, street_code, sex, age_years
+    {%- else %}
+        {%- for year in range(0, years + 1) %}
+            select
+                {{ year }} as projection_year,
+                community_code,
+                street_code,
+                sex,
+                age_years,
+                sum(persons) as persons
+            from year_{{ year }}
+            group by community_code, street_code, sex, age_years
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    {%- endif %}
 ),
 
 levels as (
