@@ -198,8 +198,10 @@ def write_report(scale: str, days: int, work: Path, disk: dict[str, int]) -> Pat
     ]
     for s in steps:
         lines.append(
-            f"| {s.name} | {s.rows:,} | {s.seconds:,.1f} | {s.peak_rss_mb:,.0f} | "
-            f"{s.baseline_seconds:,.1f} | {s.ratio:.2f} | {s.baseline} |"
+            f"| {s.name} | {s.rows:,} | {s.seconds:,.1f} | "
+            f"{f'{s.peak_rss_mb:,.0f}' if s.peak_rss_mb else 'not recorded'} | "
+            f"{s.baseline_seconds:,.{1 if s.baseline_seconds >= 1 else 3}f} | {s.ratio:.2f} | "
+            f"{s.baseline} |"
         )
     total = sum(s.seconds for s in steps)
     lines += [
@@ -214,6 +216,9 @@ def write_report(scale: str, days: int, work: Path, disk: dict[str, int]) -> Pat
     ]
     for step, nodes in (extra["transform"].get("slowest") or {}).items():
         lines.append(f"- {step}: " + ", ".join(f"{n} {sec:.1f} s" for n, sec in nodes))
+    notes = work / "notes.md"  # how this run was made, when it was not one plain run
+    if notes.exists():
+        lines += ["", "## Notes on this run", "", notes.read_text(encoding="utf-8").strip()]
     report = RESULTS / f"{scale}.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (RESULTS / f"{scale}.json").write_text(
@@ -263,7 +268,8 @@ def chart() -> Path | None:
             continue
         rows = [p[0] for p in points]
         ax_t.plot(rows, [p[1] for p in points], marker="o", label=name)
-        ax_m.plot(rows, [p[2] / 1024 for p in points], marker="o", label=name)
+        measured = [p for p in points if p[2]]  # a step whose peak was not recorded
+        ax_m.plot([p[0] for p in measured], [p[2] / 1024 for p in measured], marker="o", label=name)
     for ax, label in ((ax_t, "wall time (s)"), (ax_m, "peak RSS (GB)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -297,7 +303,11 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or REPO / "var" / "bench-report" / args.scale
     if args.report_only:
-        write_report(args.scale, args.days, work, disk={})
+        disk = {
+            "landing": _disk(work / "generated" / "landing"),
+            "warehouse and raw": _disk(work / "var"),
+        }
+        write_report(args.scale, args.days, work, disk={k: v for k, v in disk.items() if v})
         return
     run(args.scale, args.days, work, args.fresh)
 
