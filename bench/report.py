@@ -96,6 +96,16 @@ def _disk(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
+def _disk_use(work: Path) -> dict[str, int]:
+    """Bytes on disk of the work folder's landing files and of its var dir (warehouse
+    and raw Parquet); a part that is not there is left out."""
+    disk = {
+        "landing": _disk(work / "generated" / "landing"),
+        "warehouse and raw": _disk(work / "var"),
+    }
+    return {k: v for k, v in disk.items() if v}
+
+
 def run(scale: str, days: int, work: Path, fresh: bool) -> Path:
     if fresh:
         shutil.rmtree(work, ignore_errors=True)
@@ -168,9 +178,7 @@ def run(scale: str, days: int, work: Path, fresh: bool) -> Path:
         env,
         work / "serve.log",
     )
-    return write_report(
-        scale, days, work, disk={"landing": _disk(gen / "landing"), "warehouse and raw": _disk(var)}
-    )
+    return write_report(scale, days, work, disk=_disk_use(work))
 
 
 def write_report(scale: str, days: int, work: Path, disk: dict[str, int]) -> Path:
@@ -303,11 +311,7 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or REPO / "var" / "bench-report" / args.scale
     if args.report_only:
-        disk = {
-            "landing": _disk(work / "generated" / "landing"),
-            "warehouse and raw": _disk(work / "var"),
-        }
-        write_report(args.scale, args.days, work, disk={k: v for k, v in disk.items() if v})
+        write_report(args.scale, args.days, work, disk=_disk_use(work))
         return
     run(args.scale, args.days, work, args.fresh)
 

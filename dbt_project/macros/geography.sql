@@ -9,9 +9,12 @@
 
 {#- The district of a street (or any longer code): its first 6 digits padded
     to 12. A "district" row of a mart is one per district the data reach, so a
-    city-wide warehouse never folds nine districts into the home one. -#}
+    city-wide warehouse never folds nine districts into the home one. Unlike
+    the macros above, null is not passed on: a fact with no street at all is
+    on the unlocated street, which is the home district's (below), so every
+    fact has a district. -#}
 {% macro district_code_of(code) -%}
-    {{ dbt.concat(['substr(' ~ code ~ ', 1, 6)', "'000000'"]) }}
+    {{ dbt.concat(['substr(coalesce(' ~ code ~ ', ' ~ unlocated_street_code() ~ '), 1, 6)', "'000000'"]) }}
 {%- endmacro %}
 
 {% macro community_code_of(code) -%}

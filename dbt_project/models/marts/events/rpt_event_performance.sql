@@ -72,8 +72,7 @@ periods as (
 
 event_units as (
     {% set units = {
-        'district': "coalesce(" ~ district_code_of('street_code') ~ ", '" ~ var('home_district_code') ~ "')",
-        'street': 'street_code',
+        'district': district_code_of('street_code'), 'street': 'street_code',
         'community': 'community_code', 'department': 'department_name', 'grid': 'grid_code'} %}
     {% for level, column in units.items() %}
         select
@@ -93,12 +92,8 @@ event_units as (
             count(*) filter (where is_overdue) as overdue_backlog,
             avg(handling_hours) filter (where not is_duplicate_report) as avg_handling_hours
         from periods
-        {%- if level == 'district' %}
-            group by period_type, period_start, {{ column }}
-        {%- else %}
-            where {{ column }} is not null
-            group by period_type, period_start, {{ column }}
-        {%- endif %}
+        where {{ column }} is not null
+        group by period_type, period_start, {{ column }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -129,14 +124,10 @@ hotline_units as (
             avg(cast(satisfaction_score as double)) as hotline_avg_satisfaction,
             median(response_minutes) as hotline_median_response_minutes
         from hotline_periods
-        {%- if level == 'district' %}
-            group by period_type, period_start, {{ column }}
-        {%- else %}
-            {%- if level == 'department' %}
-                where not is_unassigned
-            {%- endif %}
-            group by period_type, period_start, {{ column }}
+        {%- if level == 'department' %}
+            where not is_unassigned
         {%- endif %}
+        group by period_type, period_start, {{ column }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -172,8 +163,7 @@ by_unit as (
 
 population_by_unit as (
     {% for level, column in {
-        'district': "coalesce(" ~ district_code_of('street_code') ~ ", '" ~ var('home_district_code') ~ "')",
-        'street': 'street_code',
+        'district': district_code_of('street_code'), 'street': 'street_code',
         'community': 'community_code', 'grid': 'grid_code'}.items() %}
         select
             '{{ level }}' as unit_level,
