@@ -58,6 +58,22 @@ def _matrix(values: pl.Series, width: int) -> np.ndarray:
     return data[offsets[0] : offsets[0] + len(arr) * width].reshape(-1, width)
 
 
+def _fixed_width(values: pl.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose value has exactly ``width`` bytes, and their (rows, width) byte
+    matrix. When every row has (a clean delivery: no nulls, one width) the series is
+    read as it is, without gathering a copy of it first."""
+    fits = (values.str.len_bytes() == width).fill_null(False)
+    if fits.all():
+        return np.arange(values.len(), dtype=np.uint32), _matrix(values, width)
+    rows = fits.arg_true().to_numpy()
+    return rows, _matrix(values.gather(rows), width)
+
+
+def _pick(mat: np.ndarray, keep: np.ndarray | np.bool_) -> np.ndarray:
+    """The rows ``keep`` (a mask) of a matrix; no copy when it keeps them all."""
+    return mat if keep.all() else mat[keep]
+
+
 def ric_check_chars(body17: pl.Series) -> pl.Series:
     """GB 11643 MOD 11-2 check characters for 17-digit bodies (no nulls)."""
     mat = _matrix(body17, 17)
@@ -157,12 +173,11 @@ def ric18_rows(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     delivery), and whether each is a valid ID: in numpy, without the regex passes of
     normalisation, the 15-digit upgrade and ``ric_valid``, which are no-ops or
     matches on these values."""
-    rows = (values.str.len_bytes() == 18).fill_null(False).arg_true().to_numpy()
-    mat = _matrix(values.gather(rows), 18)
+    rows, mat = _fixed_width(values, 18)
     # uint8 arithmetic wraps: bytes below "0" become large, so one comparison suffices.
     fmt = ~((mat[:, :17] - np.uint8(48)) > 9).any(axis=1)
     fmt &= ((mat[:, 17] - np.uint8(48)) <= 9) | (mat[:, 17] == ord("X"))
-    return rows[fmt], _ric_matrix_valid(mat[fmt])
+    return _pick(rows, fmt), _ric_matrix_valid(_pick(mat, fmt))
 
 
 def _org_matrix_valid(mat: np.ndarray) -> np.ndarray:
@@ -178,9 +193,13 @@ def org_code_valid(values: pl.Series) -> np.ndarray:
     return _org_matrix_valid(_matrix(values, 18))
 
 
-def _uscc_matrix_valid(mat: np.ndarray, org_check: bool = True) -> np.ndarray:
-    """Check character (and organisation code) of format-valid USCCs (byte matrix)."""
-    total = _weighted(_USCC_VALUE[mat[:, :17]], USCC_WEIGHTS)
+def _uscc_matrix_valid(
+    mat: np.ndarray, org_check: bool = True, value: np.ndarray | None = None
+) -> np.ndarray:
+    """Check character (and organisation code) of format-valid USCCs (byte matrix;
+    ``value``: ``_USCC_VALUE[mat]`` if the caller has it)."""
+    value = _USCC_VALUE[mat[:, :17]] if value is None else value[:, :17]
+    total = _weighted(value, USCC_WEIGHTS)
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
     good = alphabet[(31 - total % 31) % 31] == mat[:, 17]
     if org_check:
@@ -205,11 +224,11 @@ def uscc18_rows(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     the USCC alphabet, digits at 3-8) and whether each is valid: in numpy, without
     the regex passes of normalisation and ``uscc_valid``, which are no-ops or matches
     on these values."""
-    rows = (values.str.len_bytes() == 18).fill_null(False).arg_true().to_numpy()
-    mat = _matrix(values.gather(rows), 18)
-    fmt = (_USCC_VALUE[mat] >= 0).all(axis=1)
+    rows, mat = _fixed_width(values, 18)
+    value = _USCC_VALUE[mat]
+    fmt = (value >= 0).all(axis=1)
     fmt &= ~((mat[:, 2:8] - np.uint8(48)) > 9).any(axis=1)
-    return rows[fmt], _uscc_matrix_valid(mat[fmt])
+    return _pick(rows, fmt), _uscc_matrix_valid(_pick(mat, fmt), value=_pick(value, fmt))
 
 
 CODE_WIDTH = {"community_code": 12, "grid_code": 15, "building_code": 17, "room_code": 25}
@@ -250,11 +269,10 @@ def all_digit_codes(values: pl.Series, kind: str) -> tuple[np.ndarray, np.ndarra
     no-op and the format matches, so only the other rows need those passes.
     """
     width = CODE_WIDTH[kind]
-    rows = (values.str.len_bytes() == width).fill_null(False).arg_true().to_numpy()
-    mat = _matrix(values.gather(rows), width)
+    rows, mat = _fixed_width(values, width)
     # uint8 arithmetic wraps: bytes below "0" become large, so one comparison suffices.
     digits = ~((mat - np.uint8(48)) > 9).any(axis=1)
-    return rows[digits], mat[digits]
+    return _pick(rows, digits), _pick(mat, digits)
 
 
 def community_known_digits(mat: np.ndarray, communities: frozenset[str]) -> np.ndarray:
