@@ -345,3 +345,47 @@ def test_clean_uscc_fast_path_equals_the_regex_path(data: st.DataObject) -> None
             len(t) == 18 and all(c in alphabet for c in t) and t[2:8].isdigit() and t[2:8].isascii()
         ),
     )
+
+
+_RUN_VALUES = {
+    "citizen_id": ["11010219690321348X", "110102196903213481", " 11010219690321348x", None, ""],
+    "uscc": ["91440300MA5F12345X", "914403063909584081", "9144030０63909584081", None, "?"],
+    "yyyymm": ["202609", "2026-09", "202613", "202609.0", None],
+    "date": ["2026-09-24", "20260924", "2026-02-30", "2026/09/24 00:00:00", None],
+    "enum": ["pension", "Pension", "PENSION ", "other", None],
+    "room_code": ["44030600100100100010010101", "4403060010010010001001010", "44030６", None],
+    "phone": ["13800000000", "+86 138-0000-0000", "12", None],
+    "text": ["  张三 ", "张三", "", None],
+}
+
+
+@quick
+@given(
+    st.sampled_from(sorted(_RUN_VALUES)),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(1, 9)), min_size=500, max_size=900),
+)
+def test_columns_in_runs_check_like_value_by_value(kind: str, runs: list[tuple[int, int]]) -> None:
+    """A column whose values come in runs is checked once per run (``_by_runs``); its
+    values and every mark equal those of checking every value."""
+    from ingest import transform
+
+    pool = _RUN_VALUES[kind]
+    texts = [pool[i % len(pool)] for i, length in runs for _ in range(length)]
+    values = pl.Series("x", texts, dtype=pl.String)
+    column = col(kind, on_invalid="flag", values=["pension", "medical"] if kind == "enum" else None)
+    heads = transform._run_heads(values)
+    by_runs = transform._by_runs(values, heads, column, STATE)
+    each = transform._check_values(values, column, STATE)
+    assert by_runs.values.dtype == each.values.dtype
+    assert by_runs.values.to_list() == each.values.to_list()
+
+    def marks(c: Checked) -> list[tuple[str, list[bool]]]:
+        return [
+            (code, m.fill_null(False).to_list())
+            for m, code in c.problems + c.notes
+            if m.fill_null(False).any()
+        ]
+
+    assert marks(by_runs) == marks(each)
+    if len(texts) > transform.RUN_PROBE and heads.sum() <= transform.RUN_SHARE * len(texts):
+        assert check_column(values, column, STATE).values.to_list() == each.values.to_list()

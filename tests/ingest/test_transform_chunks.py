@@ -81,33 +81,6 @@ def test_repeated_hashes_across_chunks_match_a_set(chunks: list[list[int]]) -> N
         assert got.tolist() == want
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.integers(0, 40).map(lambda i: (i * 0x9E3779B97F4A7C15) % 2**64), max_size=60),
-        max_size=8,
-    ),
-    st.sampled_from([1, 2, 8, 64]),
-)
-def test_repeated_hashes_with_a_bit_filter_match_a_set(
-    chunks: list[list[int]], filter_bytes: int
-) -> None:
-    """A small bit filter (many hashes share a bit) changes which hashes are looked up
-    in the runs, never the answer."""
-    from ingest.transform import _repeated
-
-    runs: list[np.ndarray] = []
-    bits = np.zeros(filter_bytes, dtype=np.uint8)
-    seen: set[int] = set()
-    for chunk in chunks:
-        got = _repeated(np.array(chunk, dtype=np.uint64), runs, bits)
-        want = []
-        for h in chunk:
-            want.append(h in seen)
-            seen.add(h)
-        assert got.tolist() == want
-
-
 _TYPED_VALUES = {
     pl.Date(): st.dates(),
     pl.Datetime("us"): st.datetimes(),
