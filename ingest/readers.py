@@ -218,6 +218,15 @@ def _utf8(block: bytes) -> pl.Series | None:
         return None
 
 
+def _decodes(block: bytes, encoding: str) -> bool:
+    """Whether the whole block decodes: one call, instead of one per line."""
+    try:
+        block.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _decode_lines(block: bytes, encoding: str) -> tuple[str, int, int]:
     """Decode a block line by line; lines that do not decode are replaced by
     ``MARK_UNDECODABLE`` and their text with replacement characters.
@@ -281,6 +290,8 @@ class _Text:
         # decodes most UTF-8 bytes too (as the wrong characters).
         order = ["gb18030", "utf-8"] if self.contract in GB_ENCODINGS else ["utf-8", "gb18030"]
         for enc in order:
+            if _decodes(sample, enc):
+                break  # every line decodes (0x0A is never inside a character)
             bad, lines = _decode_lines(sample, enc)[1:]
             if bad <= max(UNDECODABLE_SHARE * lines, UNDECODABLE_FEW):
                 break
