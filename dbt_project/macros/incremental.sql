@@ -63,3 +63,20 @@
     {%- set found = run_query("select " ~ probes | join(" or ") ~ " as found") -%}
     {{- return(found.columns[0].values()[0] == true) -}}
 {%- endmacro %}
+
+{#- A pre-hook for a per-person incremental model that holds only some persons
+    (e.g. those in conflict): on an incremental run, delete every person that
+    ``models`` loaded after the watermark (the model's ``last_loaded_at``), so a
+    person the run no longer writes does not keep a stale row. delete+insert
+    then writes the touched persons that still qualify. Nothing on a full build. -#}
+{% macro delete_touched_persons(models) -%}
+    {#- a unit test renders the hook with no relation: nothing to delete -#}
+    {%- if this is not none and is_incremental() -%}
+    delete from {{ this }}
+    where person_key in (
+        {%- set relations = [] -%}
+        {%- for name in models -%}{%- do relations.append(ref(name)) -%}{%- endfor -%}
+        {{- keys_loaded_since_watermark(relations, 'person_key', 'last_loaded_at') | indent(4) }}
+    )
+    {%- endif -%}
+{%- endmacro %}

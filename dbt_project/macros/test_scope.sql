@@ -29,6 +29,25 @@
             {%- set where = '(' ~ where ~ ') and ' ~ untested if where else untested -%}
         {%- endif -%}
     {%- endif -%}
+    {#- a test on an incremental model whose meta names the column that carries
+        each row's load time (new_rows_since_tested: loaded_at): only rows loaded
+        since the oldest untested batch started. Sound for tests that judge each
+        row on its own and for uniqueness of columns that include the model's
+        unique_key: every row a run writes carries its batch's load time, and
+        delete+insert removed the older rows of each key it wrote, so a
+        duplicate can only be among new rows (the yml says which tests qualify). -#}
+    {%- set rows_column = meta.get('new_rows_since_tested') -%}
+    {%- if var('test_new_batches_only', false) and rows_column -%}
+        {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
+        {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
+        {%- set recent -%}
+            {{ rows_column }} >= (
+                select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)) from {{ batches }}
+                where batch_id not in (select batch_id from {{ tested }})
+            )
+        {%- endset -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ recent if where else recent -%}
+    {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) dbt_subquery

@@ -103,12 +103,14 @@ def findings(warehouse: Path) -> dict[str, set[str]]:
 INCREMENTAL = {
     "int_persons_registered": "person_key",
     "int_persons_collected": "person_key",
+    "int_person_channel_conflicts": "person_key",
     "int_residence_observations": "observation_key",
     "int_insured_persons_current": "person_key",
     "dim_person": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
     "fct_contributions": "contribution_month",
+    "int_contributor_pseudonyms": "citizen_id",
     "fct_residence_spells": "spell_key",
     "fct_rental_filings": "filing_id",
     "int_entity_versions": "entity_version_id",
@@ -119,10 +121,14 @@ INCREMENTAL = {
 
 
 INTERNAL = internal_models(PROJECT / "dbt_project.yml")
+# intermediate models that hold plain personal data, so live in the staging schema
+STAGING_SCHEMA = {"int_contributor_pseudonyms"}
 
 
 def schema_of(model: str) -> str:
     """The schema a model of this project lands in (its layer)."""
+    if model in STAGING_SCHEMA:
+        return "staging"
     if model in INTERNAL:
         return "internal"
     return "intermediate" if model.startswith("int_") else "marts"

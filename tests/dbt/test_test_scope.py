@@ -85,3 +85,65 @@ def test_only_the_feeds_row_level_staging_tests_are_scoped(compiled_manifest: di
             assert node["original_file_path"].startswith("models/staging/"), node["unique_id"]
             scoped_kinds.add(node["test_metadata"]["name"])
     assert scoped_kinds == {"not_null", "accepted_values", "unique"}
+
+
+GRAIN_TEST = (
+    "unique_combination_of_columns_fct_contributions_person_key__employer_uscc__"
+    "contribution_month__insurance_type"
+)
+
+
+def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """fct_contributions' grain test is scoped to rows loaded since the oldest untested
+    batch started: a duplicate of such a row fails it; once every batch is tested the
+    scoped test skips the row, and a build by hand still tests every row."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    new_load = datetime(2030, 1, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.ensure_schema(con)
+        con.execute(
+            "insert into audit.batches (batch_id, feed, started_at) values ('new', 'jfmx', ?)",
+            [new_load],
+        )
+        con.execute(
+            "insert into internal.fct_contributions select one.* replace (cast(? as timestamp) "
+            "as loaded_at) from (select * from internal.fct_contributions limit 1) as one "
+            "cross join range(2)",
+            [new_load],
+        )
+
+    def status(*extra: str) -> str:
+        done = run_dbt(["test", "--select", GRAIN_TEST, *extra], warehouse, tmp_path)
+        assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
+        return "fail" if done.returncode else "pass"
+
+    assert status(*SCOPED) == "fail"
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.record_tested_batches(con, ["new"], datetime(2030, 1, 2))
+    assert status(*SCOPED) == "pass"
+    assert status() == "fail"
+
+
+def test_rows_since_tested_scope_is_only_on_tests_that_include_the_unique_key(
+    compiled_manifest: dict,
+) -> None:
+    """The scope is sound only where the model is incremental and the tested columns
+    include its unique_key (delete+insert removed the older rows of every key written)."""
+    scoped = []
+    for node in compiled_manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        if not node["config"].get("meta", {}).get("new_rows_since_tested"):
+            continue
+        model = compiled_manifest["nodes"][node["attached_node"]]
+        assert model["config"]["materialized"] == "incremental", node["unique_id"]
+        keys = model["config"]["unique_key"]
+        keys = {keys} if isinstance(keys, str) else set(keys)
+        kwargs = node["test_metadata"]["kwargs"]
+        tested = set(kwargs.get("combination_of_columns") or [kwargs.get("column_name")])
+        assert keys <= tested, node["unique_id"]
+        scoped.append(node["unique_id"])
+    assert any(GRAIN_TEST in uid for uid in scoped), scoped

@@ -23,19 +23,9 @@ collected as (
     select * from {{ ref('int_persons_collected') }}
 ),
 
+-- persons whose register and grid channel disagree (incremental per person)
 both_channels as (
-    select
-        registered.person_key,
-        registered.name_key as register_name_key,
-        collected.name_key as grid_name_key,
-        registered.phone_key as register_phone_key,
-        collected.phone_key as grid_phone_key,
-        registered.room_code as register_room_code,
-        collected.room_code as grid_room_code,
-        registered.changed_at as register_at,
-        collected.collected_at as grid_at
-    from registered
-    inner join collected on registered.person_key = collected.person_key
+    select * from {{ ref('int_person_channel_conflicts') }}
 ),
 
 person_name as (

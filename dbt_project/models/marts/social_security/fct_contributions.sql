@@ -20,7 +20,8 @@
 -- and a month is one file (docs/FEEDS.md), so unflagged keys occur once. The
 -- composite primary-key test guards the rule. Citizen IDs arrive
 -- canonical from the ingest (trimmed, upper-case check letter), so rows are
--- matched on the plain ID and only the distinct IDs are pseudonymised.
+-- matched on the plain ID with int_contributor_pseudonyms, which hashed each
+-- ID once, when it was first delivered.
 {#- The touched months' current rows, written into each CTE that reads them
     rather than made one CTE: DuckDB materialises a CTE read more than once,
     which for a month is a 14M-row copy of every column. -#}
@@ -66,13 +67,13 @@ last_of_repeated as (
         current_rows.insurance_type
 ),
 
--- a person has several rows a month (insurance types, employers): the
--- nested hash runs once per person, not once per row
+-- the month's persons' pseudonyms, hashed once per citizen ID ever delivered
+-- (int_contributor_pseudonyms): a corrected month hashes only its new persons
 persons as (
     select
-        subjects.citizen_id,
-        {{ pseudonym('subjects.citizen_id') }} as person_key
-    from (select distinct current_rows.citizen_id from {{ current_rows }}) as subjects
+        citizen_id,
+        person_key
+    from {{ ref('int_contributor_pseudonyms') }}
 ),
 
 -- one pass over the month: a row of a repeated key is kept only if it is

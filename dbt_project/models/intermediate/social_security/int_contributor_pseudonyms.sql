@@ -1,0 +1,54 @@
+-- The pseudonym of every citizen ID the contribution feed (jfmx) ever
+-- delivered, computed once: fct_contributions looks each month's persons up
+-- here instead of hashing them again. A corrected month re-delivers ~3M
+-- persons at district scale, and the keyed hash (a Python UDF,
+-- zhiwang/pseudonym.py) was most of the cost of taking it in; now only the
+-- persons never seen before are hashed.
+-- Plain citizen IDs beside their pseudonyms: kept in the staging schema with
+-- the other plain personal data, which publish never copies (docs/PRIVACY.md).
+-- A new pseudonym key is a full refresh (check_pseudonym_key), which
+-- recomputes every row.
+{{ config(
+    materialized='incremental',
+    schema='staging',
+    unique_key='citizen_id',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+) }}
+
+-- Incremental: the IDs of rows loaded after the watermark that are not here
+-- yet. first_loaded_at is the load that first delivered the ID, the same on
+-- an incremental run as on a full one (an ID loaded earlier is here already).
+with
+
+delivered as (
+    select
+        citizen_id,
+        min(loaded_at) as first_loaded_at
+    from {{ ref('stg_social_security__contributions') }}
+    {%- if is_incremental() %}
+        where citizen_id is not null and loaded_at > {{ incremental_watermark('first_loaded_at') }}
+    {%- else %}
+        where citizen_id is not null
+    {%- endif %}
+    group by citizen_id
+),
+
+new_ids as (
+    select delivered.*
+    from delivered
+    {%- if is_incremental() %}
+        left join {{ this }} as known on delivered.citizen_id = known.citizen_id
+        where known.citizen_id is null
+    {%- endif %}
+),
+
+final as (
+    select
+        citizen_id,
+        {{ pseudonym('citizen_id') }} as person_key,
+        first_loaded_at
+    from new_ids
+)
+
+select * from final
