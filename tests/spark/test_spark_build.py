@@ -1,6 +1,7 @@
 """The dbt project on Spark equals DuckDB, mart by mart (envs/spark/build.sh).
 
-Not in the default run nor CI (~30 min on 2 busy cores, ~5 GB, a pyspark install of 460 MB):
+Marked `spark` and `slow`: not in the default run; CI's `./scripts/test -m slow`
+runs it (~30 min on 2 busy cores, ~5 GB, a pyspark install of 460 MB). Alone:
     uv run --frozen pytest -m spark
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_every_mart_is_equal_on_spark_and_duckdb(tmp_path: Path) -> None:
