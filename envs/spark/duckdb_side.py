@@ -1,10 +1,13 @@
 """The DuckDB side of the Spark check (runs in the main env: `uv run --frozen python`).
 
     export WAREHOUSE DIR   raw.*, dq.* and audit.* tables -> DIR/<schema>/<table>.parquet,
-                           marts.* -> DIR/marts/<table>.parquet (the DuckDB result)
-    compare DUCKDB SPARK   every mart of DUCKDB/marts against SPARK/marts: row
-                           counts, then the rows sorted and compared value by
-                           value; exit 1 on any difference
+                           marts.* -> DIR/marts/<table>.parquet (the DuckDB result),
+                           the incremental models (INCREMENTAL, in whatever
+                           schema) -> DIR/incremental/<table>.parquet
+    compare DUCKDB SPARK   every table of DUCKDB/marts and DUCKDB/incremental against
+                           SPARK/marts and SPARK/incremental: row counts, then the
+                           rows sorted and compared value by value; exit 1 on any
+                           difference
 
 Doubles: equal within 1e-9 (relative). The models round some means to 6
 decimals (centroids); a double sum in another order can end a hair on the other
@@ -23,6 +26,25 @@ import duckdb
 # audit: batches and quarantine, which the staging models stg_audit__* read (a
 # plan indicator counts the quarantined rows); without them Spark read them as empty
 EXPORTED = ("raw", "dq", "audit", "marts")
+# the models built with large_fact_strategy() (incremental): compared themselves,
+# not only through the marts, as most of them live in intermediate or internal
+INCREMENTAL = (
+    "int_persons_collected",
+    "int_residence_observations",
+    "int_persons_registered",
+    "int_entity_versions",
+    "int_insured_persons_current",
+    "fct_residence_spells",
+    "fct_rental_filings",
+    "fct_event_transitions",
+    "fct_event",
+    "fct_contributions",
+    "dim_legal_entity",
+    "dim_person",
+    "dim_building",
+    "dim_room",
+)
+COMPARED = ("marts", "incremental")
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 REL_TOL = 1e-9
 ROUNDING_FLIP = 1.5e-6
@@ -38,7 +60,18 @@ def export(warehouse: Path, out: Path) -> None:
             (out / schema).mkdir(parents=True, exist_ok=True)
             target = out / schema / f"{table}.parquet"
             con.execute(f"copy (select * from {schema}.{table}) to '{target}' (format parquet)")
-        print(f"exported {len(tables)} tables from {warehouse} to {out}")
+        incremental = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_name in {INCREMENTAL} and table_schema <> 'marts' order by 2"
+        ).fetchall()
+        (out / "incremental").mkdir(parents=True, exist_ok=True)
+        for schema, table in incremental:
+            target = out / "incremental" / f"{table}.parquet"
+            con.execute(f"copy (select * from {schema}.{table}) to '{target}' (format parquet)")
+        print(
+            f"exported {len(tables)} tables and {len(incremental)} incremental models"
+            f" from {warehouse} to {out}"
+        )
 
 
 def _norm(name: str, dtype: str) -> str:
@@ -102,26 +135,29 @@ def compare_one(con: duckdb.DuckDBPyConnection, left: Path, right: Path) -> tupl
 
 
 def compare(duck: Path, spark: Path) -> int:
-    marts = sorted((duck / "marts").glob("*.parquet"))
-    failed = 0
+    failed = total = 0
     with duckdb.connect(":memory:") as con:
-        for left in marts:
-            right = spark / "marts" / left.name
-            rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
-            problem, note = compare_one(con, left, right)
-            failed += problem is not None
-            print(
-                f"  {'OK  ' if problem is None else 'DIFF'} {left.stem:<34} {rows:>7} rows"
-                + ("" if problem is None else f"  {problem}")
-                + note
+        for folder in COMPARED:
+            tables = sorted((duck / folder).glob("*.parquet"))
+            print(f"{folder}:")
+            for left in tables:
+                right = spark / folder / left.name
+                rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
+                problem, note = compare_one(con, left, right)
+                failed += problem is not None
+                print(
+                    f"  {'OK  ' if problem is None else 'DIFF'} {left.stem:<34} {rows:>7} rows"
+                    + ("" if problem is None else f"  {problem}")
+                    + note
+                )
+            extra = sorted(
+                {p.stem for p in (spark / folder).glob("*.parquet")} - {p.stem for p in tables}
             )
-        extra = sorted(
-            {p.stem for p in (spark / "marts").glob("*.parquet")} - {p.stem for p in marts}
-        )
-        for name in extra:
-            failed += 1
-            print(f"  DIFF {name:<34} only on Spark")
-    print(f"{len(marts) + len(extra) - failed} marts equal, {failed} differ")
+            for name in extra:
+                failed += 1
+                print(f"  DIFF {name:<34} only on Spark")
+            total += len(tables) + len(extra)
+    print(f"{total - failed} tables equal, {failed} differ")
     return 1 if failed else 0
 
 
