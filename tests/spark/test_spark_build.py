@@ -5,7 +5,7 @@ Spark builds days 1..N-1 in full, then day N incrementally; DuckDB builds days
 incremental run equals a full build.
 
 Marked `spark` and `slow`: not in the default run; CI's `./scripts/test -m slow`
-runs it (~30 min on 2 busy cores, ~5 GB, a pyspark install of 460 MB). Alone:
+runs it (~45 min on 2 busy cores, ~10 GB, a pyspark install of 460 MB). Alone:
     uv run --frozen pytest -m spark
 """
 
