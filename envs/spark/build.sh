@@ -4,7 +4,10 @@
 # production does, DuckDB in full, so the comparison proves that Spark's
 # incremental runs equal a full build.
 # Exits non-zero when a build fails or any table differs.
-#   envs/spark/build.sh            # work dir: $ZHIWANG_VAR_DIR/spark-check (default var/)
+#   envs/spark/build.sh                     # every mart + the 14 incremental models
+#   envs/spark/build.sh --incremental-only  # CI-sized: the 14 incremental models only
+#                                           # (or ZHIWANG_SPARK_CHECK=incremental)
+# work dir: $ZHIWANG_SPARK_CHECK_DIR, default $ZHIWANG_VAR_DIR/spark-check (default var/)
 # Steps (generate: 7 daily deliveries; ingest and DuckDB in the main env, Spark
 # through envs/spark/dbt_spark.py in the envs/spark env; each Spark step reads
 # the raw layer as the ingest left it, exported to Parquet):
@@ -16,7 +19,20 @@
 #   3. day N ingested (a corrected contribution month; no housing snapshot, no
 #      complete events delivery) + validated -> dbt build on DuckDB, in full ->
 #      dbt build on Spark, incremental -> every mart and incremental model compared
+#      (--incremental-only: both engines build step 1's selection, models and
+#      seeds, no data tests; the 14 incremental models compared, each must be there)
 set -euo pipefail
+MODE="${ZHIWANG_SPARK_CHECK:-full}"
+case "${1:-}" in
+    --incremental-only) MODE=incremental ;;
+    --full) MODE=full ;;
+    "") ;;
+    *) echo "usage: $0 [--incremental-only | --full]" >&2; exit 2 ;;
+esac
+case "$MODE" in
+    full | incremental) ;;
+    *) echo "ZHIWANG_SPARK_CHECK must be full or incremental, not $MODE" >&2; exit 2 ;;
+esac
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO"
 command -v uv >/dev/null 2>&1 || pip install --quiet uv
@@ -77,17 +93,26 @@ export_raw "$WORK/parquet-2"
 spark_dbt "2. load + dbt build, incremental models + parents, incremental (Spark)" 2 \
     --raw "$WORK/parquet-2" build --select "${SELECT[@]}" "${MODELS_ONLY[@]}" --quiet
 
-echo "== 3. day ${DATES[N-1]}: dbt build on DuckDB (full, days 1..N), on Spark (incremental)"
+if [ "$MODE" = full ]; then
+    STEP3=("${EXCLUDE[@]}")   # dbt build: every model, seed, unit and data test
+    WHAT="dbt build"
+    COMPARE=()                # every mart and incremental model
+else
+    STEP3=(--select "${SELECT[@]}" "${MODELS_ONLY[@]}")
+    WHAT="dbt build, ${#INCREMENTAL[@]} incremental models + parents"
+    COMPARE=(incremental)     # exactly the 14 (duckdb_side.py INCREMENTAL)
+fi
+echo "== 3. day ${DATES[N-1]}: $WHAT on DuckDB (full, days 1..N), on Spark (incremental)"
 ingest "${DATES[N-1]}"
 # exit 1 = a delivery blocked: the verdict is data for the quality marts, not an error here
 zw validate raw --no-docs >/dev/null || true
 ZHIWANG_VAR_DIR="$TINY" DBT_TARGET_PATH="$WORK/target-duckdb" DBT_LOG_PATH="$WORK/logs-duckdb" \
-    uv run --quiet --frozen python "$MEASURE" "3. dbt build, full (DuckDB)" -- \
-    uv run --quiet --frozen dbt build "${EXCLUDE[@]}" --target duckdb --quiet \
+    uv run --quiet --frozen python "$MEASURE" "3. $WHAT, full (DuckDB)" -- \
+    uv run --quiet --frozen dbt build "${STEP3[@]}" --target duckdb --quiet \
     --profiles-dir dbt_project --project-dir dbt_project
 export_raw "$WORK/parquet"
-spark_dbt "3. load + dbt build, incremental + marts export (Spark)" 3 \
-    --raw "$WORK/parquet" --export "$WORK/spark-out" build "${EXCLUDE[@]}" --quiet
+spark_dbt "3. load + $WHAT, incremental + export (Spark)" 3 \
+    --raw "$WORK/parquet" --export "$WORK/spark-out" build "${STEP3[@]}" --quiet
 # the incremental models took the incremental path (macros/spark_incremental.sql) in
 # steps 2 and 3, not a rebuild: each wrote its staging table there
 for step in 2 3; do
@@ -98,4 +123,5 @@ for step in 2 3; do
 done
 
 echo "== DuckDB (full build, days 1..N) vs Spark (full 1..N-3, incremental N-2..N-1, incremental N)"
-uv run --quiet --frozen python envs/spark/duckdb_side.py compare "$WORK/parquet" "$WORK/spark-out"
+uv run --quiet --frozen python envs/spark/duckdb_side.py compare "$WORK/parquet" "$WORK/spark-out" \
+    "${COMPARE[@]}"

@@ -4,10 +4,15 @@
                            marts.* -> DIR/marts/<table>.parquet (the DuckDB result),
                            the incremental models (INCREMENTAL, in whatever
                            schema) -> DIR/incremental/<table>.parquet
-    compare DUCKDB SPARK   every table of DUCKDB/marts and DUCKDB/incremental against
+    compare DUCKDB SPARK [TABLE...]
+                           every table of DUCKDB/marts and DUCKDB/incremental against
                            SPARK/marts and SPARK/incremental: row counts, then the
                            rows sorted and compared value by value; exit 1 on any
-                           difference
+                           difference. Every incremental model (INCREMENTAL) must
+                           be there. With TABLEs, exactly those (each in marts/ or
+                           incremental/): one missing on either side is a difference,
+                           tables not named are not compared (`incremental`, the
+                           word, names the 14 INCREMENTAL models)
 
 Doubles: equal within 1e-9 (relative). The models round some means to 6
 decimals (centroids); a double sum in another order can end a hair on the other
@@ -134,30 +139,53 @@ def compare_one(con: duckdb.DuckDBPyConnection, left: Path, right: Path) -> tupl
     return None, note
 
 
-def compare(duck: Path, spark: Path) -> int:
-    failed = total = 0
+def _expected(duck: Path, spark: Path, names: list[str] | None) -> list[tuple[str, str]]:
+    """(folder, table) to compare: the named ones, else every table either side exported."""
+    if names is None:
+        found = {
+            (p.parent.name, p.stem)
+            for side in (duck, spark)
+            for folder in COMPARED
+            for p in (side / folder).glob("*.parquet")
+        }
+        # an incremental model DuckDB did not export must not go unnoticed
+        return sorted(found | {_folder((duck, spark), n) for n in INCREMENTAL})
+    return sorted(_folder((duck, spark), n) for n in dict.fromkeys(names))
+
+
+def _folder(sides: tuple[Path, Path], name: str) -> tuple[str, str]:
+    """Where the table was exported, DuckDB's side first: incremental/ (an incremental
+    model outside marts: internal.dim_person is there, marts.dim_person is dim_person_public),
+    marts/; else marts/."""
+    for side in sides:
+        for folder in ("incremental", "marts"):
+            if (side / folder / f"{name}.parquet").exists():
+                return folder, name
+    return COMPARED[0], name
+
+
+def compare(duck: Path, spark: Path, names: list[str] | None = None) -> int:
+    failed = 0
+    expected = _expected(duck, spark, names)
     with duckdb.connect(":memory:") as con:
         for folder in COMPARED:
-            tables = sorted((duck / folder).glob("*.parquet"))
             print(f"{folder}:")
-            for left in tables:
-                right = spark / folder / left.name
+            for _, table in (e for e in expected if e[0] == folder):
+                left, right = (side / folder / f"{table}.parquet" for side in (duck, spark))
+                if not left.exists():
+                    failed += 1
+                    where = "only on Spark" if right.exists() else "missing on both sides"
+                    print(f"  DIFF {table:<34} {where}")
+                    continue
                 rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
                 problem, note = compare_one(con, left, right)
                 failed += problem is not None
                 print(
-                    f"  {'OK  ' if problem is None else 'DIFF'} {left.stem:<34} {rows:>7} rows"
+                    f"  {'OK  ' if problem is None else 'DIFF'} {table:<34} {rows:>7} rows"
                     + ("" if problem is None else f"  {problem}")
                     + note
                 )
-            extra = sorted(
-                {p.stem for p in (spark / folder).glob("*.parquet")} - {p.stem for p in tables}
-            )
-            for name in extra:
-                failed += 1
-                print(f"  DIFF {name:<34} only on Spark")
-            total += len(tables) + len(extra)
-    print(f"{total - failed} tables equal, {failed} differ")
+    print(f"{len(expected) - failed} tables equal, {failed} differ")
     return 1 if failed else 0
 
 
@@ -165,8 +193,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["export"] and len(argv) == 3:
         export(Path(argv[1]), Path(argv[2]))
         return 0
-    if argv[:1] == ["compare"] and len(argv) == 3:
-        return compare(Path(argv[1]), Path(argv[2]))
+    if argv[:1] == ["compare"] and len(argv) >= 3:
+        names = [n for a in argv[3:] for n in (INCREMENTAL if a == "incremental" else (a,))]
+        return compare(Path(argv[1]), Path(argv[2]), names or None)
     print(__doc__, file=sys.stderr)
     return 2
 
