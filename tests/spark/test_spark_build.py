@@ -6,7 +6,7 @@ runs equal a full build. Two sizes:
 
 - `build.sh --incremental-only` (marked `slow`: CI's `./scripts/test -m slow`
   runs it): the 14 incremental models and their parents only, all 14 compared
-  (~20 min on 2 busy cores, see envs/spark/README.md "Measured");
+  (~12 min on 2 busy cores, see envs/spark/README.md "Measured");
 - `build.sh` (marked `spark`): step 3 a full `dbt build` on both engines, every
   mart and incremental model compared (~45 min on 2 busy cores, ~10 GB):
       uv run --frozen pytest -m spark
