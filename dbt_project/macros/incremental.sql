@@ -1,7 +1,8 @@
 {#- The incremental strategy of the large facts. On DuckDB delete+insert on
     the model's unique key replaces exactly the rows a delivery touches. Spark
-    has no delete+insert without Delta/Iceberg (docs/STACK.md): there the models
-    must move to microbatch; until then they fall back to full rebuilds. -#}
+    has no delete+insert without Delta/Iceberg (docs/STACK.md): there
+    insert_overwrite, made to replace the same rows by macros/spark_incremental.sql
+    (a dynamic partition overwrite with a partition_by, else a key-scoped one). -#}
 {% macro large_fact_strategy() -%}
     {{- return(adapter.dispatch('large_fact_strategy', 'zhiwang')()) -}}
 {%- endmacro %}

@@ -15,7 +15,10 @@ One process, one in-process SparkSession (dbt-spark ``method: session``, the
    Spark tables <schema>.<table> (raw, dq, audit), as the ingest does on DuckDB,
 4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
 5. with ``--export DIR``: writes every table of Spark's ``marts`` schema to
-   DIR/marts/<table>.parquet for envs/spark/duckdb_side.py compare.
+   DIR/marts/<table>.parquet, and each incremental model the DuckDB side
+   exported (the names in ``--raw DIR``/incremental, found in the intermediate
+   and internal schemas) to DIR/incremental/<table>.parquet, for
+   envs/spark/duckdb_side.py compare.
 
 Plain ``dbt --target spark`` works for no model that pseudonymises or
 int_grid_cells: their functions only this launcher provides (on a cluster: Databricks' built-in
@@ -87,7 +90,9 @@ def session():
 
 
 def load_raw(spark, raw: Path) -> None:
-    for schema_dir in sorted(p for p in raw.iterdir() if p.is_dir() and p.name != "marts"):
+    # marts and incremental are the DuckDB result, compared, not read
+    skipped = ("marts", "incremental")
+    for schema_dir in sorted(p for p in raw.iterdir() if p.is_dir() and p.name not in skipped):
         schema = schema_dir.name
         spark.sql(f"create database if not exists {schema}")
         for parquet in sorted(schema_dir.glob("*.parquet")):
@@ -98,18 +103,34 @@ def load_raw(spark, raw: Path) -> None:
         print(f"registered {count} {schema} tables from {schema_dir}")
 
 
-def export_marts(spark, out: Path) -> None:
-    target = out / "marts"
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    tables = [r.tableName for r in spark.sql("show tables in marts").collect() if not r.isTemporary]
+def _write(spark, table: str, target: Path) -> None:
+    tmp = target.parent / f".{target.stem}.tmp"
+    spark.table(table).coalesce(1).write.mode("overwrite").parquet(str(tmp))
+    (part,) = tmp.glob("part-*.parquet")
+    part.rename(target)
+    shutil.rmtree(tmp)
+
+
+def _tables(spark, schema: str) -> list[str]:
+    if not spark.catalog.databaseExists(schema):
+        return []
+    rows = spark.sql(f"show tables in {schema}").collect()
+    return [r.tableName for r in rows if not r.isTemporary]
+
+
+def export_marts(spark, out: Path, incremental: list[str]) -> None:
+    for folder in ("marts", "incremental"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+        (out / folder).mkdir(parents=True)
+    tables = _tables(spark, "marts")
     for name in tables:
-        tmp = out / f".{name}.tmp"
-        spark.table(f"marts.{name}").coalesce(1).write.mode("overwrite").parquet(str(tmp))
-        (part,) = tmp.glob("part-*.parquet")
-        part.rename(target / f"{name}.parquet")
-        shutil.rmtree(tmp)
-    print(f"exported {len(tables)} Spark marts to {target}")
+        _write(spark, f"marts.{name}", out / "marts" / f"{name}.parquet")
+    found = 0
+    for schema in ("intermediate", "internal"):
+        for name in sorted(set(_tables(spark, schema)) & set(incremental)):
+            _write(spark, f"{schema}.{name}", out / "incremental" / f"{name}.parquet")
+            found += 1
+    print(f"exported {len(tables)} Spark marts and {found} incremental models to {out}")
 
 
 def main(argv: list[str]) -> int:
@@ -129,7 +150,8 @@ def main(argv: list[str]) -> int:
         load_raw(spark, raw)
     ok = dbt(argv) if argv else True
     if export is not None:
-        export_marts(spark, export)
+        names = sorted(p.stem for p in (raw / "incremental").glob("*.parquet")) if raw else []
+        export_marts(spark, export, names)
     return 0 if ok else 1
 
 

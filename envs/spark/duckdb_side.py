@@ -1,10 +1,18 @@
 """The DuckDB side of the Spark check (runs in the main env: `uv run --frozen python`).
 
     export WAREHOUSE DIR   raw.*, dq.* and audit.* tables -> DIR/<schema>/<table>.parquet,
-                           marts.* -> DIR/marts/<table>.parquet (the DuckDB result)
-    compare DUCKDB SPARK   every mart of DUCKDB/marts against SPARK/marts: row
-                           counts, then the rows sorted and compared value by
-                           value; exit 1 on any difference
+                           marts.* -> DIR/marts/<table>.parquet (the DuckDB result),
+                           the incremental models (INCREMENTAL, in whatever
+                           schema) -> DIR/incremental/<table>.parquet
+    compare DUCKDB SPARK [TABLE...]
+                           every table of DUCKDB/marts and DUCKDB/incremental against
+                           SPARK/marts and SPARK/incremental: row counts, then the
+                           rows sorted and compared value by value; exit 1 on any
+                           difference. Every incremental model (INCREMENTAL) must
+                           be there. With TABLEs, exactly those (each in marts/ or
+                           incremental/): one missing on either side is a difference,
+                           tables not named are not compared (`incremental`, the
+                           word, names the 14 INCREMENTAL models)
 
 Doubles: equal within 1e-9 (relative). The models round some means to 6
 decimals (centroids); a double sum in another order can end a hair on the other
@@ -23,6 +31,25 @@ import duckdb
 # audit: batches and quarantine, which the staging models stg_audit__* read (a
 # plan indicator counts the quarantined rows); without them Spark read them as empty
 EXPORTED = ("raw", "dq", "audit", "marts")
+# the models built with large_fact_strategy() (incremental): compared themselves,
+# not only through the marts, as most of them live in intermediate or internal
+INCREMENTAL = (
+    "int_persons_collected",
+    "int_residence_observations",
+    "int_persons_registered",
+    "int_entity_versions",
+    "int_insured_persons_current",
+    "fct_residence_spells",
+    "fct_rental_filings",
+    "fct_event_transitions",
+    "fct_event",
+    "fct_contributions",
+    "dim_legal_entity",
+    "dim_person",
+    "dim_building",
+    "dim_room",
+)
+COMPARED = ("marts", "incremental")
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 REL_TOL = 1e-9
 ROUNDING_FLIP = 1.5e-6
@@ -38,7 +65,18 @@ def export(warehouse: Path, out: Path) -> None:
             (out / schema).mkdir(parents=True, exist_ok=True)
             target = out / schema / f"{table}.parquet"
             con.execute(f"copy (select * from {schema}.{table}) to '{target}' (format parquet)")
-        print(f"exported {len(tables)} tables from {warehouse} to {out}")
+        incremental = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_name in {INCREMENTAL} and table_schema <> 'marts' order by 2"
+        ).fetchall()
+        (out / "incremental").mkdir(parents=True, exist_ok=True)
+        for schema, table in incremental:
+            target = out / "incremental" / f"{table}.parquet"
+            con.execute(f"copy (select * from {schema}.{table}) to '{target}' (format parquet)")
+        print(
+            f"exported {len(tables)} tables and {len(incremental)} incremental models"
+            f" from {warehouse} to {out}"
+        )
 
 
 def _norm(name: str, dtype: str) -> str:
@@ -101,27 +139,53 @@ def compare_one(con: duckdb.DuckDBPyConnection, left: Path, right: Path) -> tupl
     return None, note
 
 
-def compare(duck: Path, spark: Path) -> int:
-    marts = sorted((duck / "marts").glob("*.parquet"))
+def _expected(duck: Path, spark: Path, names: list[str] | None) -> list[tuple[str, str]]:
+    """(folder, table) to compare: the named ones, else every table either side exported."""
+    if names is None:
+        found = {
+            (p.parent.name, p.stem)
+            for side in (duck, spark)
+            for folder in COMPARED
+            for p in (side / folder).glob("*.parquet")
+        }
+        # an incremental model DuckDB did not export must not go unnoticed
+        return sorted(found | {_folder((duck, spark), n) for n in INCREMENTAL})
+    return sorted(_folder((duck, spark), n) for n in dict.fromkeys(names))
+
+
+def _folder(sides: tuple[Path, Path], name: str) -> tuple[str, str]:
+    """Where the table was exported, DuckDB's side first: incremental/ (an incremental
+    model outside marts: internal.dim_person is there, marts.dim_person is dim_person_public),
+    marts/; else marts/."""
+    for side in sides:
+        for folder in ("incremental", "marts"):
+            if (side / folder / f"{name}.parquet").exists():
+                return folder, name
+    return COMPARED[0], name
+
+
+def compare(duck: Path, spark: Path, names: list[str] | None = None) -> int:
     failed = 0
+    expected = _expected(duck, spark, names)
     with duckdb.connect(":memory:") as con:
-        for left in marts:
-            right = spark / "marts" / left.name
-            rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
-            problem, note = compare_one(con, left, right)
-            failed += problem is not None
-            print(
-                f"  {'OK  ' if problem is None else 'DIFF'} {left.stem:<34} {rows:>7} rows"
-                + ("" if problem is None else f"  {problem}")
-                + note
-            )
-        extra = sorted(
-            {p.stem for p in (spark / "marts").glob("*.parquet")} - {p.stem for p in marts}
-        )
-        for name in extra:
-            failed += 1
-            print(f"  DIFF {name:<34} only on Spark")
-    print(f"{len(marts) + len(extra) - failed} marts equal, {failed} differ")
+        for folder in COMPARED:
+            print(f"{folder}:")
+            for _, table in (e for e in expected if e[0] == folder):
+                left, right = (side / folder / f"{table}.parquet" for side in (duck, spark))
+                if not left.exists():
+                    failed += 1
+                    where = "only on Spark" if right.exists() else "missing on both sides"
+                    print(f"  DIFF {table:<34} {where}")
+                    continue
+                rows = con.execute(f"select count(*) from '{left}'").fetchone()[0]
+                problem, note = compare_one(con, left, right)
+                failed += problem is not None
+                print(
+                    f"  {'OK  ' if problem is None else 'DIFF'} {table:<34} {rows:>7} rows"
+                    + ("" if problem is None else f"  {problem}")
+                    + note
+                )
+    print(f"{len(expected) - failed} tables equal, {failed} differ")
     return 1 if failed else 0
 
 
@@ -129,8 +193,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["export"] and len(argv) == 3:
         export(Path(argv[1]), Path(argv[2]))
         return 0
-    if argv[:1] == ["compare"] and len(argv) == 3:
-        return compare(Path(argv[1]), Path(argv[2]))
+    if argv[:1] == ["compare"] and len(argv) >= 3:
+        names = [n for a in argv[3:] for n in (INCREMENTAL if a == "incremental" else (a,))]
+        return compare(Path(argv[1]), Path(argv[2]), names or None)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -4,6 +4,7 @@
     materialized='incremental',
     unique_key='contribution_month',
     incremental_strategy=large_fact_strategy(),
+    partition_by=(['contribution_month'] if target.type == 'spark' else none),
     on_schema_change='fail',
 ) }}
 
