@@ -11,6 +11,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
@@ -18,6 +19,7 @@ from tests.dbt.raw_fixture import D2
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
+LOOKUP = "int_contributor_pseudonyms"
 
 
 def _full_refresh_copy(warehouse: Path, work: Path) -> Path:
@@ -85,4 +87,15 @@ def test_generated_deliveries_day_by_day_equal_a_full_refresh(tmp_path: Path) ->
         build(settings.warehouse, tmp_path, *models_only)
     build(settings.warehouse, tmp_path)  # the data tests pass on the incremental result
     refreshed = _full_refresh_copy(settings.warehouse, tmp_path)
-    assert differences(settings.warehouse, refreshed, TABLES) == dict.fromkeys(TABLES, (0, 0))
+    facts = [t for t in TABLES if t != LOOKUP]
+    assert differences(settings.warehouse, refreshed, facts) == dict.fromkeys(facts, (0, 0))
+    # the pseudonym lookup keeps IDs of batches a re-delivery superseded, with the load
+    # that first brought them: it may hold more than a full refresh, never less or other
+    with duckdb.connect(":memory:") as con:
+        con.execute(f"attach '{settings.warehouse}' as inc (read_only)")
+        con.execute(f"attach '{refreshed}' as ref (read_only)")
+        missing = con.execute(
+            f"select count(*) from (select citizen_id, person_key from ref.staging.{LOOKUP} "
+            f"except select citizen_id, person_key from inc.staging.{LOOKUP})"
+        ).fetchone()
+    assert missing == (0,)

@@ -98,7 +98,9 @@ kept as (
 -- the primary key, tested by unique_combination_of_columns
 final as (
     select
-        persons.person_key,
+        -- the lookup is only a shortcut: an ID it lacks (e.g. a batch committed
+        -- behind the lookup's watermark) is hashed here, never left without a key
+        coalesce(persons.person_key, {{ pseudonym('kept.citizen_id') }}) as person_key,
         kept.employer_uscc,
         kept.contribution_month,
         kept.insurance_type,
