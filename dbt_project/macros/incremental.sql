@@ -71,8 +71,7 @@
     person the run no longer writes does not keep a stale row. delete+insert
     then writes the touched persons that still qualify. Nothing on a full build. -#}
 {% macro delete_touched_persons(models) -%}
-    {#- a unit test renders the hook with no relation: nothing to delete -#}
-    {%- if this is not none and is_incremental() -%}
+    {%- if is_incremental() -%}
     delete from {{ this }}
     where person_key in (
         {%- set relations = [] -%}

@@ -29,11 +29,9 @@ collected as (
 
 {% if is_incremental() %}
 touched as (
-    select person_key from {{ ref('int_persons_registered') }}
-    where loaded_at > {{ incremental_watermark('last_loaded_at') }}
-    union
-    select person_key from {{ ref('int_persons_collected') }}
-    where loaded_at > {{ incremental_watermark('last_loaded_at') }}
+    {{- keys_loaded_since_watermark(
+        [ref('int_persons_registered'), ref('int_persons_collected')], 'person_key', 'last_loaded_at'
+    ) }}
 ),
 {% endif %}
 
