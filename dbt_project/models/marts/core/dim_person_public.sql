@@ -28,28 +28,43 @@ persons as (
     from {{ ref('dim_person') }} as person
 ),
 
-level_0 as (
+-- every level's class is a union of level-0 cells (street follows from the
+-- community, the 20-year band from the 5-year band), so the levels are
+-- decided once per cell, on a few thousand cells, not once per person
+-- (a scan of its own: read through the persons CTE, DuckDB would
+-- materialise every person's row once more)
+cells as (
     select
-        *,
-        count(*) over (
-            partition by residence_community_code, residence_grid_code, sex, birth_band_5, is_hukou
-        ) as class_0
-    from persons
+        person.residence_community_code,
+        person.residence_grid_code,
+        person.sex,
+        cast(floor(year(person.birth_date) / 5) * 5 as integer) as birth_band_5,
+        person.is_hukou,
+        max({{ street_code_of('person.residence_community_code') }}) as residence_street_code,
+        max(cast(floor(year(person.birth_date) / 20) * 20 as integer)) as birth_band_20,
+        count(*) as class_0
+    from {{ ref('dim_person') }} as person
+    group by
+        person.residence_community_code,
+        person.residence_grid_code,
+        person.sex,
+        cast(floor(year(person.birth_date) / 5) * 5 as integer),
+        person.is_hukou
 ),
 
 level_1 as (
     select
         *,
-        count(*) over (
+        sum(class_0) over (
             partition by class_0 >= {{ k }}, residence_community_code, sex, birth_band_5
         ) as class_1
-    from level_0
+    from cells
 ),
 
 level_2 as (
     select
         *,
-        count(*) over (
+        sum(class_0) over (
             partition by class_0 >= {{ k }} or class_1 >= {{ k }}, residence_community_code, sex, birth_band_20
         ) as class_2
     from level_1
@@ -58,7 +73,7 @@ level_2 as (
 level_3 as (
     select
         *,
-        count(*) over (
+        sum(class_0) over (
             partition by class_0 >= {{ k }} or class_1 >= {{ k }} or class_2 >= {{ k }}, residence_community_code
         ) as class_3
     from level_2
@@ -67,7 +82,7 @@ level_3 as (
 level_4 as (
     select
         *,
-        count(*) over (
+        sum(class_0) over (
             partition by
                 class_0 >= {{ k }} or class_1 >= {{ k }} or class_2 >= {{ k }} or class_3 >= {{ k }},
                 residence_street_code
@@ -75,9 +90,13 @@ level_4 as (
     from level_3
 ),
 
-placed as (
+placed_cells as (
     select
-        *,
+        residence_community_code,
+        residence_grid_code,
+        sex,
+        birth_band_5,
+        is_hukou,
         case
             when class_0 >= {{ k }} then 0
             when class_1 >= {{ k }} then 1
@@ -87,6 +106,21 @@ placed as (
             else 5
         end as disclosure_level
     from level_4
+),
+
+-- null is a value of its own in a class (as in the partitions above)
+placed as (
+    select
+        persons.*,
+        placed_cells.disclosure_level
+    from persons
+    inner join placed_cells
+        on
+            persons.residence_community_code is not distinct from placed_cells.residence_community_code
+            and persons.residence_grid_code is not distinct from placed_cells.residence_grid_code
+            and persons.sex is not distinct from placed_cells.sex
+            and persons.birth_band_5 is not distinct from placed_cells.birth_band_5
+            and persons.is_hukou is not distinct from placed_cells.is_hukou
 ),
 
 final as (
