@@ -8,12 +8,16 @@ the baseline's time the step took), so figures from different machines compare.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import psutil
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,48 @@ def write_steps(path: Path | None, steps: list[Step], **extra: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"steps": [asdict(s) | {"ratio": s.ratio} for s in steps], **extra}
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    output: str
+
+
+def run_measured(cmd: list[str], *, env: dict[str, str], cwd: Path) -> Measured:
+    """Run ``cmd`` to the end: its wall seconds, exit code, output (stdout and stderr)
+    and peak resident memory in MB, the larger of the process's own high-water mark
+    (VmHWM) and the sum over it and its children sampled every 0.2 s."""
+    start = time.perf_counter()
+    peak = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            tree = 0
+            with contextlib.suppress(psutil.Error):
+                for p in [watched, *watched.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        tree += p.memory_info().rss
+            peak = max(peak, tree, _high_water_mark(proc.pid))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        text = out.read()
+    return Measured(elapsed, peak / 2**20, proc.returncode, text)
+
+
+def _high_water_mark(pid: int) -> int:
+    """Peak resident memory (VmHWM) of a running process, in bytes (0 when gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def read_steps(path: Path) -> tuple[list[Step], dict]:

@@ -29,23 +29,20 @@ bench/report.py runs it after the transform step.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
-import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from results_io import Step, raw_scan, write_steps  # noqa: E402
+from results_io import Step, raw_scan, run_measured, write_steps  # noqa: E402
 
 from orchestration.service import PRODUCTION_BUILD_ARGS, dbt_env  # noqa: E402
 from zhiwang.settings import Settings  # noqa: E402
@@ -56,28 +53,13 @@ PROJECT = REPO / "dbt_project"
 def measured(
     cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)
 ) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, the process and its children summed) of ``cmd``;
-    exits with its output when its exit code is not in ``ok``."""
-    start = time.perf_counter()
-    peak = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        watched = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            total = 0
-            with contextlib.suppress(psutil.Error):
-                for p in [watched, *watched.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
-            peak = max(peak, total)
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - start
-        out.seek(0)
-        text = out.read()
-    if proc.returncode not in ok:
-        sys.exit(f"{' '.join(cmd[:4])} ... failed (exit {proc.returncode}):\n{text[-6000:]}")
-    print(text.rstrip()[-2000:], flush=True)
-    return elapsed, peak / 2**20
+    """Wall seconds and peak RSS (MB) of ``cmd``; exits with its output when its exit
+    code is not in ``ok``."""
+    run = run_measured(cmd, env=env, cwd=REPO)
+    if run.returncode not in ok:
+        sys.exit(f"{' '.join(cmd[:4])} ... failed (exit {run.returncode}):\n{run.output[-6000:]}")
+    print(run.output.rstrip()[-2000:], flush=True)
+    return run.seconds, run.peak_rss_mb
 
 
 def served_copy(serving: Path, scratch: Path) -> tuple[int, float]:

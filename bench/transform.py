@@ -36,9 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -49,7 +47,7 @@ sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolv
 import duckdb  # noqa: E402
 
 sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: results_io only
-from results_io import Step, raw_scan, write_steps  # noqa: E402
+from results_io import Step, raw_scan, run_measured, write_steps  # noqa: E402
 
 from orchestration.dbt_results import read_run_results  # noqa: E402
 from orchestration.service import (  # noqa: E402
@@ -76,17 +74,6 @@ def _rows_written(warehouse: Path) -> int:
             con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
             for schema, name in tables
         )
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM, a high-water mark) of a running process, in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _slowest(work: Path, step: str, top: int = 5) -> list[tuple[str, float]]:
@@ -118,33 +105,16 @@ def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float,
     cmd = [str(dbt), command, *select, *extra,
            "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT)]  # fmt: skip
     (work / "target" / "run_results.json").unlink(missing_ok=True)  # this call's results only
-    start = time.perf_counter()
-    peak = 0.0
-    with subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
-        output: list[str] = []
-
-        def drain() -> None:
-            assert proc.stdout is not None
-            output.extend(proc.stdout)
-
-        reader = threading.Thread(target=drain, daemon=True)
-        reader.start()
-        while proc.poll() is None:
-            peak = max(peak, _peak_rss_mb(proc.pid))
-            time.sleep(0.2)
-        reader.join()
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
+    run = run_measured(cmd, env=env, cwd=REPO)
+    if run.returncode != 0:
         results = read_run_results(work / "target" / "run_results.json")
         failed = [f"{n.unique_id}: {n.status} {n.message}" for n in results.nodes
                   if n.status in ("fail", "error")] if results else []  # fmt: skip
         sys.exit(
             f"dbt {command} failed ({results.summary() if results else 'no run_results.json'}):\n"
-            + ("\n".join(failed[:20]) if failed else "".join(output)[-6000:])
+            + ("\n".join(failed[:20]) if failed else run.output[-6000:])
         )
-    return elapsed, peak
+    return run.seconds, run.peak_rss_mb
 
 
 def _delivery_dates(landing: Path) -> list[date]:
