@@ -266,16 +266,17 @@ def _daily(
         print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
         _ingest(settings, dates[-1:])
     rows_now, baseline_now = raw_scan(settings.warehouse)
-    if restored:
-        # a restored state has no target/ yet: parse first (untimed), so the daily
-        # run parses partially as it does after the full build
-        _dbt("parse", settings.warehouse, work)
-    if not build_only:
-        inc_run, inc_run_mb = _dbt("run", settings.warehouse, work)
-        slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
-        results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
     # the build Airflow runs: staging tests on the batches no build has tested yet
     scope, _batch_ids = scoped_test_args(settings)
+    # Parse first, untimed, with the daily build's vars: a scheduled build finds
+    # target/ as the previous day's build left it (same vars), so it parses only
+    # what changed. Without this, a restored state (no target/) or the full
+    # build's other vars would make the timed build parse the whole project.
+    _dbt("parse", settings.warehouse, work, *scope)
+    if not build_only:
+        inc_run, inc_run_mb = _dbt("run", settings.warehouse, work, *scope)
+        slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
+        results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
     inc_build, inc_build_mb = _dbt("build", settings.warehouse, work, *scope)
     step = "dbt build (daily, new data)" if build_only else "dbt build (incremental)"
     slowest[step] = _slowest(work, "incremental-build")
