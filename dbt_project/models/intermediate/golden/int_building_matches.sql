@@ -54,15 +54,6 @@ distances as (
             and buildings.longitude is not null
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by building_source, mention_id order by distance_m nulls last, building_code nulls last
-        ) as distance_rank
-    from distances
-),
-
 -- buildings near enough whose registered address the report's description names
 described as (
     select distinct
@@ -102,16 +93,59 @@ described_one as (
     having count(*) = 1
 ),
 
-nearest as (
+-- the nearest building (ties: the smallest code) and the distance of the next
+-- nearest, by aggregates rather than a ranking window over every pair
+nearest_distance as (
     select
         building_source,
         mention_id,
-        max(case when distance_rank = 1 then building_code end) as building_code,
-        max(case when distance_rank = 1 then distance_m end) as distance_m,
-        max(case when distance_rank = 2 then distance_m end) as next_distance_m
-    from ranked
-    where distance_rank <= 2
+        min(distance_m) as distance_m
+    from distances
     group by building_source, mention_id
+),
+
+-- a mention with no position has only null distances: all of them tie
+nearest_one as (
+    select
+        distances.building_source,
+        distances.mention_id,
+        min(distances.building_code) as building_code,
+        min(nearest_distance.distance_m) as distance_m
+    from distances
+    inner join nearest_distance
+        on
+            distances.building_source = nearest_distance.building_source
+            and distances.mention_id = nearest_distance.mention_id
+            and distances.distance_m is not distinct from nearest_distance.distance_m
+    group by distances.building_source, distances.mention_id
+),
+
+next_nearest as (
+    select
+        distances.building_source,
+        distances.mention_id,
+        min(distances.distance_m) as next_distance_m
+    from distances
+    inner join nearest_one
+        on
+            distances.building_source = nearest_one.building_source
+            and distances.mention_id = nearest_one.mention_id
+            and distances.building_code <> nearest_one.building_code
+    group by distances.building_source, distances.mention_id
+),
+
+nearest as (
+    select
+        nearest_one.building_source,
+        nearest_one.mention_id,
+        nearest_one.building_code,
+        nearest_one.distance_m,
+        next_nearest.next_distance_m
+    from nearest_one
+    left join next_nearest
+        on
+            nearest_one.building_source = next_nearest.building_source
+            and nearest_one.mention_id = next_nearest.mention_id
 ),
 
 decided as (
