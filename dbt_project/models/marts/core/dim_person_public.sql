@@ -16,15 +16,20 @@
 {{ config(alias='dim_person') }}
 
 {%- set k = var('disclosure_k') | int %}
+{#- one definition of each derived quasi-identifier, for the persons and for the
+    cells they are joined back to (a person matching no cell would be lost) -#}
+{%- set street = street_code_of('person.residence_community_code') %}
+{%- set band_5 = 'cast(floor(year(person.birth_date) / 5) * 5 as integer)' %}
+{%- set band_20 = 'cast(floor(year(person.birth_date) / 20) * 20 as integer)' %}
 
 with
 
 persons as (
     select
         person.*,
-        {{ street_code_of('person.residence_community_code') }} as residence_street_code,
-        cast(floor(year(person.birth_date) / 5) * 5 as integer) as birth_band_5,
-        cast(floor(year(person.birth_date) / 20) * 20 as integer) as birth_band_20
+        {{ street }} as residence_street_code,
+        {{ band_5 }} as birth_band_5,
+        {{ band_20 }} as birth_band_20
     from {{ ref('dim_person') }} as person
 ),
 
@@ -38,17 +43,17 @@ cells as (
         person.residence_community_code,
         person.residence_grid_code,
         person.sex,
-        cast(floor(year(person.birth_date) / 5) * 5 as integer) as birth_band_5,
+        {{ band_5 }} as birth_band_5,
         person.is_hukou,
-        max({{ street_code_of('person.residence_community_code') }}) as residence_street_code,
-        max(cast(floor(year(person.birth_date) / 20) * 20 as integer)) as birth_band_20,
+        max({{ street }}) as residence_street_code,
+        max({{ band_20 }}) as birth_band_20,
         count(*) as class_0
     from {{ ref('dim_person') }} as person
     group by
         person.residence_community_code,
         person.residence_grid_code,
         person.sex,
-        cast(floor(year(person.birth_date) / 5) * 5 as integer),
+        {{ band_5 }},
         person.is_hukou
 ),
 
