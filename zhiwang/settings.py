@@ -101,8 +101,9 @@ class Settings(BaseSettings):
     dbt_threads: int = Field(
         default=1,
         description="dbt models built at once. DuckDB already spreads each query over "
-        "duckdb_threads; two concurrent models on 2 cores were slower than one at a time "
-        "(bench/transform.py, same saved state: daily run 79.0 s against 54.6 s).",
+        "duckdb_threads; two concurrent models on 2 cores were no faster than one at a "
+        "time (bench/transform.py --from-state, district daily build: 110.9 s against "
+        "113.6 s) and took more memory (8.0 GB against 6.9 GB).",
     )
     duckdb_memory_limit: str = Field(default="8GB", description="DuckDB memory limit.")
     max_file_bytes: int = Field(
