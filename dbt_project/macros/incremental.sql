@@ -13,12 +13,34 @@
     {{- return('insert_overwrite') -}}
 {%- endmacro %}
 
-{#- The newest load already in an incremental model, as a scalar subquery.
-    An empty table (the first build saw no rows of the feed yet, e.g. the
-    transform ran on another feed's asset first) must not yield NULL, or
-    "loaded_at > NULL" would keep the model empty for ever. -#}
+{#- The newest load already in an incremental model. An empty table (the
+    first build saw no rows of the feed yet, e.g. the transform ran on another
+    feed's asset first) must not yield NULL, or "loaded_at > NULL" would keep
+    the model empty for ever.
+
+    On an incremental run it is read when the model is compiled, right before
+    it runs, and written into the SQL as a literal: a filter "loaded_at >
+    <literal>" lets both engines skip, by their min/max statistics, the row
+    groups and Parquet files of older loads, and gives the planner the true
+    (small) size of what a day touched, which a scalar subquery hides (it
+    planned, e.g., a join of every registered with every collected person
+    before cutting it to the touched ones). The value is the one the run's
+    own hooks see too (they are rendered before anything is written). -#}
 {% macro incremental_watermark(column) -%}
-    (select coalesce(max({{ column }}), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }})
+    {%- set fallback = "cast('1900-01-01 00:00:00' as timestamp)" -%}
+    {%- if execute and is_incremental() -%}
+        {%- set found = run_query(
+            "select cast(max(" ~ column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this
+        ) -%}
+        {%- set value = found.columns[0].values()[0] -%}
+        {%- if value is none -%}
+            {{- fallback -}}
+        {%- else -%}
+            cast('{{ value }}' as timestamp)
+        {%- endif -%}
+    {%- else -%}
+    (select coalesce(max({{ column }}), {{ fallback }}) from {{ this }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The keys of the rows of ``relations`` (each with a loaded_at column) loaded
@@ -79,4 +101,63 @@
         {{- keys_loaded_since_watermark(relations, 'person_key', 'last_loaded_at') | indent(4) }}
     )
     {%- endif -%}
+{%- endmacro %}
+
+{#- The strategy of a fact whose deliveries restate a whole scope at a time
+    (fct_contributions: a month, re-delivered whole when corrected). On DuckDB
+    row_diff writes only what the restatement changed: the model's incremental
+    SQL compares the new scope with {{ this }} and returns
+      - a row per key added or changed, with its new values and lineage;
+      - a row per key the scope no longer carries, with the row_lineage
+        columns null (a withdrawal: deleted, never inserted);
+      - a row per scope value with the first row_key column null, carrying the
+        scope's new lineage (never inserted);
+    and row_diff deletes the keys of the first two kinds, inserts the first
+    kind, and sets the lineage columns of every remaining row of each scope to
+    the scope's (a narrow columnar update: every row of a month names the
+    month's current delivery, as after a full build). The keys are compared null-safe
+    (a missing employer is one value). Spark has no row-level writes on plain
+    Parquet: there insert_overwrite rewrites the scope's partition whole, and
+    the model returns the scope's every row (macros/spark_incremental.sql). -#}
+{% macro row_diff_strategy() -%}
+    {{- return(adapter.dispatch('row_diff_strategy', 'zhiwang')()) -}}
+{%- endmacro %}
+{% macro default__row_diff_strategy() -%}
+    {{- return('row_diff') -}}
+{%- endmacro %}
+{% macro spark__row_diff_strategy() -%}
+    {{- return('insert_overwrite') -}}
+{%- endmacro %}
+
+{% macro get_incremental_row_diff_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set keys = config.get('row_key') -%}
+    {%- set scope = config.get('row_scope') -%}
+    {%- set lineage = config.get('row_lineage') -%}
+    {%- if not keys or keys is string or not scope or not lineage or lineage is string -%}
+        {{ exceptions.raise_compiler_error(
+            "row_diff needs row_key (a list of columns), row_scope (a column) and row_lineage "
+            ~ "(a list of columns) in the config of " ~ model.name) }}
+    {%- endif -%}
+    {%- set dest_cols_csv = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    delete from {{ target }}
+    using (select distinct {{ keys | join(', ') }} from {{ source }} where {{ keys[0] }} is not null) as dbt_written
+    where
+        {%- for key in keys %}
+        {{ target }}.{{ key }} is not distinct from dbt_written.{{ key }}{{ ' and' if not loop.last }}
+        {%- endfor %};
+
+    insert into {{ target }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }} from {{ source }}
+    where {{ keys[0] }} is not null and {{ lineage[-1] }} is not null;
+
+    update {{ target }}
+    set
+        {%- for column in lineage %}
+        {{ column }} = dbt_scopes.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (select {{ scope }}, {{ lineage | join(', ') }} from {{ source }} where {{ keys[0] }} is null) as dbt_scopes
+    where {{ target }}.{{ scope }} = dbt_scopes.{{ scope }}
+        and {{ target }}.{{ lineage[-1] }} is distinct from dbt_scopes.{{ lineage[-1] }}
 {%- endmacro %}

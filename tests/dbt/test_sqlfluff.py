@@ -50,4 +50,4 @@ def test_models_pass_sqlfluff(tmp_path: Path) -> None:
         for r in results
         for v in r["violations"]
     ]
-    assert violations == []
+    assert violations == [], "\n".join(violations)

@@ -18,15 +18,6 @@
 -- person over the whole register was most of the daily stewardship build.
 with
 
-registered as (
-    select * from {{ ref('int_persons_registered') }}
-    where not is_deleted_upstream
-),
-
-collected as (
-    select * from {{ ref('int_persons_collected') }}
-),
-
 {% if is_incremental() %}
 touched as (
     {{- keys_loaded_since_watermark(
@@ -35,30 +26,80 @@ touched as (
 ),
 {% endif %}
 
+-- both channels' records as one list, each cut to the touched persons where
+-- it is read (one record per person and channel: both models are unique on
+-- person_key). Paired by grouping rather than by a join: a planner may move a
+-- join's filters, and for a join of the two channels it did, joining every
+-- registered with every collected person before cutting the result to the
+-- touched ones; a filter on each branch of a union stays at its scan.
+records as (
+    select
+        person_key,
+        1 as is_register,
+        name_key,
+        phone_key,
+        room_code,
+        changed_at as stated_at,
+        loaded_at
+    from {{ ref('int_persons_registered') }}
+    where not is_deleted_upstream
+    {%- if is_incremental() %}
+        and person_key in (select touched.person_key from touched)
+    {%- endif %}
+    union all
+    select
+        person_key,
+        0 as is_register,
+        name_key,
+        phone_key,
+        room_code,
+        collected_at as stated_at,
+        loaded_at
+    from {{ ref('int_persons_collected') }}
+    {%- if is_incremental() %}
+    where person_key in (select touched.person_key from touched)
+    {%- endif %}
+),
+
+-- the persons in both channels, one row with each channel's values
+paired as (
+    select
+        person_key,
+        max(case when is_register = 1 then name_key end) as register_name_key,
+        max(case when is_register = 0 then name_key end) as grid_name_key,
+        max(case when is_register = 1 then phone_key end) as register_phone_key,
+        max(case when is_register = 0 then phone_key end) as grid_phone_key,
+        max(case when is_register = 1 then room_code end) as register_room_code,
+        max(case when is_register = 0 then room_code end) as grid_room_code,
+        max(case when is_register = 1 then stated_at end) as register_at,
+        max(case when is_register = 0 then stated_at end) as grid_at,
+        max(case when is_register = 1 then loaded_at end) as register_loaded_at,
+        max(case when is_register = 0 then loaded_at end) as grid_loaded_at
+    from records
+    group by person_key
+    having sum(is_register) = 1 and count(*) = 2
+),
+
 final as (
     select
-        registered.person_key,
-        registered.name_key as register_name_key,
-        collected.name_key as grid_name_key,
-        registered.phone_key as register_phone_key,
-        collected.phone_key as grid_phone_key,
-        registered.room_code as register_room_code,
-        collected.room_code as grid_room_code,
-        registered.changed_at as register_at,
-        collected.collected_at as grid_at,
+        person_key,
+        register_name_key,
+        grid_name_key,
+        register_phone_key,
+        grid_phone_key,
+        register_room_code,
+        grid_room_code,
+        register_at,
+        grid_at,
         case
-            when registered.loaded_at > collected.loaded_at then registered.loaded_at
-            else collected.loaded_at
+            when register_loaded_at > grid_loaded_at then register_loaded_at
+            else grid_loaded_at
         end as last_loaded_at
-    from registered
-    inner join collected on registered.person_key = collected.person_key
-    {%- if is_incremental() %}
-        inner join touched on registered.person_key = touched.person_key
-    {%- endif %}
+    from paired
     where
-        registered.name_key <> collected.name_key
-        or registered.phone_key <> collected.phone_key
-        or registered.room_code <> collected.room_code
+        register_name_key <> grid_name_key
+        or register_phone_key <> grid_phone_key
+        or register_room_code <> grid_room_code
 )
 
 select * from final

@@ -26,13 +26,14 @@ rooms as (
     select * from {{ ref('dim_room') }}
 ),
 
--- each person's latest spell (one per person)
-latest_spells as (
+{% if is_incremental() %}
+-- every person's latest spell, for the housing check below only (read on
+-- the days a housing delivery arrived)
+all_latest_spells as (
     select * from {{ ref('fct_residence_spells') }}
     qualify row_number() over (partition by person_key order by spell_number desc) = 1
 ),
 
-{% if is_incremental() %}
 touched as (
     {{- keys_loaded_since_watermark(
         [ref('int_persons_registered'), ref('int_persons_collected')], 'person_key', 'last_loaded_at'
@@ -46,14 +47,24 @@ touched as (
     select persons_now.person_key
     from {{ this }} as persons_now
     left join rooms on persons_now.residence_room_code = rooms.room_code
-    left join latest_spells on persons_now.person_key = latest_spells.person_key
+    left join all_latest_spells on persons_now.person_key = all_latest_spells.person_key
     where
         coalesce(persons_now.residence_building_code, '')
         <> coalesce(rooms.building_code, substr(persons_now.residence_room_code, 1, 17), '')
-        or coalesce(persons_now.residence_grid_code, '') <> coalesce(latest_spells.grid_code, '')
+        or coalesce(persons_now.residence_grid_code, '') <> coalesce(all_latest_spells.grid_code, '')
     {%- endif %}
 ),
 {% endif %}
+
+-- each person's latest spell (one per person): on an incremental run, of
+-- the persons it re-derives only
+latest_spells as (
+    select * from {{ ref('fct_residence_spells') }}
+    {%- if is_incremental() %}
+    where person_key in (select touched.person_key from touched)
+    {%- endif %}
+    qualify row_number() over (partition by person_key order by spell_number desc) = 1
+),
 
 registered as (
     select * from {{ ref('int_persons_registered') }}
