@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
-from tests.dbt.raw_fixture import D1, D2, deliver
+from tests.dbt.raw_fixture import D2
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
@@ -99,48 +99,3 @@ def test_generated_deliveries_day_by_day_equal_a_full_refresh(tmp_path: Path) ->
             f"except select citizen_id, person_key from inc.staging.{LOOKUP})"
         ).fetchone()
     assert missing == (0,)
-
-
-def test_a_corrected_month_writes_only_the_rows_it_changed(
-    fixture_warehouse: Path, tmp_path: Path
-) -> None:
-    """On DuckDB the correction of August is a row-level write (macros/incremental.sql
-    row_diff), not the month replaced whole. The probe: on a copy of day 1, every
-    stored August row gets a wrong is_in_arrears (a column the comparison does not
-    read: it follows from is_paid); after day 2's delivery and an incremental run,
-    the rows the correction left as they were still carry it (never written again),
-    the changed ones were written from the delivery, the withdrawn one is gone, and
-    every August row names day 2's delivery."""
-    warehouse = tmp_path / "probe.duckdb"
-    shutil.copy(fixture_warehouse.with_name("day1.duckdb"), warehouse)
-    august = "contribution_month = date '2026-08-01'"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute(f"update internal.fct_contributions set is_in_arrears = is_paid where {august}")
-    before = {
-        row[:3]: row[3:]
-        for row in query(
-            warehouse,
-            "select person_key, coalesce(employer_uscc, ''), insurance_type, "
-            "(contribution_base_yuan, contribution_amount_yuan, is_paid, paid_on) "
-            f"from internal.fct_contributions where {august}",
-        )
-    }
-    deliver(warehouse, after=D1)
-    dbt_ok(["run", "--select", "fct_contributions"], warehouse, tmp_path)
-    after = {
-        row[:3]: row[3:]
-        for row in query(
-            warehouse,
-            "select person_key, coalesce(employer_uscc, ''), insurance_type, "
-            "(contribution_base_yuan, contribution_amount_yuan, is_paid, paid_on), "
-            "is_in_arrears = is_paid, delivery_date "
-            f"from internal.fct_contributions where {august}",
-        )
-    }
-    unchanged = [key for key in after if key in before and before[key][0] == after[key][0]]
-    changed = [key for key in after if key not in before or before[key][0] != after[key][0]]
-    assert unchanged and changed, (before, after)
-    assert all(after[key][1] for key in unchanged), "an unchanged row was written again"
-    assert not any(after[key][1] for key in changed), "a changed row kept its old values"
-    assert set(before) - set(after), "the withdrawn row is gone"
-    assert {row[2] for row in after.values()} == {D2}

@@ -102,6 +102,34 @@ def test_every_delivered_code_has_one_decision_and_variants_join_their_record(
     assert located > 0
 
 
+
+@pytest.mark.parametrize(
+    ("mentions", "matches", "grain"),
+    [
+        ("int_entity_mentions", "int_entity_matches", "entity_source, delivered_code"),
+        ("int_building_mentions", "int_building_matches", "building_source, mention_id"),
+    ],
+)
+def test_matches_have_one_row_per_mention(
+    golden_built: Path, mentions: str, matches: str, grain: str
+) -> None:
+    """The mentions views are not tested themselves (each test would compute every
+    source's mentions once more in the daily build): their grain is tested on the
+    matches, which must therefore keep exactly the mentions' rows, each once."""
+    counts = query(
+        golden_built,
+        f"""
+        select
+            (select count(*) from intermediate.{mentions}),
+            (select count(*) from intermediate.{matches}),
+            (select count(*) from (
+                select {grain} from intermediate.{mentions}
+                except select {grain} from intermediate.{matches}
+            ) as missing)
+        """,
+    )[0]
+    assert counts[0] > 0 and counts[0] == counts[1] and counts[2] == 0, counts
+
 def test_stewardship_lists_one_file_per_department_without_plain_ids(
     golden_built: Path, tmp_path: Path
 ) -> None:

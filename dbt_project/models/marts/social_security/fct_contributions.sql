@@ -1,30 +1,15 @@
 -- 缴费明细 one row per person, employer, month and insurance type. A month
 -- delivered again (a correction) replaces the earlier delivery's rows.
-{%- set grain = ['person_key', 'employer_uscc', 'contribution_month', 'insurance_type'] %}
-{%- set row_diff = is_incremental() and row_diff_strategy() == 'row_diff' %}
-{%- set compared_columns = ['contribution_base_yuan', 'contribution_amount_yuan', 'is_paid', 'paid_on'] %}
 {{ config(
     materialized='incremental',
     unique_key='contribution_month',
-    incremental_strategy=row_diff_strategy(),
-    row_key=grain,
-    row_scope='contribution_month',
-    row_lineage=['delivery_date', 'loaded_at'],
+    incremental_strategy=large_fact_strategy(),
     partition_by=(['contribution_month'] if target.type == 'spark' else none),
     on_schema_change='fail',
 ) }}
 
--- Incremental on the month: the newest delivery of a month is the month's
--- truth (the correction rule), and a run re-derives each month delivered
--- since the model's watermark. What it writes differs by engine
--- (macros/incremental.sql row_diff_strategy):
--- - DuckDB (row_diff): the re-derived month is compared with the stored one
---   on the grain, and only the rows a correction added, changed or withdrew
---   are written; every row of the month then names the month's new delivery
---   (delivery_date, loaded_at), a narrow update. A corrected month's write
---   is in proportion to the rows that changed; reading it stays a month.
--- - Spark (insert_overwrite): the month's partition is rewritten whole.
--- Either way the table equals a full build's.
+-- Incremental on the month: delete+insert on contribution_month swaps a
+-- re-delivered month as a whole, which is the correction rule itself.
 --
 -- A month is ~14M rows at district scale, delivered whole (and whole again
 -- when corrected), so the day a month arrives is dominated by this model.
@@ -111,7 +96,7 @@ kept as (
 
 -- no surrogate key: the grain (person, employer, month, insurance type) is
 -- the primary key, tested by unique_combination_of_columns
-delivered as (
+final as (
     select
         -- the lookup is only a shortcut: an ID it lacks (e.g. a batch committed
         -- behind the lookup's watermark) is hashed here, never left without a key
@@ -128,101 +113,6 @@ delivered as (
         kept.loaded_at
     from kept
     left join persons on kept.citizen_id = persons.citizen_id
-),
-{% if row_diff %}
-
--- the stored rows of the re-derived months
-stored as (
-    select {{ (grain + compared_columns) | join(', ') }}
-    from {{ this }}
-    where contribution_month in (select latest_delivery.contribution_month from latest_delivery)
-),
-
--- each re-derived month's delivery: a month is one file, so one batch (a
--- narrow scan of its own, not a second read of the delivered CTE)
-month_lineage as (
-    select
-        current_rows.contribution_month,
-        current_rows.delivery_date,
-        max(current_rows.loaded_at) as loaded_at
-    from {{ current_rows }}
-    group by current_rows.contribution_month, current_rows.delivery_date
-),
-
--- one pass over both: a key only delivered is added, only stored is withdrawn,
--- in both with any compared value different is changed
-compared as (
-    select
-        delivered.*,
-        {%- for column in grain %}
-        stored.{{ column }} as stored_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from delivered
-    full outer join stored
-        on
-            delivered.person_key = stored.person_key
-            and coalesce(delivered.employer_uscc, '') = coalesce(stored.employer_uscc, '')
-            and delivered.contribution_month = stored.contribution_month
-            and delivered.insurance_type = stored.insurance_type
-    where
-        delivered.person_key is null
-        or stored.person_key is null
-        {%- for column in compared_columns %}
-        or delivered.{{ column }} is distinct from stored.{{ column }}
-        {%- endfor %}
-),
-
--- what the run writes
-written as (
-    -- added or changed: the new row
-    select
-        person_key,
-        employer_uscc,
-        contribution_month,
-        insurance_type,
-        contribution_base_yuan,
-        contribution_amount_yuan,
-        is_paid,
-        paid_on,
-        is_in_arrears,
-        delivery_date,
-        loaded_at
-    from compared
-    where person_key is not null
-    union all
-    -- withdrawn: the stored key, no lineage (deleted, not inserted)
-    select
-        {%- for column in grain %}
-        stored_{{ column }} as {{ column }},
-        {%- endfor %}
-        cast(null as double) as contribution_base_yuan,
-        cast(null as double) as contribution_amount_yuan,
-        cast(null as boolean) as is_paid,
-        cast(null as date) as paid_on,
-        cast(null as boolean) as is_in_arrears,
-        cast(null as date) as delivery_date,
-        cast(null as timestamp) as loaded_at
-    from compared
-    where person_key is null
-    union all
-    -- each re-derived month: its new lineage, for the rows that stay
-    select
-        cast(null as {{ dbt.type_string() }}) as person_key,
-        cast(null as {{ dbt.type_string() }}) as employer_uscc,
-        month_lineage.contribution_month,
-        cast(null as {{ dbt.type_string() }}) as insurance_type,
-        cast(null as double) as contribution_base_yuan,
-        cast(null as double) as contribution_amount_yuan,
-        cast(null as boolean) as is_paid,
-        cast(null as date) as paid_on,
-        cast(null as boolean) as is_in_arrears,
-        month_lineage.delivery_date,
-        month_lineage.loaded_at
-    from month_lineage
-),
-{% endif %}
-final as (
-    select * from {{ 'written' if row_diff else 'delivered' }}
 )
 
 select * from final
