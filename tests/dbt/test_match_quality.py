@@ -102,7 +102,6 @@ def test_every_delivered_code_has_one_decision_and_variants_join_their_record(
     assert located > 0
 
 
-
 @pytest.mark.parametrize(
     ("mentions", "matches", "grain"),
     [
@@ -129,6 +128,7 @@ def test_matches_have_one_row_per_mention(
         """,
     )[0]
     assert counts[0] > 0 and counts[0] == counts[1] and counts[2] == 0, counts
+
 
 def test_stewardship_lists_one_file_per_department_without_plain_ids(
     golden_built: Path, tmp_path: Path
