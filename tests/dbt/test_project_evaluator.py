@@ -49,9 +49,13 @@ def test_every_model_and_source_is_described(manifest: dict) -> None:
 
 def test_every_model_has_a_primary_key_tested_unique_and_not_null(manifest: dict) -> None:
     """A key column tested unique and not_null, or (as the evaluator accepts from
-    dbt_utils) a composite key tested with unique_combination_of_columns."""
+    dbt_utils) a composite key tested with unique_combination_of_columns. A view
+    whose rows another model keeps one for one (meta grain_tested_on: that model
+    and the grain; tests/dbt/test_match_quality.py checks the one-for-one) may
+    have its grain tested there: the named model must test exactly that grain."""
     tested: dict[str, dict[str, set[str]]] = {}
     composite: set[str] = set()
+    grains: dict[str, list[frozenset[str]]] = {}
     for node in manifest["nodes"].values():
         meta = node.get("test_metadata") or {}
         column = node.get("column_name")
@@ -59,10 +63,19 @@ def test_every_model_has_a_primary_key_tested_unique_and_not_null(manifest: dict
             continue
         if meta.get("name") == "unique_combination_of_columns":
             composite.add(node["attached_node"])
+            columns = meta.get("kwargs", {}).get("combination_of_columns", [])
+            grains.setdefault(node["attached_node"], []).append(frozenset(columns))
         if not column:
             continue
         kinds = tested.setdefault(node["attached_node"], {}).setdefault(column, set())
         kinds.add(meta.get("name", ""))
+    for uid, node in _models(manifest).items():
+        elsewhere = node["config"].get("meta", {}).get("grain_tested_on")
+        if elsewhere:
+            assert node["config"]["materialized"] == "view", node["name"]
+            there = f"model.zhiwang.{elsewhere['model']}"
+            assert frozenset(elsewhere["columns"]) in grains.get(there, []), (node["name"], there)
+            composite.add(uid)
     lacking = [
         node["name"]
         for uid, node in _models(manifest).items()
