@@ -25,7 +25,8 @@
     (small) size of what a day touched, which a scalar subquery hides (it
     planned, e.g., a join of every registered with every collected person
     before cutting it to the touched ones). The value is the one the run's
-    own hooks see too (they are rendered before anything is written). -#}
+    own hooks see too (they are rendered before anything is written). One
+    query per call: the macros below read it once for all their relations. -#}
 {% macro incremental_watermark(column) -%}
     {%- set fallback = "cast('1900-01-01 00:00:00' as timestamp)" -%}
     {%- if execute and is_incremental() -%}
@@ -47,12 +48,13 @@
     after this model's watermark: the keys an incremental run re-derives. One
     select per relation, joined by UNION. -#}
 {% macro keys_loaded_since_watermark(relations, key, watermark_column) -%}
+    {%- set watermark = incremental_watermark(watermark_column) -%}
     {%- for relation in relations %}
     {%- if not loop.first %}
     union
     {%- endif %}
     select {{ key }} from {{ relation }}
-    where loaded_at > {{ incremental_watermark(watermark_column) }}
+    where loaded_at > {{ watermark }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -76,11 +78,11 @@
     {%- if not execute or not is_incremental() -%}
         {{- return(true) -}}
     {%- endif -%}
+    {%- set watermark = incremental_watermark(watermark_column) -%}
     {%- set probes = [] -%}
     {%- for relation in relations -%}
         {%- do probes.append(
-            "exists (select 1 from " ~ relation ~ " where loaded_at > "
-            ~ incremental_watermark(watermark_column) ~ ")"
+            "exists (select 1 from " ~ relation ~ " where loaded_at > " ~ watermark ~ ")"
         ) -%}
     {%- endfor -%}
     {%- set found = run_query("select " ~ probes | join(" or ") ~ " as found") -%}

@@ -102,32 +102,37 @@ def test_every_delivered_code_has_one_decision_and_variants_join_their_record(
     assert located > 0
 
 
-@pytest.mark.parametrize(
-    ("mentions", "matches", "grain"),
-    [
-        ("int_entity_mentions", "int_entity_matches", "entity_source, delivered_code"),
-        ("int_building_mentions", "int_building_matches", "building_source, mention_id"),
-    ],
-)
-def test_matches_have_one_row_per_mention(
-    golden_built: Path, mentions: str, matches: str, grain: str
+def test_views_whose_grain_is_tested_elsewhere_are_kept_one_for_one(
+    golden_built: Path, compiled_manifest: dict
 ) -> None:
-    """The mentions views are not tested themselves (each test would compute every
-    source's mentions once more in the daily build): their grain is tested on the
-    matches, which must therefore keep exactly the mentions' rows, each once."""
-    counts = query(
-        golden_built,
-        f"""
-        select
-            (select count(*) from intermediate.{mentions}),
-            (select count(*) from intermediate.{matches}),
-            (select count(*) from (
-                select {grain} from intermediate.{mentions}
-                except select {grain} from intermediate.{matches}
-            ) as missing)
-        """,
-    )[0]
-    assert counts[0] > 0 and counts[0] == counts[1] and counts[2] == 0, counts
+    """A view that declares its grain tested on another model (meta grain_tested_on,
+    e.g. the mentions views on their matches) is not tested itself: each such test
+    would compute every source's mentions once more in the daily build. The other
+    model must therefore keep exactly the view's rows, each once, or a repeated row
+    of the view could pass unseen (test_project_evaluator checks that the named
+    model tests that grain)."""
+    declared = [
+        (node["name"], node["config"]["meta"]["grain_tested_on"])
+        for node in compiled_manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("meta", {}).get("grain_tested_on")
+    ]
+    assert {name for name, _ in declared} >= {"int_entity_mentions", "int_building_mentions"}
+    for view, elsewhere in declared:
+        grain = ", ".join(elsewhere["columns"])
+        counts = query(
+            golden_built,
+            f"""
+            select
+                (select count(*) from intermediate.{view}),
+                (select count(*) from intermediate.{elsewhere["model"]}),
+                (select count(*) from (
+                    select {grain} from intermediate.{view}
+                    except select {grain} from intermediate.{elsewhere["model"]}
+                ) as missing)
+            """,
+        )[0]
+        assert counts[0] > 0 and counts[0] == counts[1] and counts[2] == 0, (view, counts)
 
 
 def test_stewardship_lists_one_file_per_department_without_plain_ids(

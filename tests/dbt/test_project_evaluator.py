@@ -51,7 +51,7 @@ def test_every_model_has_a_primary_key_tested_unique_and_not_null(manifest: dict
     """A key column tested unique and not_null, or (as the evaluator accepts from
     dbt_utils) a composite key tested with unique_combination_of_columns. A view
     whose rows another model keeps one for one (meta grain_tested_on: that model
-    and the grain; tests/dbt/test_match_quality.py checks the one-for-one) may
+    and the grain; tests/dbt/test_match_quality.py checks the one-for-one of every such view) may
     have its grain tested there: the named model must test exactly that grain."""
     tested: dict[str, dict[str, set[str]]] = {}
     composite: set[str] = set()
