@@ -36,11 +36,14 @@ from pathlib import Path
 # its name would shadow the `ingest` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
+# isort: off
+# The ingest package first: it sets polars' allocator, which must precede polars.
+from ingest.api import ingest  # noqa: E402
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
+# isort: on
 
-from ingest.api import ingest  # noqa: E402
 from ingest.contract import Column, FileKind, load_feeds, match_file, raw_sql_type  # noqa: E402
 from ingest.raw_store import live_sql  # noqa: E402
 from ingest.validate import ric_check_chars  # noqa: E402

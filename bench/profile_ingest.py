@@ -11,7 +11,8 @@ background), so the figures are the time the main thread spent in or waiting
 for each stage: they add up to the wall time, and a stage that overlaps fully
 with another costs nothing here.
 
-Stages: ``hash`` the file's SHA-256; ``open`` header and dialect; ``read``
+Stages: ``hash`` waiting for the file's SHA-256 (computed a file ahead on a
+thread); ``open`` header and dialect; ``read``
 waiting for the next chunk (read, decode, split into fields, JSON/CSV
 parsing); ``checks`` normalising and validating the columns;
 ``duplicates`` the row and key hashes against the file's earlier chunks;
@@ -59,6 +60,24 @@ def _timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _timed_iter(stage: str, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """Time spent waiting for each item of the iterator ``fn`` returns."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        items = fn(*args, **kwargs)
+        while True:
+            began = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                seconds[(stage, current["format"])] += time.perf_counter() - began
+            yield item
+
+    return wrapper
+
+
 def _timed_chunks(chunks: Iterator[Any]) -> Iterator[Any]:
     while True:
         began = time.perf_counter()
@@ -84,7 +103,7 @@ def _instrument() -> None:
         return result
 
     api.open_file = opened
-    api._sha256 = _timed("hash", api._sha256)
+    api._sha256_ahead = _timed_iter("hash", api._sha256_ahead)
     api._finish = _timed("audit", api._finish)
     transform._duplicates = _timed("duplicates", transform._duplicates)
     transform._labels = _timed("flags", transform._labels)

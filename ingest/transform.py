@@ -50,9 +50,9 @@ class FileState:
     # community codes the register of changes creates, in force on the delivery date
     # (ingest/register.py): known like the reference's
     register_communities: frozenset[str] = frozenset()
-    # Sorted row / key hashes of the file's earlier chunks (numpy: see ``_duplicates``).
-    seen_rows: list[np.ndarray] = field(default_factory=list)
-    seen_keys: list[np.ndarray] = field(default_factory=list)
+    # Row / key hashes of the file's earlier chunks (see ``_duplicates``).
+    seen_rows: SeenHashes = field(default_factory=lambda: SeenHashes())
+    seen_keys: SeenHashes = field(default_factory=lambda: SeenHashes())
 
 
 @dataclass
@@ -537,41 +537,106 @@ def _const(value: str | None, n: int) -> pl.Series:
     return pl.repeat(value, n, dtype=pl.String, eager=True)
 
 
-def _repeated(hashes: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
-    """Whether each hash occurred before: earlier in this chunk, or in one of the
-    sorted ``runs`` of earlier chunks; then this chunk is added as a new run.
+class SeenHashes:
+    """The 64-bit hashes of a file's earlier chunks, for "did this hash occur before?".
 
-    One stable sort serves all three: in sorted order, a hash equal to its left
-    neighbour is a later occurrence within the chunk; sorted queries walk each run
-    in order (~5x faster than random lookups); and the sorted chunk is the new run.
+    Kept as sorted runs (one per chunk, merged into one when there are
+    ``MAX_RUNS``) behind a bit filter: one bit per slot of the hash's top bits, 32
+    to 256 slots per hash (it grows 4x when full and is rebuilt from the runs),
+    at most 2^31 bits (256 MB). A query whose bit is clear is new for certain;
+    only the few whose bit is set (the repeats, and 1-3% false positives) are
+    looked up in the runs with ``searchsorted``. This replaced sorted lookups of
+    every hash in every run plus a log-structured merge of the runs, which took
+    twice the time (bench/duplicates.py).
     """
-    order = np.argsort(hashes, kind="stable")
+
+    MAX_RUNS = 32
+
+    def __init__(self, min_bits: int = 20, max_bits: int = 31) -> None:
+        self.runs: list[np.ndarray] = []
+        self.count = 0
+        self.max_bits = max_bits
+        self.nbits = min_bits
+        self.bits = np.zeros(1 << (min_bits - 3), dtype=np.uint8)
+
+    def _slots(self, hashes: np.ndarray) -> np.ndarray:
+        return (hashes >> np.uint64(64 - self.nbits)).astype(np.uint32)
+
+    def _set(self, hashes: np.ndarray) -> None:
+        slot = self._slots(hashes)
+        bit = np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
+        np.bitwise_or.at(self.bits, slot >> 3, bit)
+
+    def contains(self, ordered: np.ndarray) -> np.ndarray:
+        """Whether each of the sorted hashes ``ordered`` is in an earlier chunk."""
+        hit = np.zeros(ordered.size, dtype=bool)
+        if not self.runs:
+            return hit
+        slot = self._slots(ordered)
+        maybe = np.flatnonzero((self.bits[slot >> 3] >> (slot & 7).astype(np.uint8)) & 1)
+        query = ordered[maybe]
+        found = np.zeros(query.size, dtype=bool)
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, query), run.size - 1)
+            found |= run[pos] == query
+        hit[maybe] = found
+        return hit
+
+    def add(self, ordered: np.ndarray) -> None:
+        """Remember a chunk's sorted hashes."""
+        if not ordered.size:
+            return
+        self.count += ordered.size
+        self.runs.append(ordered)
+        if len(self.runs) > self.MAX_RUNS:
+            self.runs = [np.sort(np.concatenate(self.runs))]
+        want = (self.count * 32).bit_length()
+        if want > self.nbits and self.nbits < self.max_bits:
+            self.nbits = min(self.max_bits, want + 2)
+            self.bits = np.zeros(1 << (self.nbits - 3), dtype=np.uint8)
+            for run in self.runs:
+                self._set(run)
+        else:
+            self._set(ordered)
+
+
+def _repeated(hashes: np.ndarray, seen: SeenHashes) -> np.ndarray:
+    """Whether each hash occurred before: earlier in this chunk, or in an earlier
+    chunk (``seen``, which this chunk is then added to).
+
+    One sort serves both: in sorted order a hash equal to its left neighbour is a
+    repeat within the chunk, and the sorted chunk is what ``seen`` looks up and
+    keeps. The sort is numpy's unstable one (SIMD, 3.5x faster than the stable
+    sort), so within a group of equal hashes the one first in file order is found
+    afterwards (a few groups per chunk).
+    """
+    order = np.argsort(hashes)
     ordered = hashes[order]
-    hit = np.zeros(hashes.size, dtype=bool)
-    hit[1:] = ordered[1:] == ordered[:-1]
-    for run in runs:
-        pos = np.minimum(np.searchsorted(run, ordered), run.size - 1)
-        hit |= run[pos] == ordered
+    equal = ordered[1:] == ordered[:-1]
+    hit = seen.contains(ordered)
+    earlier = hit.copy()
+    hit[1:] |= equal
     found = np.empty(hashes.size, dtype=bool)
     found[order] = hit
-    if hashes.size:
-        runs.append(ordered)
-    # Log-structured merge of runs of similar size: each hash is copied O(log chunks)
-    # times, not once per later chunk. Timsort merges two sorted runs in linear time.
-    while len(runs) > 1 and runs[-2].size <= 2 * runs[-1].size:
-        last = runs.pop()
-        runs[-1] = np.sort(np.concatenate([runs[-1], last]), kind="stable")
+    if equal.any():
+        at = np.flatnonzero(equal)
+        members = np.unique(np.concatenate([at, at + 1]))  # sorted positions in groups
+        heads = np.flatnonzero(np.r_[True, ordered[members[1:]] != ordered[members[:-1]]])
+        first = np.minimum.reduceat(order[members], heads)  # first in file order
+        found[order[members]] = True
+        found[first] = earlier[members[heads]]
+    seen.add(ordered)
     return found
 
 
 def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, np.ndarray]:
     """Exact duplicates of an earlier row of the file, and earlier keys with other values.
 
-    Earlier chunks are remembered as sorted numpy runs of hashes, looked up with
-    ``searchsorted``. This replaced ``Series.is_in(seen.implode())`` against a growing
-    polars frame (``pl.concat`` of every earlier chunk, never rechunked), which
-    rebuilt a hash table of all earlier rows for each chunk: quadratic, most of the
-    transform time of a 14M-row file.
+    Earlier chunks are remembered in ``SeenHashes``. Sorted numpy runs replaced
+    ``Series.is_in(seen.implode())`` against a growing polars frame (``pl.concat``
+    of every earlier chunk, never rechunked), which rebuilt a hash table of all
+    earlier rows for each chunk: quadratic, most of the transform time of a
+    14M-row file.
 
     (The district-scale polars panic was not here: see the rechunk at the top of
     ``transform_chunk``.)

@@ -65,15 +65,34 @@ def test_columns_with_other_chunk_layouts_give_the_same_result(chunked: bool) ->
     assert accepted.equals(want_accepted) and bad.equals(want_bad)
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 30), max_size=40), max_size=8))
-def test_repeated_hashes_across_chunks_match_a_set(chunks: list[list[int]]) -> None:
-    from ingest.transform import _repeated
+# Hashes from a small pool (repeats are common), spread over the whole 64-bit range
+# (the bit filter is keyed on the top bits) and packed into one slot (all collide).
+_POOL_HASHES = st.sampled_from(
+    [0, 1, 2, 3, 2**63, 2**63 + 1, 2**64 - 1, 2**64 - 2, 0x9E3779B97F4A7C15, 1 << 40]
+    + [(i * 0x9E3779B97F4A7C15) % 2**64 for i in range(2, 40)]
+)
 
-    runs: list[np.ndarray] = []
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.lists(_POOL_HASHES, max_size=40), max_size=40),
+    st.integers(3, 8),
+    st.integers(3, 12),
+)
+def test_repeated_hashes_across_chunks_match_a_set(
+    chunks: list[list[int]], min_bits: int, max_bits: int
+) -> None:
+    """``_repeated`` says of each hash whether it occurred before in the file, exactly
+    as a set would: across chunks, within a chunk (the first in file order is the
+    new one, whatever the sort did with equal hashes), while the bit filter grows
+    (tiny sizes here) or is full, and once the runs are merged (MAX_RUNS)."""
+    from ingest.transform import SeenHashes, _repeated
+
+    seen_hashes = SeenHashes(min_bits=min_bits, max_bits=max(min_bits, max_bits))
+    seen_hashes.MAX_RUNS = 4
     seen: set[int] = set()
     for chunk in chunks:
-        got = _repeated(np.array(chunk, dtype=np.uint64), runs)
+        got = _repeated(np.array(chunk, dtype=np.uint64), seen_hashes)
         want = []
         for h in chunk:
             want.append(h in seen)
