@@ -564,8 +564,13 @@ class SeenHashes:
 
     def _set(self, hashes: np.ndarray) -> None:
         slot = self._slots(hashes)
-        bit = np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
-        np.bitwise_or.at(self.bits, slot >> 3, bit)
+        byte, bit = slot >> 3, np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
+        # Buffered |= is fast but keeps one of several bits aimed at one byte: those
+        # (rare at this fill) are set again one by one.
+        self.bits[byte] |= bit
+        lost = (self.bits[byte] & bit) == 0
+        if lost.any():
+            np.bitwise_or.at(self.bits, byte[lost], bit[lost])
 
     def contains(self, ordered: np.ndarray) -> np.ndarray:
         """Whether each of the sorted hashes ``ordered`` is in an earlier chunk."""
@@ -641,7 +646,9 @@ def _duplicates(accepted: pl.DataFrame, state: FileState) -> tuple[np.ndarray, n
     (The district-scale polars panic was not here: see the rechunk at the top of
     ``transform_chunk``.)
     """
+    # The two are independent and numpy sorts and searches without the GIL.
+    keys = _POOL.submit(_repeated, accepted["_k"].to_numpy(), state.seen_keys)
     dup_row = _repeated(accepted["_h"].to_numpy(), state.seen_rows)
-    dup_key = _repeated(accepted["_k"].to_numpy(), state.seen_keys)
+    dup_key = keys.result()
     dup_key &= ~dup_row
     return dup_row, dup_key
