@@ -513,7 +513,9 @@ def main() -> None:
         "only metadata; xlsx via polars)"
     )
     ratio = (ing_rows / ing_s) / (db_rows / db_s)
-    print(f"    ingest rows/s / duckdb count(*) rows/s = {ratio:.1%} (target >= 25%)")
+    # The count(*) reads without parsing: a reference only. The target is set against
+    # the typed baseline (d) below (issue 15), which parses and writes as the ingest must.
+    print(f"    ingest rows/s / duckdb count(*) rows/s = {ratio:.1%} (a reference; target on (d))")
     typed_rows, typed_s = _typed_baseline(files, work)
     typed_ratio = (ing_rows / ing_s) / (typed_rows / typed_s)
     print(
