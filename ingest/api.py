@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -9,7 +10,7 @@ import stat
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -107,7 +108,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sha256_ahead(paths: list[Path], ahead: int = 2) -> Iterator[str]:
+def _sha256_ahead(paths: list[Path], ahead: int = 2) -> Generator[str, None, None]:
     """The SHA-256 of each path in order, computed on a background thread up to
     ``ahead`` files ahead: hashing the next file (hashlib releases the GIL) overlaps
     with loading this one, and leaves the file in the page cache for its read.
@@ -260,32 +261,33 @@ def ingest(
         batch = _batch(feed, None, day, path, sha, "refused", why)
         report.refused.append(_finish(settings, batch, pl.DataFrame(), None))
         seen.add((feed.feed, path.name, day, sha))
-    shas = _sha256_ahead([path for _, _, path in todo])
-    for i, ((feed, day, path), sha) in enumerate(zip(todo, shas, strict=True)):
-        progress("files", i, len(todo))
-        if (feed.feed, path.name, day, sha) in seen:
-            continue  # this very delivery was handled by an earlier run
-        result = FileResult(feed.feed, day, path.name, "duplicate")
-        if live.get((feed.feed, path.name)) == sha:
-            result.message = "identical to the live delivery: nothing new"
-            report.skipped.append(result)
-            batch = _batch(feed, None, day, path, sha, "duplicate", result.message)
-            raw_store.commit(settings, batch, pl.DataFrame(), None)
+    # Closed when the loop ends or fails: the thread stops hashing files ahead.
+    with contextlib.closing(_sha256_ahead([path for _, _, path in todo])) as shas:
+        for i, ((feed, day, path), sha) in enumerate(zip(todo, shas, strict=True)):
+            progress("files", i, len(todo))
+            if (feed.feed, path.name, day, sha) in seen:
+                continue  # this very delivery was handled by an earlier run
+            result = FileResult(feed.feed, day, path.name, "duplicate")
+            if live.get((feed.feed, path.name)) == sha:
+                result.message = "identical to the live delivery: nothing new"
+                report.skipped.append(result)
+                batch = _batch(feed, None, day, path, sha, "duplicate", result.message)
+                raw_store.commit(settings, batch, pl.DataFrame(), None)
+                seen.add((feed.feed, path.name, day, sha))
+                continue
+            if day not in codes:
+                pending = pending_register(settings, day)
+                with raw_store.connect(settings, read_only=True) as con:
+                    codes[day] = register_codes(con, settings.reference_dir, day, pending)
+            result = _load_file(settings, feed, day, path, sha, progress, codes[day])
+            if _is_register(feed, path):
+                codes.clear()
+            report.file_bytes += path.stat().st_size
+            (report.rejected if result.status == "rejected" else report.loaded).append(result)
+            if result.superseded:
+                report.superseded.append(result.superseded)
+            live[(feed.feed, path.name)] = sha
             seen.add((feed.feed, path.name, day, sha))
-            continue
-        if day not in codes:
-            pending = pending_register(settings, day)
-            with raw_store.connect(settings, read_only=True) as con:
-                codes[day] = register_codes(con, settings.reference_dir, day, pending)
-        result = _load_file(settings, feed, day, path, sha, progress, codes[day])
-        if _is_register(feed, path):
-            codes.clear()
-        report.file_bytes += path.stat().st_size
-        (report.rejected if result.status == "rejected" else report.loaded).append(result)
-        if result.superseded:
-            report.superseded.append(result.superseded)
-        live[(feed.feed, path.name)] = sha
-        seen.add((feed.feed, path.name, day, sha))
     progress("files", len(todo), len(todo))
     report.seconds = time.perf_counter() - started
     return report
