@@ -398,7 +398,8 @@ def transform_chunk(
     results = _POOL.map(lambda raw, col: check_column(raw, col, state), inputs, fk.columns)
 
     def mask_col(mask: pl.Series) -> str | None:
-        mask = mask.fill_null(False)
+        if mask.null_count():
+            mask = mask.fill_null(False)
         if not mask.any():
             return None
         masks.append(mask.alias(f"_m{len(masks)}"))
