@@ -1,7 +1,6 @@
 """The ingest: delivered files → typed raw Parquet + quarantine + audit rows."""
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -37,10 +36,10 @@ def _tune_glibc_malloc() -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # the process's own symbols (libc among them): no library search at import
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return  # not glibc (e.g. musl): nothing to tune
+        return  # no mallopt: nothing to tune
     m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
     mallopt(m_mmap_threshold, 32 << 20)
     mallopt(m_trim_threshold, 1 << 30)
