@@ -60,35 +60,31 @@ def _timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _timed_items(
+    stage: str, items: Iterator[Any], count: Callable[[Any], int] | None = None
+) -> Iterator[Any]:
+    """The items, with the time spent waiting for each added to ``stage`` (and, with
+    ``count``, each item's rows to the format's row count)."""
+    while True:
+        began = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            seconds[(stage, current["format"])] += time.perf_counter() - began
+        if count is not None:
+            rows[current["format"]] += count(item)
+        yield item
+
+
 def _timed_iter(stage: str, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
     """Time spent waiting for each item of the iterator ``fn`` returns."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        items = fn(*args, **kwargs)
-        while True:
-            began = time.perf_counter()
-            try:
-                item = next(items)
-            except StopIteration:
-                return
-            finally:
-                seconds[(stage, current["format"])] += time.perf_counter() - began
-            yield item
+        return _timed_items(stage, fn(*args, **kwargs))
 
     return wrapper
-
-
-def _timed_chunks(chunks: Iterator[Any]) -> Iterator[Any]:
-    while True:
-        began = time.perf_counter()
-        try:
-            chunk = next(chunks)
-        except StopIteration:
-            seconds[("read", current["format"])] += time.perf_counter() - began
-            return
-        seconds[("read", current["format"])] += time.perf_counter() - began
-        rows[current["format"]] += chunk[0].height + chunk[1].height
-        yield chunk
 
 
 def _instrument() -> None:
@@ -99,7 +95,9 @@ def _instrument() -> None:
         began = time.perf_counter()
         result = open_file(path, fk, *args, **kwargs)
         seconds[("open", current["format"])] += time.perf_counter() - began
-        result.chunks = _timed_chunks(iter(result.chunks))
+        result.chunks = _timed_items(
+            "read", iter(result.chunks), lambda chunk: chunk[0].height + chunk[1].height
+        )
         return result
 
     api.open_file = opened

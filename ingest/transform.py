@@ -560,12 +560,13 @@ class SeenHashes:
         self.nbits = min_bits
         self.bits = np.zeros(1 << (min_bits - 3), dtype=np.uint8)
 
-    def _slots(self, hashes: np.ndarray) -> np.ndarray:
-        return (hashes >> np.uint64(64 - self.nbits)).astype(np.uint32)
+    def _byte_bit(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each hash's filter slot (its top ``nbits`` bits) as a byte index and bit mask."""
+        slot = (hashes >> np.uint64(64 - self.nbits)).astype(np.uint32)
+        return slot >> 3, np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
 
     def _set(self, hashes: np.ndarray) -> None:
-        slot = self._slots(hashes)
-        byte, bit = slot >> 3, np.left_shift(np.uint8(1), (slot & 7).astype(np.uint8))
+        byte, bit = self._byte_bit(hashes)
         # Buffered |= is fast but keeps one of several bits aimed at one byte: those
         # (rare at this fill) are set again one by one.
         self.bits[byte] |= bit
@@ -578,8 +579,8 @@ class SeenHashes:
         hit = np.zeros(ordered.size, dtype=bool)
         if not self.runs:
             return hit
-        slot = self._slots(ordered)
-        maybe = np.flatnonzero((self.bits[slot >> 3] >> (slot & 7).astype(np.uint8)) & 1)
+        byte, bit = self._byte_bit(ordered)
+        maybe = np.flatnonzero(self.bits[byte] & bit)
         query = ordered[maybe]
         found = np.zeros(query.size, dtype=bool)
         for run in self.runs:
