@@ -107,6 +107,7 @@ INCREMENTAL = {
     "int_residence_observations": "observation_key",
     "int_insured_persons_current": "person_key",
     "dim_person": "person_key",
+    "int_person_status": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
     "fct_contributions": "contribution_month",

@@ -8,14 +8,14 @@ ingest, as the orchestration does.
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
-from tests.dbt.raw_fixture import D2
+from tests.dbt.raw_fixture import D2, P
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
@@ -66,6 +66,39 @@ def test_a_corrected_month_replaces_the_month_as_a_whole(fixture_warehouse: Path
         (False, "pension", 640.0, True, day2),
         (True, "medical", 400.0, True, day2),
     ]
+
+
+def test_the_moving_as_of_date_alone_re_derives_a_persons_status(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """A register delivery nine months later restates one person (F) and moves the
+    population as-of date past every fixture person's birthday: an incremental run
+    gives every aged person their new age though no load touched them
+    (int_person_status's status_valid_until), as a full refresh does."""
+    warehouse = tmp_path / "later.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    status = "select person_key, age_years, as_of_date from internal.fct_person_status"
+    before = {key: (age, on) for key, age, on in query(warehouse, status)}
+    later = date(2027, 7, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        restated = con.execute(
+            "insert into raw.ga_rkxx select * replace ("
+            "  ? as _delivery_date, ? as _loaded_at, 'ga_rkxx-20270701' as _batch_id,"
+            "  'ga_rkxx_20270701' as _file, gxsj + interval 270 day as gxsj, 'U' as czlx)"
+            " from raw.ga_rkxx where gmsfhm = ? and czlx = 'I'",
+            [later, datetime(2027, 7, 1, 6), P["F"]],
+        ).fetchone()
+    assert restated == (1,)
+    dbt_ok(["run", "--select", "+fct_person_status"], warehouse, tmp_path)
+    after = {key: (age, on) for key, age, on in query(warehouse, status)}
+    assert after.keys() == before.keys() and {on for _, on in after.values()} == {later}
+    aged = [key for key, (age, _) in before.items() if age is not None]
+    assert len(aged) >= 3, before
+    assert all(after[key][0] == before[key][0] + 1 for key in aged), (before, after)
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    dbt_ok(["run", "--full-refresh", "--select", "int_person_status"], refreshed, tmp_path)
+    assert differences(warehouse, refreshed, ["int_person_status"]) == {"int_person_status": (0, 0)}
 
 
 @pytest.mark.slow

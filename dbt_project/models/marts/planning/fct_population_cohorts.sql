@@ -38,34 +38,52 @@ dates as (
     {%- endfor %}
 ),
 
+-- each spell that may cover one of the dates, with its person's sex and birth
+-- date: persons joined once per spell, not once per spell and date
+spell_persons as (
+    select
+        spells.person_key,
+        spells.community_code,
+        spells.street_code,
+        spells.valid_from,
+        spells.valid_to,
+        persons.sex,
+        persons.birth_date
+    from spells
+    left join persons on spells.person_key = persons.person_key
+    where spells.valid_to is null or spells.valid_to > (select min(dates.observed_on) from dates)
+),
+
 -- at most one spell of a person covers a date (spells never overlap)
 covering as (
     select
         dates.years_before_as_of,
         dates.as_of_date,
         dates.observed_on,
-        spells.person_key,
-        spells.community_code,
-        spells.street_code
-    from spells
+        spell_persons.community_code,
+        spell_persons.street_code,
+        spell_persons.sex,
+        spell_persons.birth_date
+    from spell_persons
     inner join dates
-        on spells.valid_from <= dates.observed_on and (spells.valid_to is null or spells.valid_to > dates.observed_on)
+        on
+            spell_persons.valid_from <= dates.observed_on
+            and (spell_persons.valid_to is null or spell_persons.valid_to > dates.observed_on)
 ),
 
 aged as (
     select
-        covering.years_before_as_of,
-        covering.as_of_date,
-        covering.observed_on,
-        covering.community_code,
-        covering.street_code,
-        coalesce(persons.sex, 'unknown') as sex,
+        years_before_as_of,
+        as_of_date,
+        observed_on,
+        community_code,
+        street_code,
+        coalesce(sex, 'unknown') as sex,
         case
-            when persons.birth_date <= covering.observed_on
-                then least({{ age_years('persons.birth_date', 'covering.observed_on') }}, 100)
+            when birth_date <= observed_on
+                then least({{ age_years('birth_date', 'observed_on') }}, 100)
         end as age_years
     from covering
-    left join persons on covering.person_key = persons.person_key
 ),
 
 final as (
