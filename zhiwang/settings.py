@@ -101,9 +101,11 @@ class Settings(BaseSettings):
     dbt_threads: int = Field(
         default=1,
         description="dbt models built at once. DuckDB already spreads each query over "
-        "duckdb_threads; two concurrent models on 2 cores were no faster than one at a "
-        "time (bench/transform.py --from-state, district daily build: 110.9 s against "
-        "113.6 s) and took more memory (8.0 GB against 6.9 GB).",
+        "duckdb_threads. Two at a time overlap the many small nodes: district daily build "
+        "84.4 s and 88.3 s against 90.9 s and 93.1 s with one (bench/transform.py "
+        "--from-state --daily-build, same saved state), at 7.5-7.7 GB peak against 6.75 GB. "
+        "Default 1 until two are measured at city scale, whose daily build already peaks "
+        "at 10.7 GB of its 12 GB target.",
     )
     duckdb_memory_limit: str = Field(default="8GB", description="DuckDB memory limit.")
     max_file_bytes: int = Field(

@@ -104,3 +104,60 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+{#- The incremental strategy of a model that replaces whole months
+    (fct_contributions: a month delivered again replaces the month). On DuckDB
+    the pre-hook delete_months_loaded_since_watermark deletes the months the
+    run re-derives, and the run's rows are appended straight from the model's
+    query (config stage_rows_as_view, below): a corrected month is read and
+    written once, not written to a temporary table first and copied from it
+    (district: 14M rows a month, 3-6 s of the daily build). Spark: the dynamic
+    partition overwrite of macros/spark_incremental.sql. -#}
+{% macro month_replace_strategy() -%}
+    {{- return(adapter.dispatch('month_replace_strategy', 'zhiwang')()) -}}
+{%- endmacro %}
+{% macro default__month_replace_strategy() -%}
+    {{- return('append') -}}
+{%- endmacro %}
+{% macro spark__month_replace_strategy() -%}
+    {{- return('insert_overwrite') -}}
+{%- endmacro %}
+
+{#- A pre-hook for month_replace_strategy(): on an incremental run, delete the
+    months of ``relation`` (a staging model with contribution_month and
+    loaded_at) that a load after this model's watermark touched - the months
+    the model's query re-derives as a whole. The watermark is the literal the
+    query itself is compiled with (incremental_watermark: read before anything
+    is written). Nothing on a full build, nothing on Spark (its partition
+    overwrite replaces the same months). -#}
+{% macro delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
+    {{- return(adapter.dispatch('delete_months_loaded_since_watermark', 'zhiwang')(
+        relation, month_column, watermark_column)) -}}
+{%- endmacro %}
+{% macro default__delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ month_column }} in (
+        select {{ month_column }} from {{ relation }}
+        where loaded_at > {{ incremental_watermark(watermark_column) }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+{% macro spark__delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
+{%- endmacro %}
+
+{#- dbt-duckdb stages an incremental run's rows in a temporary table, then the
+    strategy copies them into the model. A model configured
+    stage_rows_as_view=true (its query never reads the model itself, so the
+    rows can be inserted while the model changes) gets a temporary view
+    instead: the append strategy then inserts straight from the query. Every
+    other relation is created by dbt-duckdb's own macro. -#}
+{% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- if temporary and language == 'sql' and config.get('stage_rows_as_view', false) -%}
+    create temporary view {{ relation.include(database=false, schema=false) }} as (
+        {{ compiled_code }}
+    );
+    {%- else -%}
+    {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
+    {%- endif -%}
+{%- endmacro %}

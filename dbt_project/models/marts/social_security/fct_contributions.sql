@@ -3,13 +3,18 @@
 {{ config(
     materialized='incremental',
     unique_key='contribution_month',
-    incremental_strategy=large_fact_strategy(),
+    incremental_strategy=month_replace_strategy(),
+    stage_rows_as_view=true,
+    pre_hook="{{ delete_months_loaded_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}",
     partition_by=(['contribution_month'] if target.type == 'spark' else none),
     on_schema_change='fail',
 ) }}
 
--- Incremental on the month: delete+insert on contribution_month swaps a
--- re-delivered month as a whole, which is the correction rule itself.
+-- Incremental on the month: a re-delivered month replaces the stored month
+-- as a whole, which is the correction rule itself (macros/incremental.sql,
+-- month_replace_strategy: on DuckDB the pre-hook deletes the touched months
+-- and the query's rows are appended straight, with no temporary copy; the
+-- query reads staging and the pseudonym lookup, never this model's rows).
 --
 -- A month is ~14M rows at district scale, delivered whole (and whole again
 -- when corrected), so the day a month arrives is dominated by this model.
