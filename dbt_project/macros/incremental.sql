@@ -89,26 +89,43 @@
     {{- return(found.columns[0].values()[0] == true) -}}
 {%- endmacro %}
 
-{#- A pre-hook for a per-person incremental model that holds only some persons
-    (e.g. those in conflict): on an incremental run, delete every person that
-    ``models`` loaded after the watermark (the model's ``last_loaded_at``), so a
-    person the run no longer writes does not keep a stale row. delete+insert
-    then writes the touched persons that still qualify. Nothing on a full build. -#}
-{% macro delete_touched_persons(models) -%}
+{#- A pre-hook: on an incremental run, delete every row whose ``key``
+    ``relations`` (each with a loaded_at column) loaded after this model's
+    watermark - the keys the model's query re-derives as a whole
+    (keys_loaded_since_watermark, the literal the query is compiled with).
+    Nothing on a full build. Nothing on Spark: its plain Parquet tables cannot
+    DELETE, and a model there either replaces the same keys by its
+    insert_overwrite or is a table. -#}
+{% macro delete_keys_loaded_since_watermark(relations, key, watermark_column) -%}
+    {{- return(adapter.dispatch('delete_keys_loaded_since_watermark', 'zhiwang')(
+        relations, key, watermark_column)) -}}
+{%- endmacro %}
+{% macro default__delete_keys_loaded_since_watermark(relations, key, watermark_column) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where person_key in (
-        {%- set relations = [] -%}
-        {%- for name in models -%}{%- do relations.append(ref(name)) -%}{%- endfor -%}
-        {{- keys_loaded_since_watermark(relations, 'person_key', 'last_loaded_at') | indent(4) }}
+    where {{ key }} in (
+        {{- keys_loaded_since_watermark(relations, key, watermark_column) | indent(4) }}
     )
     {%- endif -%}
+{%- endmacro %}
+{% macro spark__delete_keys_loaded_since_watermark(relations, key, watermark_column) -%}
+{%- endmacro %}
+
+{#- For a per-person incremental model that holds only some persons (e.g.
+    those in conflict): delete every person that ``models`` loaded after the
+    watermark (the model's ``last_loaded_at``), so a person the run no longer
+    writes does not keep a stale row. delete+insert then writes the touched
+    persons that still qualify. -#}
+{% macro delete_touched_persons(models) -%}
+    {%- set relations = [] -%}
+    {%- for name in models -%}{%- do relations.append(ref(name)) -%}{%- endfor -%}
+    {{- delete_keys_loaded_since_watermark(relations, 'person_key', 'last_loaded_at') -}}
 {%- endmacro %}
 
 {#- The incremental strategy of a model that replaces whole months
     (fct_contributions: a month delivered again replaces the month). On DuckDB
-    the pre-hook delete_months_loaded_since_watermark deletes the months the
-    run re-derives, and the run's rows are appended straight from the model's
+    the pre-hook delete_keys_loaded_since_watermark deletes the months the run
+    re-derives, and the run's rows are appended straight from the model's
     query (config stage_rows_as_view, below): a corrected month is read and
     written once, not written to a temporary table first and copied from it
     (district: 14M rows a month, 3-6 s of the daily build). Spark: the dynamic
@@ -121,29 +138,6 @@
 {%- endmacro %}
 {% macro spark__month_replace_strategy() -%}
     {{- return('insert_overwrite') -}}
-{%- endmacro %}
-
-{#- A pre-hook for month_replace_strategy(): on an incremental run, delete the
-    months of ``relation`` (a staging model with contribution_month and
-    loaded_at) that a load after this model's watermark touched - the months
-    the model's query re-derives as a whole. The watermark is the literal the
-    query itself is compiled with (incremental_watermark: read before anything
-    is written). Nothing on a full build, nothing on Spark (its partition
-    overwrite replaces the same months). -#}
-{% macro delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
-    {{- return(adapter.dispatch('delete_months_loaded_since_watermark', 'zhiwang')(
-        relation, month_column, watermark_column)) -}}
-{%- endmacro %}
-{% macro default__delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ month_column }} in (
-        select {{ month_column }} from {{ relation }}
-        where loaded_at > {{ incremental_watermark(watermark_column) }}
-    )
-    {%- endif -%}
-{%- endmacro %}
-{% macro spark__delete_months_loaded_since_watermark(relation, month_column, watermark_column) -%}
 {%- endmacro %}
 
 {#- dbt-duckdb stages an incremental run's rows in a temporary table, then the

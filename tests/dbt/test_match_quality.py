@@ -130,15 +130,16 @@ def test_views_whose_grain_is_tested_elsewhere_are_kept_one_for_one(
     }
     for view, elsewhere in declared:
         grain = ", ".join(elsewhere["columns"])
+        model = elsewhere["model"]
+        seen, kept = f"{schema_of(view)}.{view}", f"{schema_of(model)}.{model}"
         counts = query(
             golden_built,
             f"""
             select
-                (select count(*) from {schema_of(view)}.{view}),
-                (select count(*) from {schema_of(elsewhere["model"])}.{elsewhere["model"]}),
+                (select count(*) from {seen}),
+                (select count(*) from {kept}),
                 (select count(*) from (
-                    select {grain} from {schema_of(view)}.{view}
-                    except select {grain} from {schema_of(elsewhere["model"])}.{elsewhere["model"]}
+                    select {grain} from {seen} except select {grain} from {kept}
                 ) as missing)
             """,
         )[0]

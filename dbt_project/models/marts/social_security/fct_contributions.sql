@@ -7,7 +7,7 @@
     stage_rows_as_view=true,
     partition_by=(['contribution_month'] if target.type == 'spark' else none),
     on_schema_change='fail',
-    pre_hook="{{ delete_months_loaded_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}",
+    pre_hook="{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at') }}",
 ) }}
 
 -- Incremental on the month: a re-delivered month replaces the stored month
