@@ -10,7 +10,47 @@
     and unique on source_row_id (batch id + row number: rows of different batches
     never collide). Those are the only tests on the feeds' staging models and
     sources; a test of another kind there is left unscoped (see below). A build
-    by hand, without the var, tests every row. -#}
+    by hand, without the var, tests every row.
+
+    At run time the filters are literals (the untested batch ids, the oldest
+    untested batch's start), read from audit when the test runs: a raw view is one
+    Parquet file per batch and _batch_id / loaded_at carry min/max statistics, so
+    DuckDB skips the row groups of tested batches instead of reading every row's
+    batch id against a subquery (district daily build: the scoped staging tests
+    read only the new files). Every raw row belongs to a batch of audit.batches:
+    ingest/raw_store.py builds each raw view from the batches' own files. -#}
+{#- the batches no successful build has tested yet, as a SQL literal list, or
+    none when not executing (parse, compile: the subquery form is shown) -#}
+{% macro untested_batch_ids_literal() -%}
+    {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
+    {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
+    {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
+    {%- set found = run_query(
+        'select batch_id from ' ~ batches ~ ' where batch_id not in (select batch_id from '
+        ~ tested ~ ') order by batch_id'
+    ) -%}
+    {%- set quoted = [] -%}
+    {%- for batch_id in found.columns[0].values() -%}
+        {%- do quoted.append("'" ~ (batch_id | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {%- do return(quoted | join(', ')) -%}
+{%- endmacro %}
+
+{#- the start of the oldest untested batch as a timestamp literal, or none when
+    not executing -#}
+{% macro oldest_untested_start_literal() -%}
+    {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
+    {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
+    {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
+    {%- set found = run_query(
+        "select strftime(coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)), "
+        ~ "'%Y-%m-%d %H:%M:%S.%f') from " ~ batches
+        ~ ' where batch_id not in (select batch_id from ' ~ tested ~ ')'
+    ) -%}
+    {%- do return("cast('" ~ found.columns[0].values()[0] ~ "' as timestamp)") -%}
+{%- endmacro %}
+
+
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- set meta = config.get('meta', {}) or {} -%}
@@ -23,9 +63,17 @@
             {%- set batch_column = none -%}
         {%- endif -%}
         {%- if batch_column -%}
-            {%- set untested -%}
-                {{ batch_column }} not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
-            {%- endset -%}
+            {%- set ids = untested_batch_ids_literal() -%}
+            {%- if ids is none -%}
+                {%- set untested -%}
+                    {{ batch_column }} not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
+                {%- endset -%}
+            {%- elif ids -%}
+                {%- set untested = batch_column ~ ' in (' ~ ids ~ ')' -%}
+            {%- else -%}
+                {#- every batch is tested: no row to test -#}
+                {%- set untested = '1 = 0' -%}
+            {%- endif -%}
             {%- set where = '(' ~ where ~ ') and ' ~ untested if where else untested -%}
         {%- endif -%}
     {%- endif -%}
@@ -40,12 +88,17 @@
     {%- if var('test_new_batches_only', false) and rows_column -%}
         {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
         {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
-        {%- set recent -%}
-            {{ rows_column }} >= (
-                select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)) from {{ batches }}
-                where batch_id not in (select batch_id from {{ tested }})
-            )
-        {%- endset -%}
+        {%- set oldest = oldest_untested_start_literal() -%}
+        {%- if oldest is none -%}
+            {%- set recent -%}
+                {{ rows_column }} >= (
+                    select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)) from {{ batches }}
+                    where batch_id not in (select batch_id from {{ tested }})
+                )
+            {%- endset -%}
+        {%- else -%}
+            {%- set recent = rows_column ~ ' >= ' ~ oldest -%}
+        {%- endif -%}
         {%- set where = '(' ~ where ~ ') and ' ~ recent if where else recent -%}
     {%- endif -%}
     {%- if where -%}

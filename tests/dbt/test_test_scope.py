@@ -46,6 +46,11 @@ def _plant_null_row(warehouse: Path) -> list[str]:
             ).fetchall()
         ]
         raw_store.record_tested_batches(con, batches, datetime(2026, 10, 2))
+        # the ingest records every batch it writes; a raw view reads only such batches
+        con.execute(
+            "insert into audit.batches (batch_id, feed, started_at) values ('planted', 'jfmx', ?)",
+            [datetime(2026, 10, 2, 12)],
+        )
     return batches
 
 
@@ -64,6 +69,10 @@ def test_a_bad_row_in_a_new_batch_fails_and_old_batches_are_not_retested(
     assert batches, "the fixture has loaded batches"
     # the planted batch is new: the scoped test sees its row and fails
     assert _test_status(warehouse, tmp_path, *SCOPED) == "fail"
+    # at run time the scope is the untested batch ids as literals (so DuckDB can skip
+    # the tested batches' row groups by their statistics), not a subquery
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "batch_id in ('planted')" in log, log[-3000:]
     # once a successful build has tested that batch, the scoped test skips it ...
     with duckdb.connect(str(warehouse)) as con:
         assert raw_store.record_tested_batches(con, ["planted"], datetime(2026, 10, 3)) == 1
