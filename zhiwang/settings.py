@@ -99,13 +99,14 @@ class Settings(BaseSettings):
     )
     duckdb_threads: int = Field(default=2, description="DuckDB worker threads.")
     dbt_threads: int = Field(
-        default=1,
-        description="dbt models built at once. DuckDB already spreads each query over "
-        "duckdb_threads. Two at a time overlap the many small nodes: district daily build "
-        "84.4 s and 88.3 s against 90.9 s and 93.1 s with one (bench/transform.py "
-        "--from-state --daily-build, same saved state), at 7.5-7.7 GB peak against 6.75 GB. "
-        "Default 1 until two are measured at city scale, whose daily build already peaks "
-        "at 10.7 GB of its 12 GB target.",
+        default=2,
+        description="dbt nodes built at once. DuckDB already spreads each query over "
+        "duckdb_threads, but most of a daily build's ~630 nodes are small queries and tests "
+        "that keep one core busy: with two at a time the district daily build took 84.3 s and "
+        "81.9 s against 98.3 s and 89.3 s with one (bench/transform.py --from-state "
+        "--daily-build, same saved state, alternated), at 6.5-6.7 GB peak against 6.2 GB. "
+        "City scale runs with 1 (bench/report.py sets it): there DuckDB's 10 GB memory "
+        "limit binds and the daily build already peaks at 10.7 GB of its 12 GB target.",
     )
     duckdb_memory_limit: str = Field(default="8GB", description="DuckDB memory limit.")
     max_file_bytes: int = Field(
