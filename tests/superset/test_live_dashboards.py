@@ -58,7 +58,9 @@ def logged_in_page(browser: Browser, url: str, username: str) -> Page:
     page.locator(
         "button[type=submit], button:has-text('Sign in'), button:has-text('登录')"
     ).first.click()
-    page.wait_for_url(lambda target: "/login" not in target, timeout=30_000)
+    # the first login of a fresh server also waits for its first requests' warm-up: on a
+    # loaded 2-core CI machine that once took over 30 s (session 19's CI)
+    page.wait_for_url(lambda target: "/login" not in target, timeout=90_000)
     return page
 
 
