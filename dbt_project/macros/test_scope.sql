@@ -19,37 +19,41 @@
     batch id against a subquery (district daily build: the scoped staging tests
     read only the new files). Every raw row belongs to a batch of audit.batches:
     ingest/raw_store.py builds each raw view from the batches' own files. -#}
-{#- the batches no successful build has tested yet, as a SQL literal list, or
-    none when not executing (parse, compile: the subquery form is shown) -#}
-{% macro untested_batch_ids_literal() -%}
-    {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
-    {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
-    {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
-    {%- set found = run_query(
-        'select batch_id from ' ~ batches ~ ' where batch_id not in (select batch_id from '
-        ~ tested ~ ') order by batch_id'
-    ) -%}
+{#- the batches no successful build has tested yet (one definition for both filters) -#}
+{% macro untested_batches_query() -%}
+    select batch_id from {{ api.Relation.create(schema='audit', identifier='batches') }}
+    where batch_id not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
+{%- endmacro %}
+
+{#- rows of untested batches: at run time the batch ids as literals ('1 = 0' when
+    every batch is tested); at parse and compile time the subquery -#}
+{% macro untested_batches_filter(batch_column) -%}
+    {%- if not execute -%}
+        {%- do return(batch_column ~ ' in (' ~ untested_batches_query() ~ ')') -%}
+    {%- endif -%}
     {%- set quoted = [] -%}
-    {%- for batch_id in found.columns[0].values() -%}
+    {%- for batch_id in run_query(untested_batches_query()).columns[0].values() -%}
         {%- do quoted.append("'" ~ (batch_id | replace("'", "''")) ~ "'") -%}
     {%- endfor -%}
-    {%- do return(quoted | join(', ')) -%}
+    {%- do return(batch_column ~ ' in (' ~ (quoted | join(', ')) ~ ')' if quoted else '1 = 0') -%}
 {%- endmacro %}
 
-{#- the start of the oldest untested batch as a timestamp literal, or none when
-    not executing -#}
-{% macro oldest_untested_start_literal() -%}
-    {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
-    {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
-    {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
-    {%- set found = run_query(
-        "select strftime(coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)), "
-        ~ "'%Y-%m-%d %H:%M:%S.%f') from " ~ batches
-        ~ ' where batch_id not in (select batch_id from ' ~ tested ~ ')'
-    ) -%}
-    {%- do return("cast('" ~ found.columns[0].values()[0] ~ "' as timestamp)") -%}
+{#- rows loaded since the oldest untested batch started: at run time against a
+    timestamp literal; at parse and compile time against the subquery -#}
+{% macro loaded_since_untested_filter(rows_column) -%}
+    {%- set oldest -%}
+        select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp))
+        from {{ api.Relation.create(schema='audit', identifier='batches') }}
+        where batch_id in ({{ untested_batches_query() }})
+    {%- endset -%}
+    {%- if not execute -%}
+        {%- do return(rows_column ~ ' >= (' ~ oldest ~ ')') -%}
+    {%- endif -%}
+    {%- set started = run_query(
+        "select strftime((" ~ oldest ~ "), '%Y-%m-%d %H:%M:%S.%f')"
+    ).columns[0].values()[0] -%}
+    {%- do return(rows_column ~ " >= cast('" ~ started ~ "' as timestamp)") -%}
 {%- endmacro %}
-
 
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
@@ -63,17 +67,7 @@
             {%- set batch_column = none -%}
         {%- endif -%}
         {%- if batch_column -%}
-            {%- set ids = untested_batch_ids_literal() -%}
-            {%- if ids is none -%}
-                {%- set untested -%}
-                    {{ batch_column }} not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
-                {%- endset -%}
-            {%- elif ids -%}
-                {%- set untested = batch_column ~ ' in (' ~ ids ~ ')' -%}
-            {%- else -%}
-                {#- every batch is tested: no row to test -#}
-                {%- set untested = '1 = 0' -%}
-            {%- endif -%}
+            {%- set untested = untested_batches_filter(batch_column) -%}
             {%- set where = '(' ~ where ~ ') and ' ~ untested if where else untested -%}
         {%- endif -%}
     {%- endif -%}
@@ -86,19 +80,7 @@
         duplicate can only be among new rows (the yml says which tests qualify). -#}
     {%- set rows_column = meta.get('new_rows_since_tested') -%}
     {%- if var('test_new_batches_only', false) and rows_column -%}
-        {%- set batches = api.Relation.create(schema='audit', identifier='batches') -%}
-        {%- set tested = api.Relation.create(schema='audit', identifier='tested_batches') -%}
-        {%- set oldest = oldest_untested_start_literal() -%}
-        {%- if oldest is none -%}
-            {%- set recent -%}
-                {{ rows_column }} >= (
-                    select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp)) from {{ batches }}
-                    where batch_id not in (select batch_id from {{ tested }})
-                )
-            {%- endset -%}
-        {%- else -%}
-            {%- set recent = rows_column ~ ' >= ' ~ oldest -%}
-        {%- endif -%}
+        {%- set recent = loaded_since_untested_filter(rows_column) -%}
         {%- set where = '(' ~ where ~ ') and ' ~ recent if where else recent -%}
     {%- endif -%}
     {%- if where -%}

@@ -80,6 +80,13 @@ def dbt_ok(args: list[str], warehouse: Path, work: Path) -> None:
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
+def dbt_test_status(warehouse: Path, work: Path, test: str, *extra: str) -> str:
+    """``dbt test --select <test>``: "fail" or "pass" (never a compilation error)."""
+    done = run_dbt(["test", "--select", test, *extra], warehouse, work)
+    assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
+    return "fail" if done.returncode else "pass"
+
+
 def build(warehouse: Path, work: Path, *extra: str) -> None:
     """``dbt build``; fails the test with dbt's output when anything errors."""
     dbt_ok(["build", *NOT_OURS, *extra], warehouse, work)

@@ -18,7 +18,7 @@ import duckdb
 
 from ingest import raw_store
 from orchestration.service import NEW_BATCHES_VAR
-from tests.dbt.dbt_helpers import run_dbt
+from tests.dbt.dbt_helpers import dbt_test_status
 
 TEST = "not_null_stg_social_security__contributions_citizen_id"
 VIEW = "staging.stg_social_security__contributions"
@@ -54,12 +54,6 @@ def _plant_null_row(warehouse: Path) -> list[str]:
     return batches
 
 
-def _test_status(warehouse: Path, work: Path, *extra: str) -> str:
-    done = run_dbt(["test", "--select", TEST, *extra], warehouse, work)
-    assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
-    return "fail" if done.returncode else "pass"
-
-
 def test_a_bad_row_in_a_new_batch_fails_and_old_batches_are_not_retested(
     fixture_warehouse: Path, tmp_path: Path
 ) -> None:
@@ -68,7 +62,7 @@ def test_a_bad_row_in_a_new_batch_fails_and_old_batches_are_not_retested(
     batches = _plant_null_row(warehouse)
     assert batches, "the fixture has loaded batches"
     # the planted batch is new: the scoped test sees its row and fails
-    assert _test_status(warehouse, tmp_path, *SCOPED) == "fail"
+    assert dbt_test_status(warehouse, tmp_path, TEST, *SCOPED) == "fail"
     # at run time the scope is the untested batch ids as literals (so DuckDB can skip
     # the tested batches' row groups by their statistics), not a subquery
     log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
@@ -77,9 +71,9 @@ def test_a_bad_row_in_a_new_batch_fails_and_old_batches_are_not_retested(
     with duckdb.connect(str(warehouse)) as con:
         assert raw_store.record_tested_batches(con, ["planted"], datetime(2026, 10, 3)) == 1
         assert raw_store.record_tested_batches(con, ["planted"], datetime(2026, 10, 4)) == 0
-    assert _test_status(warehouse, tmp_path, *SCOPED) == "pass"
+    assert dbt_test_status(warehouse, tmp_path, TEST, *SCOPED) == "pass"
     # ... and a build by hand, without the var, still tests every row
-    assert _test_status(warehouse, tmp_path) == "fail"
+    assert dbt_test_status(warehouse, tmp_path, TEST) == "fail"
 
 
 def test_only_the_feeds_row_level_staging_tests_are_scoped(compiled_manifest: dict) -> None:
@@ -124,16 +118,11 @@ def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
             [new_load],
         )
 
-    def status(*extra: str) -> str:
-        done = run_dbt(["test", "--select", GRAIN_TEST, *extra], warehouse, tmp_path)
-        assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
-        return "fail" if done.returncode else "pass"
-
-    assert status(*SCOPED) == "fail"
+    assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST, *SCOPED) == "fail"
     with duckdb.connect(str(warehouse)) as con:
         raw_store.record_tested_batches(con, ["new"], datetime(2030, 1, 2))
-    assert status(*SCOPED) == "pass"
-    assert status() == "fail"
+    assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST, *SCOPED) == "pass"
+    assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST) == "fail"
 
 
 def test_rows_since_tested_scope_is_only_on_tests_that_include_the_unique_key(

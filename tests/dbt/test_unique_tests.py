@@ -11,19 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.dbt_helpers import run_dbt
+from tests.dbt.dbt_helpers import dbt_test_status, run_dbt
 
 PERSON_KEY_TEST = "unique_dim_person_person_key"
 GRAIN_TEST = (
     "unique_combination_of_columns_fct_contributions_person_key__employer_uscc__"
     "contribution_month__insurance_type"
 )
-
-
-def _status(warehouse: Path, work: Path, test: str) -> str:
-    done = run_dbt(["test", "--select", test], warehouse, work)
-    assert "Compilation Error" not in done.stdout, done.stdout[-3000:]
-    return "fail" if done.returncode else "pass"
 
 
 @pytest.mark.parametrize(
@@ -47,10 +41,10 @@ def test_a_duplicated_key_fails_the_two_pass_test(
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(fixture_warehouse, warehouse)
-    assert _status(warehouse, tmp_path, test) == "pass"
+    assert dbt_test_status(warehouse, tmp_path, test) == "pass"
     with duckdb.connect(str(warehouse)) as con:
         con.execute(plant)
-    assert _status(warehouse, tmp_path, test) == "fail"
+    assert dbt_test_status(warehouse, tmp_path, test) == "fail"
     log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
     assert "repeated_hashes" in log, "the test ran in two passes"
 
