@@ -43,17 +43,9 @@ sources as (
     group by golden_uscc
 ),
 
+-- social security's headcount, under every code merged into the entity
 insured as (
-    select
-        matches.golden_uscc,
-        count(distinct insured_now.person_key) as insured_person_count
-    from {{ ref('int_insured_persons_current') }} as insured_now
-    inner join matches
-        on
-            matches.entity_source = 'social_security_insured'
-            and insured_now.employer_uscc = matches.delivered_code
-    where insured_now.insurance_status = 'active' and not insured_now.is_deleted_upstream
-    group by matches.golden_uscc
+    select * from {{ ref('int_entity_insured_now') }}
 ),
 
 final as (

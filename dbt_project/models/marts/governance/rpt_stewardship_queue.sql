@@ -102,12 +102,14 @@ current_codes as (
     select distinct
         'social_security_contributions' as entity_source,
         contributions.employer_uscc as delivered_code
-    from {{ ref('stg_social_security__contributions') }} as contributions
+    -- the newest month as its newest delivery states it (fct_contributions
+    -- keeps only that delivery of a corrected month)
+    from {{ ref('fct_contributions') }} as contributions
     where
         contributions.employer_uscc is not null
         and contributions.contribution_month = (
             select max(latest.contribution_month)
-            from {{ ref('stg_social_security__contributions') }} as latest
+            from {{ ref('fct_contributions') }} as latest
         )
 ),
 
@@ -156,19 +158,9 @@ entity_code as (
 ),
 
 -- persons social security insures now with each entity, under any code merged
--- into it (as dim_legal_entity_golden.insured_person_count)
+-- into it (the definition dim_legal_entity_golden.insured_person_count uses)
 insured_now as (
-    select
-        matches.golden_uscc,
-        count(distinct insured.person_key) as insured_person_count,
-        max(insured.changed_at) as last_changed_at
-    from {{ ref('int_insured_persons_current') }} as insured
-    inner join {{ ref('int_entity_matches') }} as matches
-        on
-            matches.entity_source = 'social_security_insured'
-            and insured.employer_uscc = matches.delivered_code
-    where insured.insurance_status = 'active' and not insured.is_deleted_upstream
-    group by matches.golden_uscc
+    select * from {{ ref('int_entity_insured_now') }}
 ),
 
 -- a registry says the entity is gone, social security still insures persons with it
