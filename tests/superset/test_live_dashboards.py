@@ -58,9 +58,11 @@ def logged_in_page(browser: Browser, url: str, username: str) -> Page:
     page.locator(
         "button[type=submit], button:has-text('Sign in'), button:has-text('登录')"
     ).first.click()
-    # the first login of a fresh server also waits for its first requests' warm-up: on a
-    # loaded 2-core CI machine that once took over 30 s (session 19's CI)
-    page.wait_for_url(lambda target: "/login" not in target, timeout=90_000)
+    # Done once the login's redirect is committed (the session cookie is set by then): every
+    # caller goes on to a dashboard, and the welcome page it lands on may never fire "load"
+    # on a loaded CI machine (session 20's CI timed out waiting for it). The first login of a
+    # fresh server also waits for its first requests' warm-up, over 30 s once (session 19).
+    page.wait_for_url(lambda target: "/login" not in target, timeout=90_000, wait_until="commit")
     return page
 
 

@@ -17,7 +17,7 @@ import datetime
 
 import duckdb
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from tests.superset.api import SupersetClient
 from tests.superset.conftest import DEMO_PASSWORD, OUTPUT_DIR, SupersetServer
@@ -48,21 +48,6 @@ POPULATION_TREND = "调整社区实际管理人口：现行边界与当时边界
 EVENT_TREND = "调整社区事件量：现行边界与当时边界"
 GEOGRAPHY_CHARTS = (REGISTER, VERSIONS, LATE, COMMUNITIES, RETIRED, LATE_CODES,
                     POPULATION_TREND, EVENT_TREND)  # fmt: skip
-
-
-def _signed_in(browser: Browser, url: str, username: str) -> Page:  # noqa: F811
-    """As ``logged_in_page``, but done once the login's redirect is committed: the
-    welcome page it lands on is not what this test reads (and is slow under load)."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1200}, locale="zh-CN")
-    page.goto(f"{url}/login/")
-    page.wait_for_selector("input[type=password]")
-    page.locator("input:not([type=hidden]):not([type=password])").first.fill(username)
-    page.locator("input[type=password]").fill(DEMO_PASSWORD)
-    page.locator(
-        "button[type=submit], button:has-text('Sign in'), button:has-text('登录')"
-    ).first.click()
-    page.wait_for_url(lambda target: "/login" not in target, timeout=90_000, wait_until="commit")
-    return page
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +300,7 @@ def test_street_and_community_leaders_get_nothing_of_it(
         response = leader.post("/api/v1/chart/data", payload)
         assert response.status_code in (403, 404), response.text[:300]
     # in the browser: the page shows no chart and none of the queue's numbers
-    page = _signed_in(browser, superset_server.url, username)
+    page = logged_in_page(browser, superset_server.url, username)
     page.goto(f"{superset_server.url}/superset/dashboard/{SLUG}/")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(2000)
