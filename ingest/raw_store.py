@@ -446,7 +446,9 @@ def record_tested_batches(
     con: duckdb.DuckDBPyConnection, batch_ids: list[str], tested_at: datetime
 ) -> int:
     """Record that a successful build tested these batches' rows; returns how many were
-    new. dbt's staging tests then skip them (dbt_project/macros/test_scope.sql)."""
+    new. dbt's staging tests then skip them (dbt_project/macros/test_scope.sql).
+    ``tested_at`` is when the build finished: the written-rows scope of the same macro
+    file skips the rows models wrote before the newest ``tested_at``."""
     ensure_schema(con)
     before = con.execute("select count(*) from audit.tested_batches").fetchone()
     con.execute(

@@ -135,7 +135,9 @@ PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 # successful build passes them for ever. The scheduled build runs them on the rows of
 # batches no successful build has tested yet (audit.tested_batches, kept by
 # ingest/raw_store.py; the filter is dbt_project/macros/test_scope.sql); a build by
-# hand, without the var, tests every row. Tests of models are never scoped.
+# hand, without the var, tests every row. With the same var, the tests of the large
+# incremental models read the rows written since the last successful scheduled build
+# finished (the newest tested_at: record_tested runs after the build, under the lock).
 NEW_BATCHES_VAR = "test_new_batches_only"
 
 

@@ -55,6 +55,34 @@
     {%- do return(rows_column ~ " >= cast('" ~ started ~ "' as timestamp)") -%}
 {%- endmacro %}
 
+{#- Written rows (issue 15: a daily build's tests follow the rows it wrote). A
+    per-key incremental model that writes written_at() into every row it writes
+    (config meta {tests_written_rows: true}) has its tests scoped, in the scheduled
+    build, to the rows written since the last successful scheduled build finished
+    (max tested_at of audit.tested_batches, recorded by orchestration/service.py
+    after the build): the rows every earlier successful build wrote were tested by
+    it, and a row no build rewrote since is unchanged. See the filter below. -#}
+{% macro written_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+{#- rows written after the last successful scheduled build finished: at run time
+    against a timestamp literal (DuckDB skips the older row groups by their min/max),
+    at parse and compile time against the subquery -#}
+{% macro written_since_tested_filter(rows_column) -%}
+    {%- set last -%}
+        select coalesce(max(tested_at), cast('1900-01-01 00:00:00' as timestamp))
+        from {{ api.Relation.create(schema='audit', identifier='tested_batches') }}
+    {%- endset -%}
+    {%- if not execute -%}
+        {%- do return(rows_column ~ ' > (' ~ last ~ ')') -%}
+    {%- endif -%}
+    {%- set finished = run_query(
+        "select strftime((" ~ last ~ "), '%Y-%m-%d %H:%M:%S.%f')"
+    ).columns[0].values()[0] -%}
+    {%- do return(rows_column ~ " > cast('" ~ finished ~ "' as timestamp)") -%}
+{%- endmacro %}
+
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- set meta = config.get('meta', {}) or {} -%}
@@ -82,6 +110,23 @@
     {%- if var('test_new_batches_only', false) and rows_column -%}
         {%- set recent = loaded_since_untested_filter(rows_column) -%}
         {%- set where = '(' ~ where ~ ') and ' ~ recent if where else recent -%}
+    {%- endif -%}
+    {#- a test of a model that marks the rows it writes (tests_written_rows): a
+        test judging each row on its own reads the rows written since the last
+        successful scheduled build; unique reads every row whose key a written row
+        has (the written keys against the whole table). Other kinds (relationships,
+        several-column uniqueness, the project's own tests) read every row. -#}
+    {%- set tested_model = graph.nodes.get(model.attached_node) if model.attached_node is defined and model.attached_node else none -%}
+    {%- if var('test_new_batches_only', false) and tested_model
+          and (tested_model.config.meta or {}).get('tests_written_rows', false)
+          and kind in ('not_null', 'accepted_values', 'unique') -%}
+        {%- set written = written_since_tested_filter('_written_at') -%}
+        {%- if kind == 'unique' -%}
+            {%- set written -%}
+                {{ model.column_name }} in (select {{ model.column_name }} from {{ relation }} where {{ written }})
+            {%- endset -%}
+        {%- endif -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ written if where else written -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}

@@ -143,18 +143,22 @@ def schema_of(model: str) -> str:
 
 
 def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[int, int]]:
-    """Per built table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL)."""
+    """Per built table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL), on every
+    column but the build's start that written rows carry (``_written_at``)."""
     out = {}
+    cols = "columns(lambda c: c <> '_written_at')"
     with duckdb.connect(":memory:") as con:
         con.execute(f"attach '{left}' as l (read_only)")
         con.execute(f"attach '{right}' as r (read_only)")
         for table in tables:
             name = f"{schema_of(table)}.{table}"
             only_left = con.execute(
-                f"select count(*) from (select * from l.{name} except all select * from r.{name})"
+                f"select count(*) from (select {cols} from l.{name} "
+                f"except all select {cols} from r.{name})"
             ).fetchone()[0]
             only_right = con.execute(
-                f"select count(*) from (select * from r.{name} except all select * from l.{name})"
+                f"select count(*) from (select {cols} from r.{name} "
+                f"except all select {cols} from l.{name})"
             ).fetchone()[0]
             out[table] = (only_left, only_right)
     return out

@@ -145,3 +145,68 @@ def test_rows_since_tested_scope_is_only_on_tests_that_include_the_unique_key(
         assert keys <= tested, node["unique_id"]
         scoped.append(node["unique_id"])
     assert any(GRAIN_TEST in uid for uid in scoped), scoped
+
+
+PERSON_KEY_TEST = "unique_dim_person_person_key"
+GRID_TEST = "not_null_fct_residence_spells_grid_code"
+
+
+def test_rows_written_since_the_last_successful_build_are_tested_against_every_row(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """The per-person incrementals mark each row they write (_written_at, the build's
+    start). Scoped, a test reads the rows written after the last successful scheduled
+    build finished (max tested_at); uniqueness reads every row whose key a written row
+    has, so a written row repeating an older row's key fails. A row written before that
+    build was tested by it and is not read again; a build by hand reads every row."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    last_build, written = datetime(2030, 1, 1), datetime(2030, 1, 2)
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.ensure_schema(con)
+        # the fixture's rows were written before the last successful build finished
+        raw_store.record_tested_batches(con, ["before"], last_build)
+        assert con.execute("select max(_written_at) from internal.dim_person").fetchone()[0] < (
+            last_build
+        )
+        # one person written again since, beside the older row of the same key
+        con.execute(
+            "insert into internal.dim_person select one.* replace (cast(? as timestamp) "
+            "as _written_at) from (select * from internal.dim_person limit 1) as one",
+            [written],
+        )
+        # a spell without a grid, written before the last build (so tested by it)
+        con.execute(
+            "insert into internal.fct_residence_spells select one.* replace (cast(null as "
+            "varchar) as grid_code, cast(? as timestamp) as _written_at) "
+            "from (select * from internal.fct_residence_spells limit 1) as one",
+            [datetime(2029, 12, 31)],
+        )
+    assert dbt_test_status(warehouse, tmp_path, PERSON_KEY_TEST, *SCOPED) == "fail"
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "_written_at > cast('2030-01-01 00:00:00.000000' as timestamp)" in log, log[-3000:]
+    assert dbt_test_status(warehouse, tmp_path, GRID_TEST, *SCOPED) == "pass"
+    assert dbt_test_status(warehouse, tmp_path, GRID_TEST) == "fail"
+    # once a later successful build finished, the written row counts as tested
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.record_tested_batches(con, ["after"], datetime(2030, 1, 3))
+    assert dbt_test_status(warehouse, tmp_path, PERSON_KEY_TEST, *SCOPED) == "pass"
+    assert dbt_test_status(warehouse, tmp_path, PERSON_KEY_TEST) == "fail"
+
+
+def test_written_rows_scope_is_only_on_incrementals_that_mark_every_row_they_write(
+    compiled_manifest: dict,
+) -> None:
+    """A model asking for the scope (meta tests_written_rows) is a per-key incremental
+    whose every written row carries the build's start (written_at())."""
+    marked = []
+    for node in compiled_manifest["nodes"].values():
+        if not node["config"].get("meta", {}).get("tests_written_rows"):
+            continue
+        assert node["resource_type"] == "model", node["unique_id"]
+        assert node["config"]["materialized"] == "incremental", node["unique_id"]
+        assert node["config"]["unique_key"], node["unique_id"]
+        assert "as _written_at" in node["compiled_code"], node["unique_id"]
+        assert "_written_at" in node["columns"], node["unique_id"]
+        marked.append(node["name"])
+    assert {"dim_person", "fct_residence_spells", "int_residence_observations"} <= set(marked)

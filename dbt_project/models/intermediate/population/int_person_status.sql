@@ -5,11 +5,14 @@
 -- only the persons whose status changed, not every person because the date
 -- on every row moved.
 -- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person. A run re-derives each person
@@ -206,7 +209,8 @@ final as (
                     then cast({{ dbt.dateadd('year', 'age_years + 1', 'birth_date') }} as date)
             end
         ) as status_valid_until,
-        last_loaded_at
+        last_loaded_at,
+        {{ written_at() }} as _written_at
     from aged
 )
 

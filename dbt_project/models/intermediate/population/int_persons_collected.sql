@@ -1,11 +1,14 @@
 -- The grid / self-declaration channel's latest word on each person: authoritative
 -- for where the person lives now. Both channels seen for one person is kept as
 -- evidence (a cross-channel duplicate), not an error.
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a load newer than the model's watermark re-derives
@@ -59,7 +62,8 @@ final as (
         latest.is_child_in_distress,
         channels.collection_count,
         channels.channel_count > 1 as is_cross_channel_duplicate,
-        channels.loaded_at
+        channels.loaded_at,
+        {{ written_at() }} as _written_at
     from latest
     inner join channels on latest.citizen_subject = channels.citizen_subject
 )

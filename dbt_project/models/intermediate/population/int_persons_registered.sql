@@ -1,10 +1,13 @@
 -- The register's latest word on each person (一数一源: identity comes from here).
 -- Personal data leave this layer only as keyed pseudonyms.
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a load newer than the model's watermark re-derives
@@ -47,7 +50,8 @@ latest as (
         change_type = 'delete' as is_deleted_upstream,
         changed_at,
         loaded_at,
-        quality_flags
+        quality_flags,
+        {{ written_at() }} as _written_at
     from latest_record
 )
 

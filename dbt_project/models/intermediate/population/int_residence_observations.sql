@@ -6,11 +6,14 @@
 -- at the same second an end outranks a sighting. A register record without a
 -- room still says the person lives in the district (room_code null: counted
 -- on the unlocated members).
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a load of either channel newer than the model's
@@ -144,7 +147,8 @@ final as (
         observed_at,
         is_end,
         residence_source,
-        loaded_at
+        loaded_at,
+        {{ written_at() }} as _written_at
     from keyed
 )
 

@@ -5,11 +5,14 @@
 -- statement of either channel wins, a register move-out or delete after the
 -- last sighting ends it). Disagreements are kept as evidence flags.
 -- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a run re-derives each person whose register or
@@ -151,7 +154,8 @@ final as (
         merged.has_phone_conflict,
         merged.has_residence_conflict,
         merged.is_cross_channel_duplicate,
-        merged.last_loaded_at
+        merged.last_loaded_at,
+        {{ written_at() }} as _written_at
     from merged
     left join latest_spells on merged.person_key = latest_spells.person_key
     left join rooms on latest_spells.room_code = rooms.room_code

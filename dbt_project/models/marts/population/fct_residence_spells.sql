@@ -6,11 +6,14 @@
 -- channel (int_residence_observations). Every spell has a grid, community and
 -- street: unknown levels are the unlocated members (macros/geography.sql).
 -- depends_on: {{ ref('stg_housing__rooms') }}, {{ ref('stg_housing__buildings') }}
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a delivery re-derives every spell of each person it
@@ -171,7 +174,8 @@ final as (
 flagged as (
     select
         *,
-        valid_to is null as is_current
+        valid_to is null as is_current,
+        {{ written_at() }} as _written_at
     from final
 )
 
