@@ -8,12 +8,15 @@
 -- the other plain personal data, which publish never copies (docs/PRIVACY.md).
 -- A new pseudonym key is a full refresh (check_pseudonym_key), which
 -- recomputes every row.
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     schema='staging',
     unique_key='citizen_id',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental: the IDs of rows loaded after the watermark that are not here
@@ -47,7 +50,8 @@ final as (
     select
         citizen_id,
         {{ pseudonym('citizen_id') }} as person_key,
-        first_loaded_at
+        first_loaded_at,
+        {{ written_at() }} as _written_at
     from new_ids
 )
 

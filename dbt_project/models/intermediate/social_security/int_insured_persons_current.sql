@@ -1,9 +1,12 @@
 -- The latest state of each insured person (参保人员), pseudonymous.
+-- each row written carries the build's start (_written_at): the scheduled build
+-- tests the rows written since the last one (macros/test_scope.sql)
 {{ config(
     materialized='incremental',
     unique_key='person_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
+    meta={'tests_written_rows': true},
 ) }}
 
 -- Incremental per person: a load newer than the model's watermark re-derives
@@ -40,7 +43,8 @@ latest as (
         has_maternity,
         change_type = 'delete' as is_deleted_upstream,
         changed_at,
-        loaded_at
+        loaded_at,
+        {{ written_at() }} as _written_at
     from latest_change
 )
 
