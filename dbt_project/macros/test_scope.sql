@@ -38,21 +38,27 @@
     {%- do return(batch_column ~ ' in (' ~ (quoted | join(', ')) ~ ')' if quoted else '1 = 0') -%}
 {%- endmacro %}
 
-{#- rows loaded since the oldest untested batch started: at run time against a
-    timestamp literal; at parse and compile time against the subquery -#}
+{#- ``rows_column <operator> (the one timestamp ``query`` returns)``: at run time
+    against a literal (DuckDB skips the row groups and Parquet files it cannot match
+    by their min/max statistics), at parse and compile time against the subquery -#}
+{% macro compared_to_timestamp(rows_column, operator, query) -%}
+    {%- if not execute -%}
+        {%- do return(rows_column ~ ' ' ~ operator ~ ' (' ~ query ~ ')') -%}
+    {%- endif -%}
+    {%- set value = run_query(
+        "select strftime((" ~ query ~ "), '%Y-%m-%d %H:%M:%S.%f')"
+    ).columns[0].values()[0] -%}
+    {%- do return(rows_column ~ ' ' ~ operator ~ " cast('" ~ value ~ "' as timestamp)") -%}
+{%- endmacro %}
+
+{#- rows loaded since the oldest untested batch started -#}
 {% macro loaded_since_untested_filter(rows_column) -%}
     {%- set oldest -%}
         select coalesce(min(started_at), cast('2999-01-01 00:00:00' as timestamp))
         from {{ api.Relation.create(schema='audit', identifier='batches') }}
         where batch_id in ({{ untested_batches_query() }})
     {%- endset -%}
-    {%- if not execute -%}
-        {%- do return(rows_column ~ ' >= (' ~ oldest ~ ')') -%}
-    {%- endif -%}
-    {%- set started = run_query(
-        "select strftime((" ~ oldest ~ "), '%Y-%m-%d %H:%M:%S.%f')"
-    ).columns[0].values()[0] -%}
-    {%- do return(rows_column ~ " >= cast('" ~ started ~ "' as timestamp)") -%}
+    {%- do return(compared_to_timestamp(rows_column, '>=', oldest)) -%}
 {%- endmacro %}
 
 {#- Written rows (issue 15: a daily build's tests follow the rows it wrote). A
@@ -66,21 +72,13 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- rows written after the last successful scheduled build finished: at run time
-    against a timestamp literal (DuckDB skips the older row groups by their min/max),
-    at parse and compile time against the subquery -#}
+{#- rows written after the last successful scheduled build finished -#}
 {% macro written_since_tested_filter(rows_column) -%}
     {%- set last -%}
         select coalesce(max(tested_at), cast('1900-01-01 00:00:00' as timestamp))
         from {{ api.Relation.create(schema='audit', identifier='tested_batches') }}
     {%- endset -%}
-    {%- if not execute -%}
-        {%- do return(rows_column ~ ' > (' ~ last ~ ')') -%}
-    {%- endif -%}
-    {%- set finished = run_query(
-        "select strftime((" ~ last ~ "), '%Y-%m-%d %H:%M:%S.%f')"
-    ).columns[0].values()[0] -%}
-    {%- do return(rows_column ~ " > cast('" ~ finished ~ "' as timestamp)") -%}
+    {%- do return(compared_to_timestamp(rows_column, '>', last)) -%}
 {%- endmacro %}
 
 {% macro default__get_where_subquery(relation) -%}

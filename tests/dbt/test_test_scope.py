@@ -119,10 +119,18 @@ def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
         )
 
     assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST, *SCOPED) == "fail"
+    _scoped_pass_once_tested(warehouse, tmp_path, GRAIN_TEST, "new", datetime(2030, 1, 2))
+
+
+def _scoped_pass_once_tested(
+    warehouse: Path, work: Path, test: str, batch_id: str, tested_at: datetime
+) -> None:
+    """Once a successful build has recorded ``batch_id`` as tested at ``tested_at``, the
+    scoped ``test`` passes, and a build by hand (every row) still fails it."""
     with duckdb.connect(str(warehouse)) as con:
-        raw_store.record_tested_batches(con, ["new"], datetime(2030, 1, 2))
-    assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST, *SCOPED) == "pass"
-    assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST) == "fail"
+        raw_store.record_tested_batches(con, [batch_id], tested_at)
+    assert dbt_test_status(warehouse, work, test, *SCOPED) == "pass"
+    assert dbt_test_status(warehouse, work, test) == "fail"
 
 
 def test_rows_since_tested_scope_is_only_on_tests_that_include_the_unique_key(
@@ -188,10 +196,7 @@ def test_rows_written_since_the_last_successful_build_are_tested_against_every_r
     assert dbt_test_status(warehouse, tmp_path, GRID_TEST, *SCOPED) == "pass"
     assert dbt_test_status(warehouse, tmp_path, GRID_TEST) == "fail"
     # once a later successful build finished, the written row counts as tested
-    with duckdb.connect(str(warehouse)) as con:
-        raw_store.record_tested_batches(con, ["after"], datetime(2030, 1, 3))
-    assert dbt_test_status(warehouse, tmp_path, PERSON_KEY_TEST, *SCOPED) == "pass"
-    assert dbt_test_status(warehouse, tmp_path, PERSON_KEY_TEST) == "fail"
+    _scoped_pass_once_tested(warehouse, tmp_path, PERSON_KEY_TEST, "after", datetime(2030, 1, 3))
 
 
 def test_written_rows_scope_is_only_on_incrementals_that_mark_every_row_they_write(
