@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 # Only these schemas leave the warehouse: the marts carry pseudonyms, never the
 # plain personal data that raw and staging hold, nor `internal` (exact
 # quasi-identifiers of persons, docs/PRIVACY.md). Counts of persons are
-# protected on the way out (orchestration/disclosure.py).
+# protected on the way out (orchestration/disclosure.py), and no column named
+# with a leading "_" (build bookkeeping such as _written_at) is copied.
 SERVED_SCHEMAS = ("marts",)
 BUILDING_SUFFIX = ".building"
 
@@ -74,7 +75,10 @@ def _copy_marts(warehouse: Path, building: Path, run_label: str, threshold: int)
         for schema in sorted({"marts", *(schema for schema, _ in relations)}):
             con.execute(f'create schema if not exists "{schema}"')
         for schema, name in relations:
-            con.execute(f'create table "{schema}"."{name}" as select * from wh."{schema}"."{name}"')
+            columns = _published_columns(con, schema, name)
+            con.execute(
+                f'create table "{schema}"."{name}" as select {columns} from wh."{schema}"."{name}"'
+            )
             counts[f"{schema}.{name}"] = _rows(con, schema, name)
         # small counts of persons withheld in the copy, never in the warehouse
         rules = read_rules(con, catalog="wh")
@@ -126,6 +130,26 @@ def _materialize_views(
         con.execute(f'alter table "{schema}"."{name}__served" rename to "{name}"')
         counts[f"{schema}.{name}"] = _rows(con, schema, name)
     return counts
+
+
+def _published_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
+    """The select list of a served table: every column but the build's bookkeeping.
+
+    A column whose name starts with ``_`` (``_written_at`` on dim_person_public: when
+    the build that last rewrote the person's row started) says when a record changed,
+    not what the data are; it stays in the warehouse for the incremental builds."""
+    names = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'wh' "
+            "and table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
+    kept = [column for column in names if not column.startswith("_")]
+    if not kept:
+        raise RuntimeError(f"{schema}.{name} has no column to publish (only bookkeeping: {names})")
+    return ", ".join('"' + column.replace('"', '""') + '"' for column in kept)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:

@@ -86,6 +86,14 @@ def test_the_published_person_mart_is_k_anonymous(tiny_run) -> None:
             "select table_name from information_schema.columns "
             "where column_name in ('room_code', 'person_key')").fetchall()}  # fmt: skip
     assert tables <= {"dim_room", "dim_person"}, tables
+    # the build's bookkeeping (when a person's row was last rewritten) stays behind
+    with duckdb.connect(built["warehouse"], read_only=True) as con:
+        kept = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'dim_person' and column_name = '_written_at'"
+        ).fetchone()
+    assert kept == (1,)
+    assert not [c for c in columns if c.startswith("_")], columns
 
 
 def test_no_published_person_count_is_small_or_recoverable(tiny_run) -> None:

@@ -57,3 +57,46 @@
     {%- endif -%}
     {{- return(target.database) -}}
 {%- endmacro %}
+
+{#- The first year of the ``years``-wide birth-year band of ``birth_date`` (the
+    published birth quasi-identifier; int_disclosure_cells and dim_person_public
+    join a person to their cell on it, so both read this one definition). -#}
+{% macro disclosure_birth_band(birth_date, years) -%}
+    cast(floor(year({{ birth_date }}) / {{ years }}) * {{ years }} as integer)
+{%- endmacro %}
+
+{#- ``person`` (a row of dim_person) falls in ``cell`` (a row of
+    int_disclosure_cells): equal on the five level-0 values, null a value of its
+    own. One definition for dim_person_public and the cells' post-hook. -#}
+{% macro person_in_cell(person, cell) -%}
+    {{ person }}.residence_community_code is not distinct from {{ cell }}.residence_community_code
+    and {{ person }}.residence_grid_code is not distinct from {{ cell }}.residence_grid_code
+    and {{ person }}.sex is not distinct from {{ cell }}.sex
+    and {{ disclosure_birth_band(person ~ '.birth_date', 5) }} is not distinct from {{ cell }}.birth_band_5
+    and {{ person }}.is_hukou is not distinct from {{ cell }}.is_hukou
+{%- endmacro %}
+
+{#- Post-hook of int_disclosure_cells: its runs write the cells whose level is
+    new or changed; a cell no person falls in any more (everyone moved, aged
+    into the next band or changed) is dropped here, so the model holds exactly
+    the cells a full refresh builds. -#}
+{% macro drop_cells_without_persons(persons) -%}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {{- return(adapter.dispatch('drop_cells_without_persons', 'zhiwang')(persons)) -}}
+{%- endmacro %}
+{% macro default__drop_cells_without_persons(persons) -%}
+    delete from {{ this }} as cells
+    where not exists (select 1 from {{ persons }} as person where {{ person_in_cell('person', 'cells') }})
+{%- endmacro %}
+{#- Spark cannot delete from a Parquet table, nor overwrite one its query reads:
+    the cells that keep a person are staged, then the table is overwritten from
+    the stage (as macros/spark_incremental.sql does) -#}
+{% macro spark__drop_cells_without_persons(persons) -%}
+    {%- set kept = spark_incremental_staging(this, 'kept') -%}
+    {%- do spark_stage(kept,
+        'select * from ' ~ this ~ ' as cells where exists (select 1 from ' ~ persons
+        ~ ' as person where ' ~ person_in_cell('person', 'cells') ~ ')') -%}
+    insert overwrite table {{ this }} select * from {{ kept }}
+{%- endmacro %}

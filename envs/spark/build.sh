@@ -4,8 +4,8 @@
 # production does, DuckDB in full, so the comparison proves that Spark's
 # incremental runs equal a full build.
 # Exits non-zero when a build fails or any table differs.
-#   envs/spark/build.sh                     # every mart + the 15 incremental models
-#   envs/spark/build.sh --incremental-only  # CI-sized: the 15 incremental models only
+#   envs/spark/build.sh                     # every mart + the 17 incremental models
+#   envs/spark/build.sh --incremental-only  # CI-sized: the 17 incremental models only
 #                                           # (or ZHIWANG_SPARK_CHECK=incremental)
 # work dir: $ZHIWANG_SPARK_CHECK_DIR, default $ZHIWANG_VAR_DIR/spark-check (default var/)
 # Steps (generate: 7 daily deliveries; ingest and DuckDB in the main env, Spark
@@ -20,7 +20,7 @@
 #      complete events delivery) + validated -> dbt build on DuckDB, in full ->
 #      dbt build on Spark, incremental -> every mart and incremental model compared
 #      (--incremental-only: both engines build step 1's selection, models and
-#      seeds, no data tests; the 15 incremental models compared, each must be there)
+#      seeds, no data tests; the 17 incremental models compared, each must be there)
 set -euo pipefail
 MODE="${ZHIWANG_SPARK_CHECK:-full}"
 case "${1:-}" in
@@ -52,6 +52,9 @@ MEASURE="envs/spark/measure.py"
 # the models built with large_fact_strategy() (envs/spark/duckdb_side.py INCREMENTAL)
 INCREMENTAL=($(uv run --quiet --frozen python -c \
     'import sys; sys.path.insert(0, "envs/spark"); import duckdb_side; print(*duckdb_side.INCREMENTAL)'))
+# per model, the name of the staging table its incremental run writes (same order)
+STAGED=($(uv run --quiet --frozen python -c \
+    'import sys; sys.path.insert(0, "envs/spark"); import duckdb_side; print(*duckdb_side.STAGED)'))
 MODELS_ONLY=(--resource-type model --resource-type seed)
 zw() { ZHIWANG_VAR_DIR="$TINY" uv run --quiet --frozen zhiwang "$@"; }
 spark_dbt() {  # spark_dbt LABEL TARGET_SUFFIX ARGS... (dbt_spark.py in the envs/spark env)
@@ -100,7 +103,7 @@ if [ "$MODE" = full ]; then
 else
     STEP3=(--select "${SELECT[@]}" "${MODELS_ONLY[@]}")
     WHAT="dbt build, ${#INCREMENTAL[@]} incremental models + parents"
-    COMPARE=(incremental)     # exactly the 15 (duckdb_side.py INCREMENTAL)
+    COMPARE=(incremental)     # exactly the 17 (duckdb_side.py INCREMENTAL)
 fi
 echo "== 3. day ${DATES[N-1]}: $WHAT on DuckDB (full, days 1..N), on Spark (incremental)"
 ingest "${DATES[N-1]}"
@@ -121,8 +124,8 @@ for step in 2 3; do
     staged=$(grep -o 'create table dbt_incremental_staging\.`[a-z_]*__new`' \
         "$WORK/logs-spark-$step/dbt.log" | sort -u)
     done_incrementally=0
-    for model in "${INCREMENTAL[@]}"; do
-        if grep -q "__${model}__new\`" <<<"$staged"; then done_incrementally=$((done_incrementally + 1)); fi
+    for i in "${!INCREMENTAL[@]}"; do
+        if grep -qF "${STAGED[$i]}" <<<"$staged"; then done_incrementally=$((done_incrementally + 1)); fi
     done
     echo "step $step: $done_incrementally of ${#INCREMENTAL[@]} incremental models ran incrementally on Spark"
     [ "$done_incrementally" -eq "${#INCREMENTAL[@]}" ] || exit 1

@@ -114,6 +114,8 @@ INCREMENTAL = {
     "int_residence_observations": "observation_key",
     "int_insured_persons_current": "person_key",
     "dim_person": "person_key",
+    "int_disclosure_cells": "cell_key",
+    "dim_person_public": "person_key",
     "int_person_status": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
@@ -131,6 +133,15 @@ INCREMENTAL = {
 INTERNAL = internal_models(PROJECT / "dbt_project.yml")
 # intermediate models that hold plain personal data, so live in the staging schema
 STAGING_SCHEMA = {"int_contributor_pseudonyms"}
+
+
+# models built under another name (config alias)
+ALIAS = {"dim_person_public": "dim_person"}
+
+
+def relation_of(model: str) -> str:
+    """``schema.table`` a model of this project is built as."""
+    return f"{schema_of(model)}.{ALIAS.get(model, model)}"
 
 
 def schema_of(model: str) -> str:
@@ -151,7 +162,7 @@ def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[i
         con.execute(f"attach '{left}' as l (read_only)")
         con.execute(f"attach '{right}' as r (read_only)")
         for table in tables:
-            name = f"{schema_of(table)}.{table}"
+            name = relation_of(table)
             only_left = con.execute(
                 f"select count(*) from (select {cols} from l.{name} "
                 f"except all select {cols} from r.{name})"

@@ -14,7 +14,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.dbt_helpers import INCREMENTAL, build, dbt_ok, differences, query, schema_of
+from tests.dbt.dbt_helpers import (
+    INCREMENTAL,
+    build,
+    dbt_ok,
+    differences,
+    query,
+    relation_of,
+    run_dbt,
+)
 from tests.dbt.raw_fixture import D2, P
 from zhiwang.settings import Settings
 
@@ -46,7 +54,7 @@ def test_daily_delivery_then_full_refresh_give_identical_facts(
     refreshed = _full_refresh_copy(fixture_warehouse, tmp_path)
     assert differences(fixture_warehouse, refreshed, TABLES) == dict.fromkeys(TABLES, (0, 0))
     for table in TABLES:
-        assert query(refreshed, f"select count(*) from {schema_of(table)}.{table}")[0][0] > 0
+        assert query(refreshed, f"select count(*) from {relation_of(table)}")[0][0] > 0
 
 
 def test_a_corrected_month_replaces_the_month_as_a_whole(fixture_warehouse: Path) -> None:
@@ -99,6 +107,59 @@ def test_the_moving_as_of_date_alone_re_derives_a_persons_status(
     shutil.copy(warehouse, refreshed)
     dbt_ok(["run", "--full-refresh", "--select", "int_person_status"], refreshed, tmp_path)
     assert differences(warehouse, refreshed, ["int_person_status"]) == {"int_person_status": (0, 0)}
+
+
+PUBLIC = ["int_disclosure_cells", "dim_person_public"]
+LEVELS = f"select person_key, disclosure_level from {relation_of('dim_person_public')}"
+
+
+def _run_public(warehouse: Path, work: Path, k: str, *args: str) -> None:
+    done = run_dbt(
+        ["run", "--select", *PUBLIC, *args], warehouse, work, ZHIWANG_DISCLOSURE_THRESHOLD=k
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def test_the_published_persons_follow_their_cells_level_and_dim_person(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """dim_person_public rewrites only the persons dim_person wrote and those of the
+    cells whose level changed: a new disclosure threshold changes levels without any
+    person changing, and the incremental run republishes exactly those persons, as a
+    full refresh would; a person dim_person no longer holds is dropped."""
+    warehouse = tmp_path / "k2.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    _run_public(warehouse, tmp_path, "2")  # the fixture's persons are too few for k = 5
+    before = dict(query(warehouse, LEVELS))
+    written = f"select count(distinct _written_at) from {relation_of('dim_person_public')}"
+    _run_public(warehouse, tmp_path, "3")
+    after = dict(query(warehouse, LEVELS))
+    moved = {key for key in before if after[key] != before[key]}
+    assert after.keys() == before.keys() and moved and moved != before.keys(), (before, after)
+    # the moved persons were rewritten, the others kept their row
+    assert query(warehouse, written) == [(2,)]
+    newest = query(
+        warehouse,
+        f"select person_key from {relation_of('dim_person_public')} "
+        f"where _written_at = (select max(_written_at) from {relation_of('dim_person_public')})",
+    )
+    assert {key for (key,) in newest} == moved
+    refreshed = tmp_path / "k2-refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    _run_public(refreshed, tmp_path, "3", "--full-refresh")
+    assert differences(warehouse, refreshed, PUBLIC) == dict.fromkeys(PUBLIC, (0, 0))
+
+    # a person gone from dim_person (a full refresh of it alone can lose one)
+    gone = sorted(before)[0]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"delete from {relation_of('dim_person')} where person_key = ?", [gone])
+    _run_public(warehouse, tmp_path, "3")
+    assert set(dict(query(warehouse, LEVELS))) == set(before) - {gone}
+    # ... and so is its cell, if it was the cell's only person, as in a full refresh
+    refreshed = tmp_path / "gone-refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    _run_public(refreshed, tmp_path, "3", "--full-refresh")
+    assert differences(warehouse, refreshed, PUBLIC) == dict.fromkeys(PUBLIC, (0, 0))
 
 
 @pytest.mark.slow

@@ -56,6 +56,26 @@ def test_serving_copy_holds_the_marts_and_no_staging(settings: Settings) -> None
     assert not list(settings.serving.parent.glob("*.building-*"))
 
 
+def test_no_bookkeeping_column_is_published(settings: Settings) -> None:
+    """A mart's `_written_at` (when a build last rewrote a person's row: when their
+    record changed) stays in the warehouse; every other column is copied."""
+    _warehouse(settings, persons=5)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "create table marts.dim_person as select 'k' || i as person_key, "
+            "3 as disclosure_level, timestamp '2026-12-05 08:00:00' as _written_at "
+            "from range(6) t(i)"
+        )
+    publish_serving(settings)
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        columns = con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'dim_person' order by ordinal_position"
+        ).fetchall()
+        assert columns == [("person_key",), ("disclosure_level",)]
+        assert con.execute("select count(*) from marts.dim_person").fetchone()[0] == 6
+
+
 def test_a_reader_of_the_old_copy_is_not_disturbed_by_a_publish(settings: Settings) -> None:
     _warehouse(settings, persons=1)
     publish_serving(settings)

@@ -13,119 +13,59 @@
 --   3  community
 --   4  street
 --   5  nothing (the remainder; bench/disclosure.py reports its size)
-{{ config(alias='dim_person') }}
+-- The levels are decided per cell in int_disclosure_cells (one definition).
+--
+-- Incremental per person: a run rewrites the persons dim_person wrote since
+-- this model's last build and the persons of the cells whose level changed
+-- since (int_disclosure_cells), each row marked with the build's start
+-- (_written_at, never published: orchestration/publish.py copies no column
+-- whose name starts with '_'). A person keeps their row until one of the two
+-- changes, so every person sits at their cell's current level, as after a
+-- full refresh; a post-hook drops persons dim_person no longer holds.
+{{ config(
+    alias='dim_person',
+    materialized='incremental',
+    unique_key='person_key',
+    incremental_strategy=large_fact_strategy(),
+    on_schema_change='fail',
+    meta={'tests_written_rows': true},
+    post_hook="{{ drop_rows_without_key(ref('dim_person'), 'person_key') }}",
+) }}
 
-{%- set k = var('disclosure_k') | int %}
-{#- one definition of each derived quasi-identifier, for the persons and for the
-    cells they are joined back to (a person matching no cell would be lost) -#}
-{%- set street = street_code_of('person.residence_community_code') %}
-{%- set band_5 = 'cast(floor(year(person.birth_date) / 5) * 5 as integer)' %}
-{%- set band_20 = 'cast(floor(year(person.birth_date) / 20) * 20 as integer)' %}
+{%- set in_its_cell = person_in_cell('person', 'cells') %}
+{%- set placed_columns -%}
+        person.*,
+        cells.birth_band_5,
+        cells.residence_street_code,
+        cells.birth_band_20,
+        cells.disclosure_level
+{%- endset %}
+{#- this model's last build, as a literal (macros/incremental.sql; an empty
+    model: 1900, every person is new to it) -#}
+{%- set last_build = incremental_watermark('_written_at') %}
 
 with
 
-persons as (
-    select
-        person.*,
-        {{ street }} as residence_street_code,
-        {{ band_5 }} as birth_band_5,
-        {{ band_20 }} as birth_band_20
-    from {{ ref('dim_person') }} as person
-),
-
--- every level's class is a union of level-0 cells (street follows from the
--- community, the 20-year band from the 5-year band), so the levels are
--- decided once per cell, on a few thousand cells, not once per person
--- (a scan of its own: read through the persons CTE, DuckDB would
--- materialise every person's row once more)
-cells as (
-    select
-        person.residence_community_code,
-        person.residence_grid_code,
-        person.sex,
-        {{ band_5 }} as birth_band_5,
-        person.is_hukou,
-        max({{ street }}) as residence_street_code,
-        max({{ band_20 }}) as birth_band_20,
-        count(*) as class_0
-    from {{ ref('dim_person') }} as person
-    group by
-        person.residence_community_code,
-        person.residence_grid_code,
-        person.sex,
-        {{ band_5 }},
-        person.is_hukou
-),
-
-level_1 as (
-    select
-        *,
-        sum(class_0) over (
-            partition by class_0 >= {{ k }}, residence_community_code, sex, birth_band_5
-        ) as class_1
-    from cells
-),
-
-level_2 as (
-    select
-        *,
-        sum(class_0) over (
-            partition by class_0 >= {{ k }} or class_1 >= {{ k }}, residence_community_code, sex, birth_band_20
-        ) as class_2
-    from level_1
-),
-
-level_3 as (
-    select
-        *,
-        sum(class_0) over (
-            partition by class_0 >= {{ k }} or class_1 >= {{ k }} or class_2 >= {{ k }}, residence_community_code
-        ) as class_3
-    from level_2
-),
-
-level_4 as (
-    select
-        *,
-        sum(class_0) over (
-            partition by
-                class_0 >= {{ k }} or class_1 >= {{ k }} or class_2 >= {{ k }} or class_3 >= {{ k }},
-                residence_street_code
-        ) as class_4
-    from level_3
-),
-
-placed_cells as (
-    select
-        residence_community_code,
-        residence_grid_code,
-        sex,
-        birth_band_5,
-        is_hukou,
-        case
-            when class_0 >= {{ k }} then 0
-            when class_1 >= {{ k }} then 1
-            when class_2 >= {{ k }} then 2
-            when class_3 >= {{ k }} then 3
-            when class_4 >= {{ k }} then 4
-            else 5
-        end as disclosure_level
-    from level_4
-),
-
--- null is a value of its own in a class (as in the partitions above)
+-- every person in their cell; an incremental run: the persons dim_person
+-- wrote since this model's last build (a literal watermark: both engines skip
+-- the row groups of older writes), and the other persons of the cells whose
+-- level changed since
 placed as (
-    select
-        persons.*,
-        placed_cells.disclosure_level
-    from persons
-    inner join placed_cells
-        on
-            persons.residence_community_code is not distinct from placed_cells.residence_community_code
-            and persons.residence_grid_code is not distinct from placed_cells.residence_grid_code
-            and persons.sex is not distinct from placed_cells.sex
-            and persons.birth_band_5 is not distinct from placed_cells.birth_band_5
-            and persons.is_hukou is not distinct from placed_cells.is_hukou
+    select {{ placed_columns }}
+    from {{ ref('dim_person') }} as person
+    inner join {{ ref('int_disclosure_cells') }} as cells
+        on {{ in_its_cell }}
+    {%- if is_incremental() %}
+    where person._written_at > {{ last_build }}
+    union all
+    select {{ placed_columns }}
+    from {{ ref('dim_person') }} as person
+    inner join {{ ref('int_disclosure_cells') }} as cells
+        on {{ in_its_cell }}
+    where
+        cells._written_at > {{ last_build }}
+        and person._written_at <= {{ last_build }}
+    {%- endif %}
 ),
 
 final as (
@@ -158,7 +98,8 @@ final as (
         has_name_conflict,
         has_phone_conflict,
         has_residence_conflict,
-        is_cross_channel_duplicate
+        is_cross_channel_duplicate,
+        {{ written_at() }} as _written_at
     from placed
 )
 

@@ -3,10 +3,6 @@
 -- only as pseudonyms), the evidence and a severity for follow-up.
 with
 
-persons as (
-    select * from {{ ref('dim_person') }}
-),
-
 entities as (
     select * from {{ ref('dim_legal_entity') }}
     where is_current
@@ -81,7 +77,9 @@ no_residence_findings as (
         'insured person with no residence record in either population channel' as evidence,
         'medium' as severity
     from insured
-    left join persons on insured.person_key = persons.person_key
+    -- dim_person is read where it is used (twice): as one CTE, DuckDB would
+    -- materialise every person's row first
+    left join {{ ref('dim_person') }} as persons on insured.person_key = persons.person_key
     where
         insured.insurance_status = 'active'
         and not insured.is_deleted_upstream
@@ -181,7 +179,7 @@ located as (
         on
             findings.subject_type = 'entity'
             and findings.subject_key = subject_entities.uscc
-    left join persons
+    left join {{ ref('dim_person') }} as persons
         on
             findings.subject_type = 'person'
             and findings.subject_key = persons.person_key
