@@ -18,12 +18,18 @@ Fingerprint = dict[str, tuple[int, str, tuple[float, ...]]]
 
 
 def fingerprint(
-    path: Path, schema: str = "marts", *, without_load_times: bool = False
+    path: Path,
+    schema: str = "marts",
+    *,
+    without_load_times: bool = False,
+    as_published: bool = False,
 ) -> Fingerprint:
     """Per table: row count, an order-independent hash of the exact (non-float) columns,
     and the sum of each floating-point column. ``without_load_times``: leave out the
     columns that record when the ingest loaded a row (``*loaded_at``), which differ
-    between two builds of the same deliveries by definition.
+    between two builds of the same deliveries by definition. ``as_published``: only
+    the columns publish copies (orchestration/publish.py: none whose name starts with
+    ``_``, such as dim_person_public's ``_written_at``).
 
     Floats are compared by their sums with a tolerance (``_same``): DuckDB's parallel
     ``sum()``/``avg()`` of doubles may differ in the last bits from one build to the next.
@@ -42,6 +48,8 @@ def fingerprint(
             ).fetchall()
             if without_load_times:
                 columns = [(n, f) for n, f in columns if not n.endswith("loaded_at")]
+            if as_published:
+                columns = [(n, f) for n, f in columns if not n.startswith("_")]
             exact = ", ".join(f'"{n}"' for n, is_float in columns if not is_float) or "1"
             floats = [f'sum("{n}")' for n, is_float in columns if is_float]
             row = con.execute(
