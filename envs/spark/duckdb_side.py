@@ -44,6 +44,7 @@ INCREMENTAL = (
     "fct_event_transitions",
     "fct_event",
     "fct_contributions",
+    "int_contribution_employer_months",
     "dim_legal_entity",
     "dim_person",
     "int_person_status",

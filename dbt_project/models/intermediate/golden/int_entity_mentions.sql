@@ -32,17 +32,18 @@ insured as (
     group by employer_uscc
 ),
 
+-- the months' counts of int_contribution_employer_months (incremental per
+-- month), added up: not every contribution row ever delivered, grouped again
 contributions as (
     select
         'social_security_contributions' as entity_source,
         'social_security' as department,
         employer_uscc as delivered_code,
-        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
-        min(delivery_date) as first_seen_on,
-        max(delivery_date) as last_seen_on,
-        count(*) as record_count
-    from {{ ref('stg_social_security__contributions') }}
-    where employer_uscc is not null
+        max(flagged_invalid) = 1 as is_flagged_invalid,
+        min(first_seen_on) as first_seen_on,
+        max(last_seen_on) as last_seen_on,
+        cast(sum(record_count) as bigint) as record_count
+    from {{ ref('int_contribution_employer_months') }}
     group by employer_uscc
 ),
 
