@@ -133,6 +133,22 @@
 {% macro month_replace_strategy() -%}
     {{- return(adapter.dispatch('month_replace_strategy', 'zhiwang')()) -}}
 {%- endmacro %}
+{#- The config of a model incremental per contribution month, re-deriving
+    each month a load touched as a whole (fct_contributions,
+    int_contribution_employer_months): the pre-hook deletes the months, the
+    query's rows are appended straight (DuckDB), or the months' partitions
+    overwritten (Spark). -#}
+{% macro contribution_month_config() -%}
+    {{- return({
+        'materialized': 'incremental',
+        'unique_key': 'contribution_month',
+        'incremental_strategy': month_replace_strategy(),
+        'stage_rows_as_view': true,
+        'partition_by': (['contribution_month'] if target.type == 'spark' else none),
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at') }}",
+    }) -}}
+{%- endmacro %}
 {% macro default__month_replace_strategy() -%}
     {{- return('append') -}}
 {%- endmacro %}

@@ -2,18 +2,10 @@
 -- delivered: the monthly part of int_entity_mentions' contribution mentions,
 -- which adds the months up. Incremental on the month as fct_contributions (a
 -- month delivered again replaces the month's rows, macros/incremental.sql
--- month_replace_strategy): a daily build reads the months a load touched, not
+-- contribution_month_config): a daily build reads the months a load touched, not
 -- every month ever delivered (district: 14M rows a month; int_entity_mentions
 -- grouped all of them in every build).
-{{ config(
-    materialized='incremental',
-    unique_key='contribution_month',
-    incremental_strategy=month_replace_strategy(),
-    stage_rows_as_view=true,
-    partition_by=(['contribution_month'] if target.type == 'spark' else none),
-    on_schema_change='fail',
-    pre_hook="{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at') }}",
-) }}
+{{ config(contribution_month_config()) }}
 
 with
 

@@ -1,14 +1,6 @@
 -- 缴费明细 one row per person, employer, month and insurance type. A month
 -- delivered again (a correction) replaces the earlier delivery's rows.
-{{ config(
-    materialized='incremental',
-    unique_key='contribution_month',
-    incremental_strategy=month_replace_strategy(),
-    stage_rows_as_view=true,
-    partition_by=(['contribution_month'] if target.type == 'spark' else none),
-    on_schema_change='fail',
-    pre_hook="{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at') }}",
-) }}
+{{ config(contribution_month_config()) }}
 
 -- Incremental on the month: a re-delivered month replaces the stored month
 -- as a whole, which is the correction rule itself (macros/incremental.sql,
