@@ -132,6 +132,12 @@ def _materialize_views(
     return counts
 
 
+def is_published_column(name: str) -> bool:
+    """Whether publish copies a column: every column but the build's bookkeeping,
+    whose name starts with ``_`` (see ``_published_columns``)."""
+    return not name.startswith("_")
+
+
 def _published_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
     """The select list of a served table: every column but the build's bookkeeping.
 
@@ -146,7 +152,7 @@ def _published_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -
             [schema, name],
         ).fetchall()
     ]
-    kept = [column for column in names if not column.startswith("_")]
+    kept = [column for column in names if is_published_column(column)]
     if not kept:
         raise RuntimeError(f"{schema}.{name} has no column to publish (only bookkeeping: {names})")
     return ", ".join('"' + column.replace('"', '""') + '"' for column in kept)

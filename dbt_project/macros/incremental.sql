@@ -133,6 +133,13 @@
 {% macro month_replace_strategy() -%}
     {{- return(adapter.dispatch('month_replace_strategy', 'zhiwang')()) -}}
 {%- endmacro %}
+{% macro default__month_replace_strategy() -%}
+    {{- return('append') -}}
+{%- endmacro %}
+{% macro spark__month_replace_strategy() -%}
+    {{- return('insert_overwrite') -}}
+{%- endmacro %}
+
 {#- The config of a model incremental per contribution month, re-deriving
     each month a load touched as a whole (fct_contributions,
     int_contribution_employer_months): the pre-hook deletes the months, the
@@ -148,12 +155,6 @@
         'on_schema_change': 'fail',
         'pre_hook': "{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at') }}",
     }) -}}
-{%- endmacro %}
-{% macro default__month_replace_strategy() -%}
-    {{- return('append') -}}
-{%- endmacro %}
-{% macro spark__month_replace_strategy() -%}
-    {{- return('insert_overwrite') -}}
 {%- endmacro %}
 
 {#- dbt-duckdb stages an incremental run's rows in a temporary table, then the

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish import is_published_column
+
 # Marts over the validation history (dq runs): a rerun validates again and is recorded.
 QUALITY_HISTORY_PREFIX = "rpt_quality_"
 # serving models over that history (dashboards' and brief's data-quality tables)
@@ -28,8 +30,8 @@ def fingerprint(
     and the sum of each floating-point column. ``without_load_times``: leave out the
     columns that record when the ingest loaded a row (``*loaded_at``), which differ
     between two builds of the same deliveries by definition. ``as_published``: only
-    the columns publish copies (orchestration/publish.py: none whose name starts with
-    ``_``, such as dim_person_public's ``_written_at``).
+    the columns publish copies (orchestration/publish.py ``is_published_column``: not
+    the build's bookkeeping, such as dim_person_public's ``_written_at``).
 
     Floats are compared by their sums with a tolerance (``_same``): DuckDB's parallel
     ``sum()``/``avg()`` of doubles may differ in the last bits from one build to the next.
@@ -49,7 +51,7 @@ def fingerprint(
             if without_load_times:
                 columns = [(n, f) for n, f in columns if not n.endswith("loaded_at")]
             if as_published:
-                columns = [(n, f) for n, f in columns if not n.startswith("_")]
+                columns = [(n, f) for n, f in columns if is_published_column(n)]
             exact = ", ".join(f'"{n}"' for n, is_float in columns if not is_float) or "1"
             floats = [f'sum("{n}")' for n, is_float in columns if is_float]
             row = con.execute(
