@@ -107,6 +107,7 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.Duck
     config: dict[str, str | bool | int | float | list[str]] = {
         "threads": settings.duckdb_threads,
         "memory_limit": settings.duckdb_memory_limit,
+        "block_allocator_memory": settings.duckdb_block_allocator_memory,
     }
     try:
         con = duckdb.connect(str(settings.warehouse), read_only=read_only, config=config)
