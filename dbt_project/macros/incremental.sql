@@ -202,3 +202,27 @@
         ~ " was rebuilt on its own): rebuild it with `dbt run --full-refresh --select "
         ~ model.name ~ "`") -}}
 {%- endmacro %}
+
+{#- Pre-hook of an incremental model configured ``dead_keys``: {'model': a
+    model holding unique_key values that must go, 'where': which of its rows}
+    (int_building_code_batches: the batches of stg_audit__batches that are no
+    longer live - a re-delivery superseded them and they left the raw views).
+    On an incremental run it deletes the model's rows of those keys. Nothing on
+    a full build. On Spark the key-scoped overwrite leaves them out
+    (macros/spark_incremental.sql). The model names the other model in a
+    depends_on comment: it is ref()'d here, at run time. -#}
+{% macro dead_keys_sql() -%}
+    {%- set dead = config.get('dead_keys') -%}
+    select {{ config.get('unique_key') }} from {{ ref(dead['model']) }} where {{ dead['where'] }}
+{%- endmacro %}
+{% macro drop_rows_of_dead_keys() -%}
+    {{- return(adapter.dispatch('drop_rows_of_dead_keys', 'zhiwang')()) -}}
+{%- endmacro %}
+{% macro default__drop_rows_of_dead_keys() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ config.get('unique_key') }} in ({{ dead_keys_sql() }})
+    {%- endif -%}
+{%- endmacro %}
+{% macro spark__drop_rows_of_dead_keys() -%}
+{%- endmacro %}

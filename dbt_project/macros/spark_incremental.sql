@@ -17,6 +17,10 @@
       are dropped, as delete+insert on unique_key does; a null key is never
       matched, as in delete). The untouched rows are copied, not re-derived:
       the work of a run is the touched keys', the write is the whole table.
+      A model configured dead_keys (keys that must go, macros/incremental.sql)
+      also loses its rows of those keys, as DuckDB's pre-hook
+      drop_rows_of_dead_keys deletes them (int_building_code_batches: the
+      batches a re-delivery superseded).
 
     Spark refuses to overwrite a table its query reads, and the models' runs
     read {{ this }} (the watermark, the keys to refresh). So the run's rows
@@ -48,6 +52,9 @@
         select {{ dest_cols_csv }} from {{ target_relation }} as dbt_current
         left anti join (select distinct {{ unique_key }} from {{ new_rows }}) as dbt_touched
             on dbt_current.{{ unique_key }} = dbt_touched.{{ unique_key }}
+        {%- if config.get('dead_keys') %}
+        where dbt_current.{{ unique_key }} not in ({{ dead_keys_sql() }})
+        {%- endif %}
         union all
         select {{ dest_cols_csv }} from {{ new_rows }}
     {%- endset -%}

@@ -45,6 +45,7 @@ INCREMENTAL = (
     "fct_event",
     "fct_contributions",
     "int_contribution_employer_months",
+    "int_building_code_batches",
     "dim_legal_entity",
     "dim_person",
     "int_person_status",

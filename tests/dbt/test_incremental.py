@@ -23,7 +23,7 @@ from tests.dbt.dbt_helpers import (
     relation_of,
     run_dbt,
 )
-from tests.dbt.raw_fixture import D2, P
+from tests.dbt.raw_fixture import D1, D2, P
 from zhiwang.settings import Settings
 
 TABLES = list(INCREMENTAL)
@@ -193,3 +193,39 @@ def test_generated_deliveries_day_by_day_equal_a_full_refresh(tmp_path: Path) ->
             f"except select citizen_id, person_key from inc.staging.{LOOKUP})"
         ).fetchone()
     assert missing == (0,)
+
+
+def test_a_superseded_batch_leaves_the_building_code_batches(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """int_building_code_batches keeps one row per batch and code, written once: when a
+    re-delivery supersedes a batch (its rows leave the raw view), the next build drops
+    that batch's rows, and the result equals a full refresh."""
+    warehouse = tmp_path / "superseded.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    old, new = "fw-20261001", "fw-20261002"
+    model = relation_of("int_building_code_batches")
+    assert query(warehouse, f"select count(*) from {model} where batch_id = '{old}'")[0][0] > 0
+    with duckdb.connect(str(warehouse)) as con:
+        # what the ingest records when fw.csv of day 2 replaces day 1's (ingest/raw_store.py)
+        con.execute(
+            "create schema audit; create table audit.batches (batch_id varchar, feed varchar, "
+            "kind varchar, delivery_date date, file varchar, received bigint, loaded bigint, "
+            "quarantined bigint, status varchar, superseded_by varchar)"
+        )
+        con.execute(
+            "insert into audit.batches values "
+            f"('{old}', 'housing', 'fw', date '{D1}', 'fw.csv', 1, 1, 0, 'superseded', '{new}'), "
+            f"('{new}', 'housing', 'fw', date '{D2}', 'fw.csv', 1, 1, 0, 'loaded', null)"
+        )
+        con.execute(f"delete from raw.fw where _batch_id = '{old}'")
+    dbt_ok(
+        ["run", "--select", "stg_audit__batches", "int_building_code_batches"], warehouse, tmp_path
+    )
+    assert query(warehouse, f"select count(*) from {model} where batch_id = '{old}'") == [(0,)]
+    assert query(warehouse, f"select count(*) from {model} where batch_id = '{new}'")[0][0] > 0
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    dbt_ok(["run", "--full-refresh", "--select", "int_building_code_batches"], refreshed, tmp_path)
+    tables = ["int_building_code_batches"]
+    assert differences(warehouse, refreshed, tables) == {"int_building_code_batches": (0, 0)}

@@ -4,38 +4,13 @@
 -- rental filings, the population register and the grid channel name a room
 -- (its first 17 digits are the building); market regulation and civil affairs
 -- name premises; events name a building code and a position; the facilities
--- snapshot names a building code. docs/GOLDEN_RECORDS.md.
-{%- set untyped_text = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
-{%- set coded_sources = [
-    ('housing_buildings', 'housing', ref('stg_housing__buildings'), 'building_code', 'grid_code', 'longitude', 'latitude'),
-    ('housing_rooms', 'housing', ref('stg_housing__rooms'), 'building_code', none, none, none),
-    ('rental_filings', 'housing', ref('stg_housing__rental_filing_changes'), 'building_code', none, none, none),
-    ('population_register', 'public_security', ref('stg_population__register_records'), 'building_code', none, none, none),
-    ('grid_collection', 'grid', ref('stg_population__grid_collections'), 'building_code', 'grid_code', 'longitude', 'latitude'),
-    ('market_regulation', 'market_regulation', ref('stg_entities__market_entity_changes'), 'premises_building_code', none, none, none),
-    ('civil_affairs', 'civil_affairs', ref('stg_entities__social_organisations'), 'premises_building_code', none, none, none),
-    ('facilities', 'facilities', ref('stg_facilities__facilities'), 'building_code', none, 'longitude', 'latitude'),
-] %}
-
+-- snapshot names a building code. docs/GOLDEN_RECORDS.md. The coded
+-- references are added up from int_building_code_batches (one row per batch
+-- and code, incremental), not grouped from every delivered row in each build.
 with
 
-coded as (
-    {%- for source, department, relation, code, grid, lon, lat in coded_sources %}
-        select
-            '{{ source }}' as building_source,
-            '{{ department }}' as department,
-            {{ code }} as building_code,
-            {{ grid or untyped_text }} as grid_code,
-            {{ lon or 'cast(null as double)' }} as longitude,
-            {{ lat or 'cast(null as double)' }} as latitude,
-            delivery_date
-        from {{ relation }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-),
-
+-- the coded mentions, added up over the live batches (int_building_code_batches
+-- holds each batch's part, written once when the batch is loaded)
 by_code as (
     select
         building_source,
@@ -43,13 +18,12 @@ by_code as (
         building_code as mention_id,
         building_code as delivered_code,
         min(grid_code) as grid_code,
-        avg(longitude) as longitude,
-        avg(latitude) as latitude,
+        cast(sum(longitude_sum) as double) / nullif(sum(longitude_count), 0) as longitude,
+        cast(sum(latitude_sum) as double) / nullif(sum(latitude_count), 0) as latitude,
         min(delivery_date) as first_seen_on,
         max(delivery_date) as last_seen_on,
-        count(*) as record_count
-    from coded
-    where building_code is not null
+        cast(sum(record_count) as bigint) as record_count
+    from {{ ref('int_building_code_batches') }}
     group by building_source, department, building_code
 ),
 
