@@ -47,11 +47,7 @@ coded as (
             delivery_date,
             loaded_at
         from {{ relation }}
-        where
-            {{ code }} is not null
-            {%- if watermark %}
-            and loaded_at > {{ watermark }}
-            {%- endif %}
+        where {{ code }} is not null{% if watermark %} and loaded_at > {{ watermark }}{% endif %}
         {%- if not loop.last %}
             union all
         {%- endif %}
