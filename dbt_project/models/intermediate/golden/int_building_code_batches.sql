@@ -42,8 +42,8 @@ coded as (
             '{{ department }}' as department,
             {{ code }} as building_code,
             {{ grid or untyped_text }} as grid_code,
-            {{ 'cast(' ~ lon ~ ' as ' ~ degrees ~ ')' if lon else 'cast(null as ' ~ degrees ~ ')' }} as longitude,
-            {{ 'cast(' ~ lat ~ ' as ' ~ degrees ~ ')' if lat else 'cast(null as ' ~ degrees ~ ')' }} as latitude,
+            cast({{ lon or 'null' }} as {{ degrees }}) as longitude,
+            cast({{ lat or 'null' }} as {{ degrees }}) as latitude,
             delivery_date,
             loaded_at
         from {{ relation }}
