@@ -25,7 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,6 +44,12 @@ LAST = START + timedelta(days=DAYS - 1)
 CHANGE = START + timedelta(days=1)
 STARTUP_TIMEOUT_S = 900
 RUNS_TIMEOUT_S = 3600
+# a scheduler that has not beaten its heart for this long is gone (it beats every
+# few seconds; two busy cores delay it by seconds, not minutes)
+SCHEDULER_SILENCE_S = 180
+# production restarts a dead scheduler (docker-compose.yml: restart unless-stopped);
+# the test restarts ``airflow standalone`` as often, then fails
+SCHEDULER_RESTARTS = 1
 
 
 def _backfills() -> list[tuple[str, str, str]]:
@@ -91,12 +97,87 @@ def _query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def _wait(what: str, done, timeout: float, log: Path) -> None:
+def _scheduler_alive(db: Path, after_job: int) -> bool | None:
+    """Whether the newest scheduler job started after job id ``after_job`` is alive
+    (state running, a heartbeat within SCHEDULER_SILENCE_S); None while it has not
+    started (or the table could not be read)."""
+    rows = _query(
+        db,
+        "select state, latest_heartbeat from job where job_type = 'SchedulerJob' "
+        f"and id > {after_job} order by id desc limit 1",
+    )
+    if not rows:
+        return None
+    state, heartbeat = rows[0]
+    if state != "running" or heartbeat is None:
+        return False
+    beat = datetime.fromisoformat(str(heartbeat))
+    beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - beat).total_seconds() < SCHEDULER_SILENCE_S
+
+
+class _Standalone:
+    """``airflow standalone`` under a supervisor, as production runs the scheduler.
+
+    Airflow's standalone keeps serving when its scheduler dies (e.g. Airflow 3.3's
+    scheduler stopped at start-up on a CI run with ``ObjectDeletedError: DagRun has
+    been deleted``), so a test that only waited for runs would wait out its whole
+    timeout. ``check()`` restarts it when the process exited or its scheduler
+    stopped beating, SCHEDULER_RESTARTS times, then fails with the log."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log: Path, db: Path) -> None:
+        self.cmd, self.env, self.log, self.db = cmd, env, log, db
+        self.restarts = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.after_job = 0
+        self.start()
+
+    def start(self) -> None:
+        jobs = _query(self.db, "select coalesce(max(id), 0) from job")
+        self.after_job = jobs[0][0] if jobs else 0
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=60)
+
+    def check(self) -> None:
+        assert self.proc is not None
+        exited = self.proc.poll() is not None
+        if not exited and _scheduler_alive(self.db, self.after_job) is not False:
+            return
+        what = "airflow standalone exited" if exited else "its scheduler stopped"
+        if self.restarts >= SCHEDULER_RESTARTS:
+            tail = self.log.read_text(errors="replace")[-4000:]
+            pytest.fail(f"{what} (restarted {self.restarts}x already); log {self.log}:\n{tail}")
+        self.restarts += 1
+        print(f"{what}: restarting airflow standalone ({self.restarts})", flush=True)
+        self.stop()
+        self.start()
+
+
+def _wait(what: str, done, timeout: float, airflow: _Standalone) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if done():
             return
+        airflow.check()
         time.sleep(10)
+    log = airflow.log
     tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
     pytest.fail(f"timed out waiting for {what}; standalone log {log}:\n{tail}")
 
@@ -145,16 +226,14 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
     cli = [sys.executable, "-m", "orchestration.airflow_cli"]
     log = var / "standalone.log"
     db = settings.airflow / "airflow.db"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([*cli, "standalone"], cwd=PROJECT_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    airflow = _Standalone([*cli, "standalone"], env, log, db)
     try:
         dag_ids = {spec.dag_id for spec in FEED_DAGS} | {TRANSFORM_DAG_ID}
         _wait(
             "the DAGs to be parsed",
             lambda: dag_ids <= {r[0] for r in _query(db, "select dag_id from dag")},
             STARTUP_TIMEOUT_S,
-            log,
+            airflow,
         )
         for dag_id, first, last in _backfills():
             # one running backfill per DAG: the hourly DAG's dates wait for each other
@@ -162,7 +241,7 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
                 f"the running backfill of {dag_id} to complete",
                 lambda d=dag_id: _running_backfills(db, d) == 0,
                 RUNS_TIMEOUT_S,
-                log,
+                airflow,
             )
             before = _backfill_count(db, dag_id)
             while before is None:  # locked for a moment
@@ -200,15 +279,11 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Setti
                 and busy == [(0,)]
             )
 
-        _wait("the backfills and the transform", settled, RUNS_TIMEOUT_S, log)
+        _wait("the backfills and the transform", settled, RUNS_TIMEOUT_S, airflow)
         time.sleep(30)  # an asset event of the last feed run may still queue a transform
-        _wait("the last transform", settled, RUNS_TIMEOUT_S, log)
+        _wait("the last transform", settled, RUNS_TIMEOUT_S, airflow)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        airflow.stop()
     return settings
 
 
