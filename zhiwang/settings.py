@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         "that keep one core busy: with two at a time the district daily build took 84.3 s and "
         "81.9 s against 98.3 s and 89.3 s with one (bench/transform.py --from-state "
         "--daily-build, same saved state, alternated), at 6.5-6.7 GB peak against 6.2 GB. "
+        "Three at a time are slower again, the large queries contending for the cores: "
+        "77.3 and 73.4 s against 73.1 and 69.0 s with two (same bench, 2026-12-06), at "
+        "7.1 GB peak against 6.4-6.7 GB. "
         "City scale runs with 1 (bench/report.py sets it): there DuckDB's 10 GB memory "
         "limit binds and the daily build already peaks at 10.7 GB of its 12 GB target.",
     )
