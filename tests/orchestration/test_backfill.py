@@ -133,7 +133,17 @@ class _Standalone:
         self.start()
 
     def start(self) -> None:
+        # the jobs of earlier starts are not this start's: a restart must not judge its
+        # scheduler by the dead one's row, so the table is read until it answers (it
+        # may be locked for a moment); before the first start there is no table yet
         jobs = _query(self.db, "select coalesce(max(id), 0) from job")
+        for _ in range(30):
+            if jobs or self.proc is None:
+                break
+            time.sleep(1)
+            jobs = _query(self.db, "select coalesce(max(id), 0) from job")
+        else:
+            pytest.fail(f"could not read the job table of {self.db} to restart airflow")
         self.after_job = jobs[0][0] if jobs else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
@@ -155,6 +165,9 @@ class _Standalone:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=60)
 
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
     def check(self) -> None:
         assert self.proc is not None
         exited = self.proc.poll() is not None
@@ -162,8 +175,9 @@ class _Standalone:
             return
         what = "airflow standalone exited" if exited else "its scheduler stopped"
         if self.restarts >= SCHEDULER_RESTARTS:
-            tail = self.log.read_text(errors="replace")[-4000:]
-            pytest.fail(f"{what} (restarted {self.restarts}x already); log {self.log}:\n{tail}")
+            pytest.fail(
+                f"{what} (restarted {self.restarts}x already); log {self.log}:\n{self.log_tail()}"
+            )
         self.restarts += 1
         print(f"{what}: restarting airflow standalone ({self.restarts})", flush=True)
         self.stop()
@@ -177,9 +191,9 @@ def _wait(what: str, done, timeout: float, airflow: _Standalone) -> None:
             return
         airflow.check()
         time.sleep(10)
-    log = airflow.log
-    tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-    pytest.fail(f"timed out waiting for {what}; standalone log {log}:\n{tail}")
+    pytest.fail(
+        f"timed out waiting for {what}; standalone log {airflow.log}:\n{airflow.log_tail()}"
+    )
 
 
 @pytest.fixture(scope="module")
