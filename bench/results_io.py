@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import subprocess
 import tempfile
 import time
@@ -49,12 +50,19 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     output: str
+    # user + system CPU seconds of the command and the children it waited for:
+    # less disturbed by other work on a shared machine than wall time, so an A/B
+    # of two builds can read small differences from it
+    cpu_seconds: float = 0.0
 
 
 def run_measured(cmd: list[str], *, env: dict[str, str], cwd: Path) -> Measured:
-    """Run ``cmd`` to the end: its wall seconds, exit code, output (stdout and stderr)
-    and peak resident memory in MB, the larger of the process's own high-water mark
-    (VmHWM) and the sum over it and its children sampled every 0.2 s."""
+    """Run ``cmd`` to the end: its wall seconds, exit code, output (stdout and stderr),
+    peak resident memory in MB, the larger of the process's own high-water mark
+    (VmHWM) and the sum over it and its children sampled every 0.2 s, and its CPU
+    seconds (this process's waited-for children before and after; one command runs
+    at a time)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     peak = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
@@ -71,7 +79,9 @@ def run_measured(cmd: list[str], *, env: dict[str, str], cwd: Path) -> Measured:
         elapsed = time.perf_counter() - start
         out.seek(0)
         text = out.read()
-    return Measured(elapsed, peak / 2**20, proc.returncode, text)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Measured(elapsed, peak / 2**20, proc.returncode, text, cpu)
 
 
 def _high_water_mark(pid: int) -> int:

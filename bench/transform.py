@@ -86,8 +86,8 @@ def _slowest(work: Path, step: str, top: int = 5) -> list[tuple[str, float]]:
     return read.slowest(top) if read else []
 
 
-def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``dbt <command>``; exits on failure."""
+def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of ``dbt <command>``; exits on failure."""
     env = {
         **os.environ,
         "ZHIWANG_WAREHOUSE_PATH": str(warehouse),
@@ -114,7 +114,7 @@ def _dbt(command: str, warehouse: Path, work: Path, *extra: str) -> tuple[float,
             f"dbt {command} failed ({results.summary() if results else 'no run_results.json'}):\n"
             + ("\n".join(failed[:20]) if failed else run.output[-6000:])
         )
-    return run.seconds, run.peak_rss_mb
+    return run.seconds, run.peak_rss_mb, run.cpu_seconds
 
 
 def _delivery_dates(landing: Path) -> list[date]:
@@ -206,11 +206,11 @@ def main() -> None:
 
     rows_read, baseline = raw_scan(settings.warehouse)
     _scope, batch_ids = scoped_test_args(settings)
-    full, full_mb = _dbt("build", settings.warehouse, work, "--full-refresh")
+    full, full_mb, full_cpu = _dbt("build", settings.warehouse, work, "--full-refresh")
     record_tested(settings, batch_ids)  # as the pipeline does after a successful build
     slowest = {"dbt build --full-refresh": _slowest(work, "full-build")}
     written = _rows_written(settings.warehouse)
-    results = [("dbt build --full-refresh", full, full_mb, rows_read, written, baseline)]
+    results = [("dbt build --full-refresh", full, full_mb, rows_read, written, baseline, full_cpu)]
     if args.save_state and args.ingest:
         _save_state(args.save_state, settings)
     daily_dates = dates if args.ingest else []
@@ -251,7 +251,7 @@ def _daily(
     settings: Settings,
     work: Path,
     dates: list[date],
-    results: list[tuple[str, float, float, int, int | None, float]],
+    results: list[tuple[str, float, float, int, int | None, float, float]],
     slowest: dict[str, list[tuple[str, float]]],
     restored: bool = False,
     build_only: bool = False,
@@ -274,14 +274,17 @@ def _daily(
     # build's other vars would make the timed build parse the whole project.
     _dbt("parse", settings.warehouse, work, *scope)
     if not build_only:
-        inc_run, inc_run_mb = _dbt("run", settings.warehouse, work, *scope)
+        inc_run, inc_run_mb, inc_run_cpu = _dbt("run", settings.warehouse, work, *scope)
         slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
-        results.append(("dbt run (incremental)", inc_run, inc_run_mb, rows_now, None, baseline_now))
-    inc_build, inc_build_mb = _dbt("build", settings.warehouse, work, *scope)
+        step = "dbt run (incremental)"
+        results.append((step, inc_run, inc_run_mb, rows_now, None, baseline_now, inc_run_cpu))
+    inc_build, inc_build_mb, inc_build_cpu = _dbt("build", settings.warehouse, work, *scope)
     step = "dbt build (daily, new data)" if build_only else "dbt build (incremental)"
     slowest[step] = _slowest(work, "incremental-build")
     written_now = _rows_written(settings.warehouse)
-    results.append((step, inc_build, inc_build_mb, rows_now, written_now, baseline_now))
+    results.append(
+        (step, inc_build, inc_build_mb, rows_now, written_now, baseline_now, inc_build_cpu)
+    )
 
     print(
         f"\nwarehouse: {settings.warehouse}  duckdb threads: {settings.duckdb_threads}"
@@ -290,13 +293,13 @@ def _daily(
     print(f"baseline: raw scan of {results[0][3]:,} rows in {results[0][5]:.2f} s (same run)")
     if restored:
         print("(from a saved state: the full build was not run)")
-    print(f"{'step':26s} {'wall s':>8s} {'peak MB':>8s} {'rows read':>12s} "
-          f"{'rows written':>13s} {'raw rows/s':>11s} {'x baseline':>10s}")  # fmt: skip
-    for name, seconds, peak_mb, read, wrote, base in results:
+    print(f"{'step':26s} {'wall s':>8s} {'peak MB':>8s} {'rows read':>12s} {'rows written':>13s} "
+          f"{'raw rows/s':>11s} {'x baseline':>10s} {'CPU s':>8s}")  # fmt: skip
+    for name, seconds, peak_mb, read, wrote, base, cpu in results:
         print(
             f"{name:26s} {seconds:8.1f} {peak_mb:8.0f} {read:12,} "
             f"{(f'{wrote:,}' if wrote is not None else '-'):>13s} {read / seconds:11,.0f} "
-            f"{seconds / base:10.1f}"
+            f"{seconds / base:10.1f} {cpu:8.1f}"
         )
     print(f"\nslowest nodes per step (all timings: {work}/run_results-*.json)")
     for step, nodes in slowest.items():
@@ -306,8 +309,10 @@ def _daily(
         json_path,
         [
             Step(name, read, seconds, peak_mb, base, baseline)
-            for name, seconds, peak_mb, read, _, base in results
+            for name, seconds, peak_mb, read, _, base, _cpu in results
         ],
+        # user + system CPU seconds of each dbt step (results_io.Measured)
+        cpu_seconds={name: round(cpu, 1) for name, *_, cpu in results},
         slowest={step: nodes for step, nodes in slowest.items()},
         ingest_seconds=ingest_seconds,
         rows_written=results[-1][4],
