@@ -46,14 +46,18 @@
 
 {#- The keys of the rows of ``relations`` (each with a loaded_at column) loaded
     after this model's watermark: the keys an incremental run re-derives. One
-    select per relation, joined by UNION. -#}
+    select per relation, joined by UNION. Each select is distinct: its callers
+    filter with ``key in (...)``, whose build side would otherwise hold every
+    loaded row - for a re-delivered contribution month 14M copies of one date,
+    which cost DuckDB 0.4-0.7 s per probe of the month's rows against 0.05 s
+    with one row (issue 15, district, the delete pre-hook of fct_contributions). -#}
 {% macro keys_loaded_since_watermark(relations, key, watermark_column) -%}
     {%- set watermark = incremental_watermark(watermark_column) -%}
     {%- for relation in relations %}
     {%- if not loop.first %}
     union
     {%- endif %}
-    select {{ key }} from {{ relation }}
+    select distinct {{ key }} from {{ relation }}
     where loaded_at > {{ watermark }}
     {%- endfor %}
 {%- endmacro %}

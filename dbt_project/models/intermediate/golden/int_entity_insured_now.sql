@@ -27,10 +27,15 @@ employer_codes as (
     where entity_source = 'social_security_insured' and golden_uscc is not null
 ),
 
+-- count, not count(distinct): a person is one row of insured (the unique
+-- person_key test of int_insured_persons_current) and each code one row of
+-- employer_codes (int_entity_matches' grain test), so the join yields a person
+-- at most once; the distinct count grouped ~3M (entity, person) pairs again
+-- (issue 15: ~3 CPU-s of the district daily build)
 final as (
     select
         employer_codes.golden_uscc,
-        count(distinct insured.person_key) as insured_person_count,
+        count(insured.person_key) as insured_person_count,
         max(insured.changed_at) as last_changed_at
     from insured
     inner join employer_codes on insured.employer_uscc = employer_codes.delivered_code

@@ -22,28 +22,33 @@
 -- Incremental: the IDs of rows loaded after the watermark that are not here
 -- yet. first_loaded_at is the load that first delivered the ID, the same on
 -- an incremental run as on a full one (an ID loaded earlier is here already).
+-- The known IDs are dropped before the grouping: a corrected month re-delivers
+-- ~14M rows of ~3M persons known already (district), and grouping them all
+-- first cost ~1 CPU-s for nothing.
 with
 
-delivered as (
+delivered_rows as (
     select
-        citizen_id,
-        min(loaded_at) as first_loaded_at
-    from {{ ref('stg_social_security__contributions') }}
+        delivered.citizen_id,
+        delivered.loaded_at
+    from {{ ref('stg_social_security__contributions') }} as delivered
     {%- if is_incremental() %}
-        where citizen_id is not null and loaded_at > {{ incremental_watermark('first_loaded_at') }}
+        left join {{ this }} as known on delivered.citizen_id = known.citizen_id
+        where
+            delivered.citizen_id is not null
+            and delivered.loaded_at > {{ incremental_watermark('first_loaded_at') }}
+            and known.citizen_id is null
     {%- else %}
-        where citizen_id is not null
+        where delivered.citizen_id is not null
     {%- endif %}
-    group by citizen_id
 ),
 
 new_ids as (
-    select delivered.*
-    from delivered
-    {%- if is_incremental() %}
-        left join {{ this }} as known on delivered.citizen_id = known.citizen_id
-        where known.citizen_id is null
-    {%- endif %}
+    select
+        citizen_id,
+        min(loaded_at) as first_loaded_at
+    from delivered_rows
+    group by citizen_id
 ),
 
 final as (

@@ -85,6 +85,21 @@ person_residence as (
     where register_room_code <> grid_room_code
 ),
 
+-- the newest contribution month and the delivery fct_contributions holds it
+-- from (every row of a month carries its newest delivery's date)
+newest_contribution_delivery as (
+    select
+        contributions.contribution_month,
+        max(contributions.delivery_date) as delivery_date
+    from {{ ref('fct_contributions') }} as contributions
+    where
+        contributions.contribution_month = (
+            select max(latest.contribution_month)
+            from {{ ref('fct_contributions') }} as latest
+        )
+    group by contributions.contribution_month
+),
+
 -- entities: codes each source uses now (its latest word), as int_entity_matches decided them
 current_codes as (
     select distinct
@@ -99,18 +114,19 @@ current_codes as (
     from collected
     where employer_uscc is not null
     union all
-    select distinct
-        'social_security_contributions' as entity_source,
-        contributions.employer_uscc as delivered_code
     -- the newest month as its newest delivery states it (fct_contributions
-    -- keeps only that delivery of a corrected month)
-    from {{ ref('fct_contributions') }} as contributions
-    where
-        contributions.employer_uscc is not null
-        and contributions.contribution_month = (
-            select max(latest.contribution_month)
-            from {{ ref('fct_contributions') }} as latest
-        )
+    -- keeps only that delivery of a corrected month): the employers of that
+    -- delivery, read from int_contribution_employer_months (one row per
+    -- employer and month; last_seen_on is the newest delivery naming the
+    -- employer) instead of grouping the month's ~14M contribution rows
+    select
+        'social_security_contributions' as entity_source,
+        employer_months.employer_uscc as delivered_code
+    from {{ ref('int_contribution_employer_months') }} as employer_months
+    inner join newest_contribution_delivery
+        on
+            employer_months.contribution_month = newest_contribution_delivery.contribution_month
+            and employer_months.last_seen_on = newest_contribution_delivery.delivery_date
 ),
 
 entity_matches as (

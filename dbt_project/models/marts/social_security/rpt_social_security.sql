@@ -28,6 +28,16 @@ arrears_employers as (
     where contributions.is_in_arrears and contributions.contribution_month = as_of.as_of_month
 ),
 
+-- the insured persons whose employer is in arrears (one row per person:
+-- int_insured_persons_current is one row per person), found before the
+-- managed persons are joined, so that join looks up a few persons rather than
+-- every insured one (issue 15: ~1.5 CPU-s of the daily build)
+in_arrears as (
+    select insured.person_key
+    from insured
+    inner join arrears_employers on insured.employer_uscc = arrears_employers.employer_uscc
+),
+
 -- managed persons, working age and insured as fct_person_status defines
 -- them (at the population as-of date): one definition for every mart
 residents as (
@@ -37,10 +47,9 @@ residents as (
         persons.street_code,
         persons.is_working_age,
         persons.is_insured,
-        arrears_employers.employer_uscc is not null as has_employer_in_arrears
+        in_arrears.person_key is not null as has_employer_in_arrears
     from persons
-    left join insured on persons.person_key = insured.person_key
-    left join arrears_employers on insured.employer_uscc = arrears_employers.employer_uscc
+    left join in_arrears on persons.person_key = in_arrears.person_key
 ),
 
 final as (
