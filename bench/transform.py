@@ -275,8 +275,8 @@ def _daily(
     _dbt("parse", settings.warehouse, work, *scope)
     if not build_only:
         inc_run, inc_run_mb, inc_run_cpu = _dbt("run", settings.warehouse, work, *scope)
-        slowest["dbt run (incremental)"] = _slowest(work, "incremental-run")
         step = "dbt run (incremental)"
+        slowest[step] = _slowest(work, "incremental-run")
         results.append((step, inc_run, inc_run_mb, rows_now, None, baseline_now, inc_run_cpu))
     inc_build, inc_build_mb, inc_build_cpu = _dbt("build", settings.warehouse, work, *scope)
     step = "dbt build (daily, new data)" if build_only else "dbt build (incremental)"
