@@ -163,6 +163,13 @@ def main() -> None:
         help="the warehouse under the var dir already holds every delivery but the last, "
         "built: measure only the daily delivery (e.g. after a full build whose tests failed)",
     )
+    parser.add_argument(
+        "--quiet-day",
+        action="store_true",
+        help="after the daily build, record its batches as tested (as the scheduled build "
+        "does) and run one more `dbt build` with nothing new delivered: the part of a "
+        "day's build that does not depend on what the day delivered",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     settings = Settings()
@@ -192,6 +199,7 @@ def main() -> None:
             {},
             restored=True,
             build_only=args.daily_build,
+            quiet_day=args.quiet_day,
             json_path=args.json,
         )
         return
@@ -221,6 +229,7 @@ def main() -> None:
         results,
         slowest,
         build_only=args.daily_build,
+        quiet_day=args.quiet_day,
         json_path=args.json,
         ingest_seconds=ingest_seconds if args.ingest else None,
     )
@@ -255,19 +264,23 @@ def _daily(
     slowest: dict[str, list[tuple[str, float]]],
     restored: bool = False,
     build_only: bool = False,
+    quiet_day: bool = False,
     json_path: Path | None = None,
     ingest_seconds: float | None = None,
 ) -> None:
     """Ingest the last delivery date (when ``dates`` is given), then the incremental
     ``dbt run`` and ``dbt build`` (``build_only``: one ``dbt build`` on the new
     delivery); print every step's figures. ``restored``: the warehouse came from
-    ``--from-state``, no full build ran in this process."""
+    ``--from-state``, no full build ran in this process. ``quiet_day``: then one
+    more ``dbt build`` with nothing new, after recording the daily build's batches
+    as tested as the scheduled build does (orchestration/service.py): what a day
+    costs whatever it delivered (table models re-derived, every unscoped test)."""
     if dates:
         print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
         _ingest(settings, dates[-1:])
     rows_now, baseline_now = raw_scan(settings.warehouse)
     # the build Airflow runs: staging tests on the batches no build has tested yet
-    scope, _batch_ids = scoped_test_args(settings)
+    scope, batch_ids = scoped_test_args(settings)
     # Parse first, untimed, with the daily build's vars: a scheduled build finds
     # target/ as the previous day's build left it (same vars), so it parses only
     # what changed. Without this, a restored state (no target/) or the full
@@ -285,6 +298,14 @@ def _daily(
     results.append(
         (step, inc_build, inc_build_mb, rows_now, written_now, baseline_now, inc_build_cpu)
     )
+    if quiet_day:
+        record_tested(settings, batch_ids)  # as the pipeline does after a successful build
+        quiet_scope, _ = scoped_test_args(settings)
+        _dbt("parse", settings.warehouse, work, *quiet_scope)
+        quiet, quiet_mb, quiet_cpu = _dbt("build", settings.warehouse, work, *quiet_scope)
+        step = "dbt build (nothing new)"
+        slowest[step] = _slowest(work, "quiet-build")
+        results.append((step, quiet, quiet_mb, rows_now, None, baseline_now, quiet_cpu))
 
     print(
         f"\nwarehouse: {settings.warehouse}  duckdb threads: {settings.duckdb_threads}"
@@ -315,7 +336,7 @@ def _daily(
         cpu_seconds={name: round(cpu, 1) for name, *_, cpu in results},
         slowest={step: nodes for step, nodes in slowest.items()},
         ingest_seconds=ingest_seconds,
-        rows_written=results[-1][4],
+        rows_written=written_now,
     )
 
 
