@@ -11,7 +11,7 @@ with
 
 touched as (
     select * from {{ ref('stg_social_security__contributions') }}
-    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}
+    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at', 'date') }}
 ),
 
 final as (

@@ -35,12 +35,41 @@ sources as (
         max(case when entity_source = 'civil_affairs' then 1 else 0 end) = 1 as is_in_civil_affairs_register,
         max(case when department = 'social_security' then 1 else 0 end) = 1 as is_in_social_security,
         max(case when entity_source = 'grid_collection' then 1 else 0 end) = 1 as is_in_grid_collection,
-        count(distinct department) as department_count,
-        count(distinct case when delivered_code <> golden_uscc then delivered_code end) as variant_code_count,
         min(first_seen_on) as first_seen_on,
         max(last_seen_on) as last_seen_on
     from matches
     group by golden_uscc
+),
+
+-- the two distinct counts each from its own distinct pairs: as count(distinct)
+-- in the grouping above, DuckDB first copied all the matches aside for them
+-- (issue 15, district: 3.6 -> 3.0 CPU-s, same rows)
+department_counts as (
+    select
+        departments.golden_uscc,
+        count(*) as department_count
+    from (
+        select distinct
+            golden_uscc,
+            department
+        from matches
+        where department is not null
+    ) as departments
+    group by departments.golden_uscc
+),
+
+variant_counts as (
+    select
+        variants.golden_uscc,
+        count(*) as variant_code_count
+    from (
+        select distinct
+            golden_uscc,
+            delivered_code
+        from matches
+        where delivered_code <> golden_uscc
+    ) as variants
+    group by variants.golden_uscc
 ),
 
 -- social security's headcount, under every code merged into the entity
@@ -75,13 +104,15 @@ final as (
         sources.is_in_civil_affairs_register,
         sources.is_in_social_security,
         sources.is_in_grid_collection,
-        sources.department_count,
-        sources.variant_code_count,
+        coalesce(department_counts.department_count, 0) as department_count,
+        coalesce(variant_counts.variant_code_count, 0) as variant_code_count,
         sources.first_seen_on,
         sources.last_seen_on
     from sources
     left join registry_current on sources.golden_uscc = registry_current.uscc
     left join insured on sources.golden_uscc = insured.golden_uscc
+    left join department_counts on sources.golden_uscc = department_counts.golden_uscc
+    left join variant_counts on sources.golden_uscc = variant_counts.golden_uscc
 )
 
 select * from final

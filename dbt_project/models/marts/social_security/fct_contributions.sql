@@ -40,7 +40,7 @@ latest_delivery as (
         contribution_month,
         max(delivery_date) as delivery_date
     from {{ ref('stg_social_security__contributions') }}
-    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at') }}
+    {{ where_touched_since_watermark(ref('stg_social_security__contributions'), 'contribution_month', 'loaded_at', 'date') }}
     group by contribution_month
 ),
 
