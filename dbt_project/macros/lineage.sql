@@ -11,6 +11,15 @@
         _flags as quality_flags
 {%- endmacro %}
 
+{#- Whether a batch of audit.batches is live: its rows are what the raw views and
+    staging read (the loaded and rejected versions; superseded and duplicate ones
+    left the views, refused paths were never read). The rule of ingest/raw_store.py
+    (LIVE), written once for the project: stg_audit__batches and the test scope
+    (macros/test_scope.sql) both use it. -#}
+{% macro is_live_batch(status_column) -%}
+    {{ status_column }} in ('loaded', 'rejected')
+{%- endmacro %}
+
 {#- I/U/D change codes of the change feeds -#}
 {% macro decode_change_type(column) -%}
     case {{ column }}

@@ -19,10 +19,19 @@
     batch id against a subquery (district daily build: the scoped staging tests
     read only the new files). Every raw row belongs to a batch of audit.batches:
     ingest/raw_store.py builds each raw view from the batches' own files. -#}
-{#- the batches no successful build has tested yet (one definition for both filters) -#}
+{#- the live batches no successful build has tested yet (one definition for both
+    filters). Only live ones: a successful build records the batches live when it
+    started (orchestration/service.py), so a batch that never was live (a refused or
+    duplicate file) or was superseded before any build stays out of tested_batches
+    for ever, and counting it here kept the oldest untested batch at the first
+    delivery day: the loaded-since scope of fct_contributions' grain test then read
+    every month ever loaded (issue 15). Its rows are in no raw view, so nothing of it
+    is left to test. -#}
 {% macro untested_batches_query() -%}
     select batch_id from {{ api.Relation.create(schema='audit', identifier='batches') }}
-    where batch_id not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
+    where
+        {{ is_live_batch('status') }}
+        and batch_id not in (select batch_id from {{ api.Relation.create(schema='audit', identifier='tested_batches') }})
 {%- endmacro %}
 
 {#- rows of untested batches: at run time the batch ids as literals ('1 = 0' when

@@ -48,7 +48,8 @@ def _plant_null_row(warehouse: Path) -> list[str]:
         raw_store.record_tested_batches(con, batches, datetime(2026, 10, 2))
         # the ingest records every batch it writes; a raw view reads only such batches
         con.execute(
-            "insert into audit.batches (batch_id, feed, started_at) values ('planted', 'jfmx', ?)",
+            "insert into audit.batches (batch_id, feed, status, started_at) "
+            "values ('planted', 'jfmx', 'loaded', ?)",
             [datetime(2026, 10, 2, 12)],
         )
     return batches
@@ -100,16 +101,25 @@ def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
     fixture_warehouse: Path, tmp_path: Path
 ) -> None:
     """fct_contributions' grain test is scoped to rows loaded since the oldest untested
-    batch started: a duplicate of such a row fails it; once every batch is tested the
-    scoped test skips the row, and a build by hand still tests every row."""
+    live batch started: a duplicate of such a row fails it; once every live batch is
+    tested the scoped test skips the row (batches that never were live, which no build
+    records, do not hold the scope open), and a build by hand still tests every row."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(fixture_warehouse, warehouse)
     new_load = datetime(2030, 1, 1)
     with duckdb.connect(str(warehouse)) as con:
         raw_store.ensure_schema(con)
         con.execute(
-            "insert into audit.batches (batch_id, feed, started_at) values ('new', 'jfmx', ?)",
+            "insert into audit.batches (batch_id, feed, status, started_at) "
+            "values ('new', 'jfmx', 'loaded', ?)",
             [new_load],
+        )
+        # batches no build ever tests, older than every row: a refused file, and a
+        # delivery superseded before a build ran (never live when one started)
+        con.execute(
+            "insert into audit.batches (batch_id, feed, status, started_at) values "
+            "('refused', 'jfmx', 'refused', ?), ('superseded', 'jfmx', 'superseded', ?)",
+            [datetime(2000, 1, 1), datetime(2000, 1, 2)],
         )
         con.execute(
             "insert into internal.fct_contributions select one.* replace (cast(? as timestamp) "
@@ -215,3 +225,12 @@ def test_written_rows_scope_is_only_on_incrementals_that_mark_every_row_they_wri
         assert "_written_at" in node["columns"], node["unique_id"]
         marked.append(node["name"])
     assert {"dim_person", "fct_residence_spells", "int_residence_observations"} <= set(marked)
+
+
+def test_the_projects_live_batch_rule_is_the_ingests(compiled_manifest: dict) -> None:
+    """Which batches are live is decided by the ingest (raw_store.LIVE); dbt writes the
+    rule once (macros/lineage.sql is_live_batch) for stg_audit__batches and the scope."""
+    node = next(
+        n for n in compiled_manifest["nodes"].values() if n["name"] == "stg_audit__batches"
+    )
+    assert f"{raw_store.live_sql('status')} as is_live" in node["compiled_code"]

@@ -29,7 +29,7 @@ renamed as (
         status as batch_status,
         -- loaded / rejected versions are live; superseded and duplicate ones are not counted
         -- again, refused paths were never read (received 0)
-        status in ('loaded', 'rejected') as is_live,
+        {{ is_live_batch('status') }} as is_live,
         superseded_by as superseded_by_batch_id
     from source
 )
