@@ -72,8 +72,65 @@ having count(*) > 1
     pair is unique exactly when the id is, and no string is built per row. -#}
 {% macro default__test_unique(model, column_name) -%}
     {%- if column_name == 'source_row_id' -%}
-{{ duplicate_groups(model, ['batch_id', 'source_row_number'], ['batch_id', 'source_row_number'], 'n_records', skip_nulls=true) }}
+{{ source_row_id_duplicates(model) }}
     {%- else -%}
 {{ duplicate_groups(model, [column_name], ['unique_field'], 'n_records', skip_nulls=true) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The repeated (batch id, row number) pairs of a staging model. On DuckDB the
+    first pass is per batch and hashes nothing: a batch's row numbers are unique
+    exactly when their count equals the number of bits they set in one bitstring
+    (bitstring_agg over the rows' min..max row number, read when the test runs
+    and written as literals: a view that loses the column's statistics still
+    works). Only when a batch fails this are the rows grouped by row number, the
+    plain GROUP BY, so the answer is exactly its answer. The second pass is gated
+    by a scalar count, not a semi-join on the failing batches: DuckDB planned that
+    join with the 14M rows as its build side (1 s for nothing). District, the 14M
+    rows of a contribution month: 3.0 -> 0.5 CPU-s (+0.1 for the bounds). No rows
+    (or when only compiled): the hash form. -#}
+{% macro source_row_id_duplicates(model) -%}
+    {{- return(adapter.dispatch('source_row_id_duplicates', 'zhiwang')(model)) -}}
+{%- endmacro %}
+{% macro default__source_row_id_duplicates(model) -%}
+{{ duplicate_groups(model, ['batch_id', 'source_row_number'], ['batch_id', 'source_row_number'], 'n_records', skip_nulls=true) }}
+{%- endmacro %}
+{% macro spark__source_row_id_duplicates(model) -%}
+{{ default__source_row_id_duplicates(model) }}
+{%- endmacro %}
+{% macro duckdb__source_row_id_duplicates(model) -%}
+    {%- set bounds = none -%}
+    {#- only when the test runs: `dbt compile` renders it against a warehouse that
+        may not hold the model yet -#}
+    {%- if execute and flags.WHICH in ('build', 'test', 'retry') -%}
+        {%- set bounds = run_query(
+            'select min(source_row_number), max(source_row_number) from ' ~ model
+            ~ ' where batch_id is not null'
+        ).rows[0] -%}
+    {%- endif -%}
+    {%- if bounds is none or bounds[0] is none -%}
+{{ default__source_row_id_duplicates(model) }}
+    {%- else -%}
+with
+
+batches_with_repeats as (
+    select batch_id
+    from {{ model }}
+    where batch_id is not null and source_row_number is not null
+    group by batch_id
+    having count(*) <> bit_count(bitstring_agg(source_row_number, {{ bounds[0] | int }}, {{ bounds[1] | int }}))
+)
+
+select
+    batch_id as batch_id,
+    source_row_number as source_row_number,
+    count(*) as n_records
+from {{ model }}
+where
+    batch_id is not null and source_row_number is not null
+    and (select count(*) from batches_with_repeats) > 0
+group by batch_id, source_row_number
+having count(*) > 1
     {%- endif -%}
 {%- endmacro %}

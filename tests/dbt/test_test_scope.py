@@ -18,7 +18,7 @@ import duckdb
 
 from ingest import raw_store
 from orchestration.service import NEW_BATCHES_VAR
-from tests.dbt.dbt_helpers import dbt_test_status
+from tests.dbt.dbt_helpers import dbt_test_status, run_dbt
 
 TEST = "not_null_stg_social_security__contributions_citizen_id"
 VIEW = "staging.stg_social_security__contributions"
@@ -230,7 +230,54 @@ def test_written_rows_scope_is_only_on_incrementals_that_mark_every_row_they_wri
 def test_the_projects_live_batch_rule_is_the_ingests(compiled_manifest: dict) -> None:
     """Which batches are live is decided by the ingest (raw_store.LIVE); dbt writes the
     rule once (macros/lineage.sql is_live_batch) for stg_audit__batches and the scope."""
-    node = next(
-        n for n in compiled_manifest["nodes"].values() if n["name"] == "stg_audit__batches"
-    )
+    node = next(n for n in compiled_manifest["nodes"].values() if n["name"] == "stg_audit__batches")
     assert f"{raw_store.live_sql('status')} as is_live" in node["compiled_code"]
+
+
+SOURCE_ROW_TEST = "unique_stg_social_security__contributions_source_row_id"
+
+
+def test_a_repeated_source_row_fails_its_uniqueness_test(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """The staging source_row_id test (on DuckDB a per-batch bitstring first pass,
+    macros/test_unique.sql) finds a row number repeated within a batch, also in a view
+    whose row-number column has no statistics (a copied row through LIMIT), and reports
+    that one pair, not an error."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
+        con.execute(
+            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
+            "union all (select * from staging.stg_contributions_as_built limit 1)"
+        )
+    done = run_dbt(["test", "--select", SOURCE_ROW_TEST], warehouse, tmp_path)
+    assert done.returncode != 0, done.stdout[-3000:]
+    assert "Database Error" not in done.stdout, done.stdout[-3000:]
+    assert "Got 1 result, configured to fail if != 0" in done.stdout, done.stdout[-3000:]
+    # and with the column's statistics (the view as the ingest builds it) it passes
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"drop view {VIEW}")
+        con.execute(f"alter view staging.stg_contributions_as_built rename to {VIEW.split('.')[1]}")
+    assert dbt_test_status(warehouse, tmp_path, SOURCE_ROW_TEST) == "pass"
+
+
+def test_a_source_row_without_its_row_number_fails_not_null(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """not_null on source_row_id tests the columns the id is made of
+    (macros/test_not_null.sql): a row without a row number fails it."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    test = "not_null_stg_social_security__contributions_source_row_id"
+    assert dbt_test_status(warehouse, tmp_path, test) == "pass"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
+        con.execute(
+            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
+            "union all select * replace (cast(null as bigint) as source_row_number, "
+            "cast(null as varchar) as source_row_id) "
+            "from (select * from staging.stg_contributions_as_built limit 1)"
+        )
+    assert dbt_test_status(warehouse, tmp_path, test) == "fail"
