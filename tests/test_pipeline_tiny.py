@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 from typer.testing import CliRunner
 
+from ingest import raw_store
 from tests.conftest import TinyPipeline
 
 
@@ -126,7 +127,7 @@ def _live_files(tiny_pipeline: TinyPipeline) -> pl.DataFrame:
     with duckdb.connect(str(tiny_pipeline.settings.warehouse), read_only=True) as con:
         return con.sql(
             "select file, cast(delivery_date as varchar) as d from audit.batches "
-            "where status in ('loaded', 'rejected')"
+            f"where {raw_store.live_sql()}"
         ).pl()
 
 

@@ -86,7 +86,7 @@
         {{- keys_loaded_since_watermark(relations, key, watermark_column) -}}
     {%- else -%}
         {%- set found = run_query(
-            "select distinct cast(touched." ~ key ~ " as " ~ dbt.type_string() ~ ") from ("
+            "select cast(touched." ~ key ~ " as " ~ dbt.type_string() ~ ") from ("
             ~ keys_loaded_since_watermark(relations, key, watermark_column) ~ ") as touched"
             ~ " where touched." ~ key ~ " is not null"
         ) -%}

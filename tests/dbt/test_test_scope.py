@@ -25,18 +25,27 @@ VIEW = "staging.stg_social_security__contributions"
 SCOPED = ["--vars", json.dumps({NEW_BATCHES_VAR: True})]
 
 
+def _add_rows_to_view(con: duckdb.DuckDBPyConnection, rows_sql: str) -> None:
+    """Rename the staging contributions view to stg_contributions_as_built and put
+    back one that adds ``rows_sql`` (a select over that view) to its rows."""
+    con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
+    con.execute(
+        f"create view {VIEW} as select * from staging.stg_contributions_as_built "
+        f"union all {rows_sql}"
+    )
+
+
 def _plant_null_row(warehouse: Path) -> list[str]:
     """A contribution row without a citizen ID in a batch ``planted`` (the staging view
     is wrapped, as if that batch had been loaded); every real batch recorded as tested.
     Returns the real batches' ids."""
     with duckdb.connect(str(warehouse)) as con:
         raw_store.ensure_schema(con)
-        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
-        con.execute(
-            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
-            "union all select * replace (cast(null as varchar) as citizen_id, "
+        _add_rows_to_view(
+            con,
+            "select * replace (cast(null as varchar) as citizen_id, "
             "'planted' as batch_id, 'planted:1' as source_row_id) "
-            "from (select * from staging.stg_contributions_as_built limit 1)"
+            "from (select * from staging.stg_contributions_as_built limit 1)",
         )
         # the fixture's hand-made raw layer has batch ids but no audit.batches rows
         batches = [
@@ -247,11 +256,7 @@ def test_a_repeated_source_row_fails_its_uniqueness_test(
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(fixture_warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
-        con.execute(
-            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
-            "union all (select * from staging.stg_contributions_as_built limit 1)"
-        )
+        _add_rows_to_view(con, "(select * from staging.stg_contributions_as_built limit 1)")
     done = run_dbt(["test", "--select", SOURCE_ROW_TEST], warehouse, tmp_path)
     assert done.returncode != 0, done.stdout[-3000:]
     assert "Database Error" not in done.stdout, done.stdout[-3000:]
@@ -273,11 +278,10 @@ def test_a_source_row_without_its_row_number_fails_not_null(
     test = "not_null_stg_social_security__contributions_source_row_id"
     assert dbt_test_status(warehouse, tmp_path, test) == "pass"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(f"alter view {VIEW} rename to stg_contributions_as_built")
-        con.execute(
-            f"create view {VIEW} as select * from staging.stg_contributions_as_built "
-            "union all select * replace (cast(null as bigint) as source_row_number, "
+        _add_rows_to_view(
+            con,
+            "select * replace (cast(null as bigint) as source_row_number, "
             "cast(null as varchar) as source_row_id) "
-            "from (select * from staging.stg_contributions_as_built limit 1)"
+            "from (select * from staging.stg_contributions_as_built limit 1)",
         )
     assert dbt_test_status(warehouse, tmp_path, test) == "fail"
