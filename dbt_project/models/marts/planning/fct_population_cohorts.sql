@@ -4,14 +4,12 @@
 -- and estimates net migration with (docs/PROJECTIONS.md). The managed
 -- population's one definition (docs/DEFINITIONS.md) applied at each date: a
 -- residence spell of fct_residence_spells covers the date; sex and birth date
--- from dim_person; age in whole years on that date (unknown when the birth
+-- dim_person's (from the register), carried on the spell; age in whole
+-- years on that date (unknown when the birth
 -- date is missing or after the date). At the as-of date this is
 -- fct_person_status's managed population (dbt test). Small cells: internal.
 with
 
-persons as (
-    select * from {{ ref('dim_person') }}
-),
 
 spells as (
     select * from {{ ref('fct_residence_spells') }}
@@ -39,7 +37,7 @@ dates as (
 ),
 
 -- each spell that may cover one of the dates, with its person's sex and birth
--- date: persons joined once per spell, not once per spell and date
+-- date (on the spell: no join of the spells with dim_person)
 spell_persons as (
     select
         spells.person_key,
@@ -47,10 +45,9 @@ spell_persons as (
         spells.street_code,
         spells.valid_from,
         spells.valid_to,
-        persons.sex,
-        persons.birth_date
+        spells.sex,
+        spells.birth_date
     from spells
-    left join persons on spells.person_key = persons.person_key
     where spells.valid_to is null or spells.valid_to > (select min(dates.observed_on) from dates)
 ),
 

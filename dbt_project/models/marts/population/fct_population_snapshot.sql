@@ -5,14 +5,13 @@
 -- changes after it (future move-ins, birthdays to come) are not counted, so
 -- the last month's totals are exactly fct_person_status's (one definition).
 -- Every spell has a conformed grid (unlocated members): nobody is dropped.
+-- Hukou and birth date are the person's (dim_person's, from the register),
+-- carried on the spell (fct_residence_spells); every spell's person is in
+-- dim_person (its relationships test), so every spell counts.
 with
 
 spells as (
     select * from {{ ref('fct_residence_spells') }}
-),
-
-persons as (
-    select * from {{ ref('dim_person') }}
 ),
 
 calendar as (
@@ -48,6 +47,8 @@ eras as (
 pieces as (
     select
         spells.person_key,
+        spells.is_hukou,
+        spells.birth_date,
         coalesce(eras.grid_at_the_time, spells.grid_code) as grid_code,
         spells.valid_from,
         spells.valid_to,
@@ -75,12 +76,11 @@ spell_people as (
         pieces.piece_to as valid_to,
         case when pieces.piece_from = pieces.valid_from then 1 else 0 end as is_move_in,
         case when pieces.piece_to = pieces.valid_to then 1 else 0 end as is_move_out,
-        coalesce(persons.is_hukou, false) as is_hukou,
-        {{ dbt.dateadd('year', 60, 'persons.birth_date') }} as turns_60_on,
+        coalesce(pieces.is_hukou, false) as is_hukou,
+        {{ dbt.dateadd('year', 60, 'pieces.birth_date') }} as turns_60_on,
         -- half a year after the spell's own start, not the piece's
         greatest(pieces.piece_from, {{ dbt.dateadd('month', 6, 'pieces.valid_from') }}) as resident_6m_from
     from pieces
-    inner join persons on pieces.person_key = persons.person_key
 ),
 
 -- a snapshot is the last day of the month: a spell [valid_from, valid_to)

@@ -58,6 +58,9 @@ observations as (
 registered as (
     select
         all_registered.person_key,
+        all_registered.sex,
+        all_registered.birth_date,
+        all_registered.is_hukou,
         all_registered.is_deleted_upstream,
         all_registered.changed_at,
         all_registered.loaded_at
@@ -72,6 +75,9 @@ registered as (
     registered as (
         select
             person_key,
+            sex,
+            birth_date,
+            is_hukou,
             is_deleted_upstream,
             changed_at,
             loaded_at
@@ -161,6 +167,16 @@ final as (
         spells.valid_to,
         spells.last_source as residence_source,
         spells.observation_count,
+        -- the person's sex, birth date and hukou as the register states them
+        -- now (dim_person's, which takes them from the register alone), on
+        -- every spell: the marts that count spells by them
+        -- (fct_population_snapshot, fct_population_cohorts) need no join of
+        -- every spell with every person (district: 5.6M x 5.5M, 1.2-1.4
+        -- CPU-s each). A register record re-derives the person's spells
+        -- (touched above), so they change when dim_person's do.
+        registered.sex,
+        registered.birth_date,
+        registered.is_hukou,
         case
             when registered.loaded_at > spells.person_loaded_at then registered.loaded_at
             else spells.person_loaded_at
