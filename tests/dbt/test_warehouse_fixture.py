@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from tests.dbt.dbt_helpers import SESSION, findings, query, run_dbt
+import duckdb
+
+from tests.dbt.dbt_helpers import SESSION, dbt_test_status, findings, query, run_dbt
 from tests.dbt.pseudonym import pseudonym
 from tests.dbt.raw_fixture import P, expected
 
@@ -171,3 +174,39 @@ def test_docs_generate_works(fixture_warehouse: Path, tmp_path: Path) -> None:
     done = run_dbt(["docs", "generate"], fixture_warehouse, tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
     assert (SESSION / "target" / "catalog.json").exists()
+
+
+CARRIED_TEST = "carries_parent_columns_fct_residence_spells_person_key"
+
+
+def test_spells_carry_the_persons_register_attributes(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """fct_residence_spells carries dim_person's sex, birth date and hukou (so the
+    snapshot and cohort marts count spells without a person join). The built
+    warehouse agrees; a spell whose copy differs from its person, or whose person
+    is missing, fails carries_parent_columns."""
+    assert query(
+        fixture_warehouse,
+        """select count(*) from internal.fct_residence_spells as s
+           join internal.dim_person as p using (person_key)
+           where s.sex is not distinct from p.sex and s.birth_date is not distinct from
+             p.birth_date and s.is_hukou is not distinct from p.is_hukou""",
+    ) == query(fixture_warehouse, "select count(*) from internal.fct_residence_spells")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    assert dbt_test_status(warehouse, tmp_path, f"{CARRIED_TEST}*") == "pass"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update internal.fct_residence_spells set birth_date = birth_date + 1 "
+            "where person_key = (select min(person_key) from internal.fct_residence_spells "
+            "where birth_date is not null)"
+        )
+    assert dbt_test_status(warehouse, tmp_path, f"{CARRIED_TEST}*") == "fail"
+    shutil.copy(fixture_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "delete from internal.dim_person "
+            "where person_key = (select min(person_key) from internal.fct_residence_spells)"
+        )
+    assert dbt_test_status(warehouse, tmp_path, f"{CARRIED_TEST}*") == "fail"
