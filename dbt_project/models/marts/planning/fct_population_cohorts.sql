@@ -4,12 +4,11 @@
 -- and estimates net migration with (docs/PROJECTIONS.md). The managed
 -- population's one definition (docs/DEFINITIONS.md) applied at each date: a
 -- residence spell of fct_residence_spells covers the date; sex and birth date
--- dim_person's (from the register), carried on the spell; age in whole
--- years on that date (unknown when the birth
--- date is missing or after the date). At the as-of date this is
--- fct_person_status's managed population (dbt test). Small cells: internal.
+-- dim_person's (from the register), carried on the spell; age in whole years
+-- on that date (unknown when the birth date is missing or after the date).
+-- At the as-of date this is fct_person_status's managed population (dbt test).
+-- Small cells: internal.
 with
-
 
 spells as (
     select * from {{ ref('fct_residence_spells') }}

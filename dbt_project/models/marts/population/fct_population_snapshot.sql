@@ -7,7 +7,7 @@
 -- Every spell has a conformed grid (unlocated members): nobody is dropped.
 -- Hukou and birth date are the person's (dim_person's, from the register),
 -- carried on the spell (fct_residence_spells); every spell's person is in
--- dim_person (its relationships test), so every spell counts.
+-- dim_person (the spells' carries_parent_columns test), so every spell counts.
 with
 
 spells as (
