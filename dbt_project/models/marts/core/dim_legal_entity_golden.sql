@@ -4,8 +4,8 @@
 -- int_entity_matches. Survivorship per attribute (docs/GOLDEN_RECORDS.md):
 --   code                      the valid USCC (never a variant)
 --   name, type, status,       the registry holding the entity (its current
---   premises, industry        version in dim_legal_entity); in both: the later
---                             version, market regulation on a tie
+--   premises, industry        version in dim_legal_entity, one history per USCC
+--                             across both registries: in both, the later version)
 --   insured persons           social security (active insured persons now)
 --   declared employees        the market register's 从业人数, kept beside it
 -- An entity no registry holds (an organ, a public institution) has a record
@@ -17,15 +17,14 @@ matches as (
     where golden_uscc is not null
 ),
 
+-- one current version per USCC: dim_legal_entity keeps one SCD2 history per
+-- USCC across both registries, so an entity in both has the later version
+-- current (its test one_current_version, run before this model in a build).
+-- A row_number() here to choose again sorted every current version for
+-- nothing (district: 1.0 CPU-s).
 registry_current as (
     select * from {{ ref('dim_legal_entity') }}
     where is_current
-    -- one current version per USCC already; the rule for an entity in both
-    -- registries (later version, then market regulation) is explicit here
-    qualify row_number() over (
-        partition by uscc
-        order by valid_from desc nulls last, case registry when 'market_regulation' then 0 else 1 end nulls last
-    ) = 1
 ),
 
 sources as (
@@ -35,29 +34,26 @@ sources as (
         max(case when entity_source = 'civil_affairs' then 1 else 0 end) = 1 as is_in_civil_affairs_register,
         max(case when department = 'social_security' then 1 else 0 end) = 1 as is_in_social_security,
         max(case when entity_source = 'grid_collection' then 1 else 0 end) = 1 as is_in_grid_collection,
+        -- the departments naming it, counted in this one pass: int_entity_mentions
+        -- names these four (its accepted_values test), so the sum of the four
+        -- flags is the distinct count
+        cast(
+            max(case when department = 'market_regulation' then 1 else 0 end)
+            + max(case when department = 'civil_affairs' then 1 else 0 end)
+            + max(case when department = 'social_security' then 1 else 0 end)
+            + max(case when department = 'grid' then 1 else 0 end)
+            as bigint
+        ) as department_count,
         min(first_seen_on) as first_seen_on,
         max(last_seen_on) as last_seen_on
     from matches
     group by golden_uscc
 ),
 
--- the two distinct counts each from its own distinct pairs: as count(distinct)
--- in the grouping above, DuckDB first copied all the matches aside for them
--- (issue 15, district: 3.6 -> 3.0 CPU-s, same rows)
-department_counts as (
-    select
-        departments.golden_uscc,
-        count(*) as department_count
-    from (
-        select distinct
-            golden_uscc,
-            department
-        from matches
-        where department is not null
-    ) as departments
-    group by departments.golden_uscc
-),
-
+-- the variant codes merged into each entity: read from int_entity_matches
+-- with their own filter (few rows) rather than from the matches above, which
+-- DuckDB would then copy aside whole to read twice; and not as count(distinct)
+-- in the grouping above, which copied all the matches aside too (issue 15)
 variant_counts as (
     select
         variants.golden_uscc,
@@ -66,8 +62,8 @@ variant_counts as (
         select distinct
             golden_uscc,
             delivered_code
-        from matches
-        where delivered_code <> golden_uscc
+        from {{ ref('int_entity_matches') }}
+        where golden_uscc is not null and delivered_code <> golden_uscc
     ) as variants
     group by variants.golden_uscc
 ),
@@ -104,14 +100,13 @@ final as (
         sources.is_in_civil_affairs_register,
         sources.is_in_social_security,
         sources.is_in_grid_collection,
-        coalesce(department_counts.department_count, 0) as department_count,
+        sources.department_count,
         coalesce(variant_counts.variant_code_count, 0) as variant_code_count,
         sources.first_seen_on,
         sources.last_seen_on
     from sources
     left join registry_current on sources.golden_uscc = registry_current.uscc
     left join insured on sources.golden_uscc = insured.golden_uscc
-    left join department_counts on sources.golden_uscc = department_counts.golden_uscc
     left join variant_counts on sources.golden_uscc = variant_counts.golden_uscc
 )
 

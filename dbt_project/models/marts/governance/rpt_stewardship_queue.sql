@@ -19,10 +19,6 @@ registered as (
     where not is_deleted_upstream
 ),
 
-collected as (
-    select * from {{ ref('int_persons_collected') }}
-),
-
 -- persons whose register and grid channel disagree (incremental per person)
 both_channels as (
     select * from {{ ref('int_person_channel_conflicts') }}
@@ -100,19 +96,41 @@ newest_contribution_delivery as (
     group by contributions.contribution_month
 ),
 
+-- entities: the codes int_entity_matches did not take as delivered (the
+-- queue's only entity codes), so the current records below are read for those
+-- codes only instead of grouping every employer code in them
+variant_codes as (
+    select
+        entity_source,
+        delivered_code
+    from {{ ref('int_entity_matches') }}
+    where match_rule <> 'exact_uscc'
+),
+
 -- entities: codes each source uses now (its latest word), as int_entity_matches decided them
 current_codes as (
     select distinct
         'social_security_insured' as entity_source,
         employer_uscc as delivered_code
     from {{ ref('int_insured_persons_current') }}
-    where employer_uscc is not null and not is_deleted_upstream
+    where
+        not is_deleted_upstream
+        and employer_uscc in (
+            select variant_codes.delivered_code from variant_codes
+            where variant_codes.entity_source = 'social_security_insured'
+        )
     union all
+    -- int_persons_collected is read where it is used (here and for buildings):
+    -- as one CTE, DuckDB would copy all its rows aside first
     select distinct
         'grid_collection' as entity_source,
         employer_uscc as delivered_code
-    from collected
-    where employer_uscc is not null
+    from {{ ref('int_persons_collected') }}
+    where
+        employer_uscc in (
+            select variant_codes.delivered_code from variant_codes
+            where variant_codes.entity_source = 'grid_collection'
+        )
     union all
     -- the newest month as its newest delivery states it (fct_contributions
     -- keeps only that delivery of a corrected month): the employers of that
@@ -201,29 +219,51 @@ entity_status as (
     where not registered_entities.is_active
 ),
 
--- buildings: codes housing does not know, in the current records of other departments
+building_matches as (
+    select * from {{ ref('int_building_matches') }}
+),
+
+-- the building codes housing does not know (the queue's only delivered codes)
+unmatched_building_codes as (
+    select
+        department,
+        delivered_code
+    from building_matches
+    where match_rule = 'unmatched'
+),
+
+-- buildings: codes housing does not know, in the current records of other
+-- departments (read for the unmatched codes only, as the entities' above)
 current_building_codes as (
     select distinct
         'public_security' as department,
         building_code
     from registered
-    where building_code is not null
+    where
+        building_code in (
+            select unmatched_building_codes.delivered_code from unmatched_building_codes
+            where unmatched_building_codes.department = 'public_security'
+        )
     union all
     select distinct
         'grid' as department,
         building_code
-    from collected
-    where building_code is not null
+    from {{ ref('int_persons_collected') }}
+    where
+        building_code in (
+            select unmatched_building_codes.delivered_code from unmatched_building_codes
+            where unmatched_building_codes.department = 'grid'
+        )
     union all
     select distinct
         registry as department,
         premises_building_code as building_code
     from registered_entities
-    where premises_building_code is not null
-),
-
-building_matches as (
-    select * from {{ ref('int_building_matches') }}
+    where
+        premises_building_code in (
+            select unmatched_building_codes.delivered_code from unmatched_building_codes
+            where unmatched_building_codes.department in ('market_regulation', 'civil_affairs')
+        )
 ),
 
 building_code as (
