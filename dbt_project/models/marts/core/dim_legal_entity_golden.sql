@@ -35,8 +35,8 @@ sources as (
         max(case when department = 'social_security' then 1 else 0 end) = 1 as is_in_social_security,
         max(case when entity_source = 'grid_collection' then 1 else 0 end) = 1 as is_in_grid_collection,
         -- the departments naming it, counted in this one pass: int_entity_mentions
-        -- names these four (its accepted_values test), so the sum of the four
-        -- flags is the distinct count
+        -- names these four (accepted_values on int_entity_matches.department),
+        -- so the sum of the four flags is the distinct count
         cast(
             max(case when department = 'market_regulation' then 1 else 0 end)
             + max(case when department = 'civil_affairs' then 1 else 0 end)

@@ -259,11 +259,8 @@ current_building_codes as (
         registry as department,
         premises_building_code as building_code
     from registered_entities
-    where
-        premises_building_code in (
-            select unmatched_building_codes.delivered_code from unmatched_building_codes
-            where unmatched_building_codes.department in ('market_regulation', 'civil_affairs')
-        )
+    -- any department's unmatched codes: building_code below joins on the registry
+    where premises_building_code in (select unmatched_building_codes.delivered_code from unmatched_building_codes)
 ),
 
 building_code as (
