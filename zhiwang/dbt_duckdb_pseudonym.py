@@ -1,4 +1,4 @@
-"""dbt-duckdb plugin: ``zw_pseudonym(varchar) -> varchar``, HMAC-SHA256 under the installed key.
+"""dbt-duckdb plugin: ``zw_pseudonym(varchar) -> varchar``, HMAC-SHA256 (128 bits), installed key.
 
 Named in dbt_project/profiles.yml (``plugins: - module: zhiwang.dbt_duckdb_pseudonym``),
 so every connection dbt opens has the function the ``pseudonym()`` macro calls.

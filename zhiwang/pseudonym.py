@@ -1,4 +1,5 @@
-"""The one pseudonym of personal data: HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex.
+"""The one pseudonym of personal data: HMAC-SHA256(key, UPPER(TRIM(value))) truncated to 128 bits,
+as 32 lower-case hex characters.
 
 Every pseudonym in the project comes from here: the DuckDB function
 ``zw_pseudonym`` that dbt's plugin registers (zhiwang/dbt_duckdb_pseudonym.py),
@@ -10,6 +11,14 @@ kept in memory: the dbt macro emits only ``zw_pseudonym(<expr>)``, so neither
 compiled SQL, dbt's logs and ``target/`` (manifest, partial-parse state) nor an
 Airflow task log ever holds it. Changing the key changes every pseudonym: it is
 a full refresh of the warehouse (docs/PRIVACY.md).
+
+Why 128 bits: a truncated HMAC is a standard MAC (RFC 2104 section 5: at least
+half the hash's length and 80 bits; NIST SP 800-107r1 section 5.3.3), still
+keyed, so guessing an ID's pseudonym without the key is no easier. Two of the
+city's ~20 M persons, names or phones share one with odds of about 1e-24. And
+every join, grouping and write of the warehouse's person keys moves half the
+bytes of the full 64-character digest (issue 15: docs/PRIVACY.md gives the
+measurement).
 
 Standard library only (pyarrow is imported by the Arrow variant when called):
 the Spark environment loads this file without installing the project.
@@ -25,6 +34,8 @@ from typing import Any
 
 FUNCTION_NAME = "zw_pseudonym"
 KEY_VARIABLE = "ZHIWANG_PSEUDONYM_KEY"
+# characters of the hex digest kept: 128 bits (see the module docstring)
+HEX_CHARACTERS = 32
 # a fixed text whose pseudonym identifies the key without revealing it
 FINGERPRINT_SUBJECT = "ZHIWANG-PSEUDONYM-KEY-FINGERPRINT"
 
@@ -74,7 +85,7 @@ class _Keyed:
             return None
         mac = self._prepared.copy()
         mac.update(normalised.encode("utf-8"))
-        return mac.hexdigest()
+        return mac.hexdigest()[:HEX_CHARACTERS]
 
 
 def keyed(key: str | bytes) -> Callable[[str | None], str | None]:
@@ -83,7 +94,8 @@ def keyed(key: str | bytes) -> Callable[[str | None], str | None]:
 
 
 def pseudonym(value: str | None, key: str | bytes) -> str | None:
-    """HMAC-SHA256(key, UPPER(TRIM(value))) as hex; None for a missing or blank value."""
+    """HMAC-SHA256(key, UPPER(TRIM(value))), its first 128 bits as hex; None for a
+    missing or blank value."""
     return keyed(key)(value)
 
 

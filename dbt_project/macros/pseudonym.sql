@@ -1,6 +1,6 @@
 {#- Keyed pseudonym for personal data (citizen IDs, names, phones):
-    HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex, NULL for a missing
-    or blank value.
+    HMAC-SHA256(key, UPPER(TRIM(value))) cut to 128 bits, as 32 lower-case hex
+    characters; NULL for a missing or blank value.
 
     The SQL holds only a call: zw_pseudonym() is registered on every
     connection from zhiwang/pseudonym.py (DuckDB: the dbt plugin
@@ -47,6 +47,16 @@
     {%- elif people is not none -%}
         {#- built before fingerprints were kept: its pseudonyms' key is unknown -#}
         {%- set stored = 'unknown' -%}
+    {%- endif -%}
+    {%- if stored is not none and stored != current and not flags.FULL_REFRESH
+          and stored != 'unknown' and stored | length != current | length -%}
+        {#- same key or not, the stored pseudonyms have another width: the full
+            64-character digest, before they were cut to 128 bits -#}
+        {{ exceptions.raise_compiler_error(
+            "This warehouse's pseudonyms are " ~ (stored | length) ~ " characters long; this version "
+            ~ "makes them " ~ (current | length) ~ " (128 bits of the HMAC, docs/PRIVACY.md). "
+            ~ "Rebuild every pseudonym once with the same key: `dbt build --full-refresh` "
+            ~ "(docs/PRIVACY.md, 'Changing the key'), then publish.") }}
     {%- endif -%}
     {%- if stored is not none and stored != current and not flags.FULL_REFRESH -%}
         {{ exceptions.raise_compiler_error(

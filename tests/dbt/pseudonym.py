@@ -16,7 +16,8 @@ def session_key() -> str:
 
 
 def pseudonym(value: str, key: str | None = None) -> str:
-    """HMAC-SHA256(key, UPPER(TRIM(value))) as lower-case hex, like zw_pseudonym() in SQL."""
+    """HMAC-SHA256(key, UPPER(TRIM(value))) cut to 128 bits (32 hex characters), like
+    zw_pseudonym() in SQL."""
     result = _pseudonym.pseudonym(value, session_key() if key is None else key)
     assert result is not None, "a blank value has no pseudonym"
     return result

@@ -20,7 +20,9 @@ STORED = "select fingerprint from internal.pseudonym_key_fingerprint"
 
 
 def test_the_pseudonym_is_hmac_sha256_of_the_trimmed_upper_cased_value() -> None:
-    expected = hmac.new(b"k3y", b"44030619900101123X", hashlib.sha256).hexdigest()
+    """Its first 128 bits: 32 of the digest's 64 hex characters (docs/PRIVACY.md)."""
+    digest = hmac.new(b"k3y", b"44030619900101123X", hashlib.sha256).hexdigest()
+    expected = digest[:32]
     assert zp.pseudonym(" 44030619900101123x ", "k3y") == expected
     assert zp.pseudonym("44030619900101123X", b"k3y") == expected
     assert zp.pseudonym("", "k3y") is None and zp.pseudonym("  ", "k3y") is None
@@ -95,6 +97,30 @@ def test_another_key_needs_a_full_refresh(fixture_warehouse: Path, tmp_path: Pat
     with duckdb.connect(str(warehouse), read_only=True) as con:
         stored = con.execute(STORED).fetchall()
     assert stored == [(zp.fingerprint(other),)]
+
+
+def test_pseudonyms_of_the_former_width_need_a_full_refresh(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """A warehouse whose pseudonyms are the full 64-character digest (before they were
+    cut to 128 bits) is refused with what to do, even with the same key: its stored
+    person keys would never match the new ones."""
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    full = hmac.new(session_key().encode(), zp.FINGERPRINT_SUBJECT.encode(), hashlib.sha256)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update internal.pseudonym_key_fingerprint set fingerprint = ?", [full.hexdigest()]
+        )
+    done = run_dbt(["run", "--select", "dim_date"], warehouse, tmp_path)
+    assert done.returncode != 0
+    widths = "pseudonyms are 64 characters long; this version makes them 32"
+    assert widths in done.stdout, done.stdout[-3000:]
+    assert "`dbt build --full-refresh`" in done.stdout
+    refreshed = run_dbt(["run", "--select", "dim_date", "--full-refresh"], warehouse, tmp_path)
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(STORED).fetchall() == [(zp.fingerprint(session_key()),)]
 
 
 def test_the_key_is_in_no_compiled_sql_log_or_warehouse(fixture_warehouse: Path) -> None:
