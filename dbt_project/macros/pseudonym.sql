@@ -48,17 +48,16 @@
         {#- built before fingerprints were kept: its pseudonyms' key is unknown -#}
         {%- set stored = 'unknown' -%}
     {%- endif -%}
-    {%- if stored is not none and stored != current and not flags.FULL_REFRESH
-          and stored != 'unknown' and stored | length != current | length -%}
-        {#- same key or not, the stored pseudonyms have another width: the full
-            64-character digest, before they were cut to 128 bits -#}
-        {{ exceptions.raise_compiler_error(
-            "This warehouse's pseudonyms are " ~ (stored | length) ~ " characters long; this version "
-            ~ "makes them " ~ (current | length) ~ " (128 bits of the HMAC, docs/PRIVACY.md). "
-            ~ "Rebuild every pseudonym once with the same key: `dbt build --full-refresh` "
-            ~ "(docs/PRIVACY.md, 'Changing the key'), then publish.") }}
-    {%- endif -%}
     {%- if stored is not none and stored != current and not flags.FULL_REFRESH -%}
+        {%- if stored != 'unknown' and stored | length != current | length -%}
+            {#- same key or not, the stored pseudonyms have another width: the full
+                64-character digest, before they were cut to 128 bits -#}
+            {{ exceptions.raise_compiler_error(
+                "This warehouse's pseudonyms are " ~ (stored | length) ~ " characters long; this version "
+                ~ "makes them " ~ (current | length) ~ " (128 bits of the HMAC, docs/PRIVACY.md). "
+                ~ "Rebuild every pseudonym once with the same key: `dbt build --full-refresh` "
+                ~ "(docs/PRIVACY.md, 'Changing the key'), then publish.") }}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
             "ZHIWANG_PSEUDONYM_KEY is not the key this warehouse's pseudonyms were made with "
             ~ "(fingerprint " ~ (stored[:12] if stored else 'none') ~ "... stored, " ~ current[:12] ~ "... now). "
