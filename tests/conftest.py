@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,3 +48,11 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> TinyPipeline:
     )
     report = ingest(settings)
     return TinyPipeline(settings=settings, generated=generated, report=report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the dbt helper's per-session folder (its shared target/, about 20 MB),
+    which would otherwise stay in the temp dir after every test session."""
+    helpers = sys.modules.get("tests.dbt.dbt_helpers")
+    if helpers is not None:
+        shutil.rmtree(helpers.SESSION, ignore_errors=True)
