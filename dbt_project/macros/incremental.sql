@@ -66,9 +66,15 @@
     model's watermark touched (all rows of the key, not only the new ones: the
     model re-derives the key as a whole). Nothing on a full build. -#}
 {% macro where_touched_since_watermark(relation, key, watermark_column, literal_type=none) -%}
+    {{- where_any_touched_since_watermark([relation], key, watermark_column, literal_type) -}}
+{%- endmacro %}
+
+{#- The same for a model that re-derives a key from several relations: every row
+    of each key that a load of any of them touched. -#}
+{% macro where_any_touched_since_watermark(relations, key, watermark_column, literal_type=none) -%}
     {%- if is_incremental() %}
     where {{ key }} in (
-        {{- touched_keys([relation], key, watermark_column, literal_type) | indent(4) }}
+        {{- touched_keys(relations, key, watermark_column, literal_type) | indent(4) }}
     )
     {%- endif %}
 {%- endmacro %}
@@ -151,21 +157,22 @@
     {{- delete_keys_loaded_since_watermark(relations, 'person_key', 'last_loaded_at') -}}
 {%- endmacro %}
 
-{#- The incremental strategy of a model that replaces whole months
-    (fct_contributions: a month delivered again replaces the month). On DuckDB
+{#- The incremental strategy of a model that replaces whole keys: months
+    (fct_contributions: a month delivered again replaces the month) or
+    delivery dates (int_entity_mention_days). On DuckDB
     the pre-hook delete_keys_loaded_since_watermark deletes the months the run
     re-derives, and the run's rows are appended straight from the model's
     query (config stage_rows_as_view, below): a corrected month is read and
     written once, not written to a temporary table first and copied from it
     (district: 14M rows a month, 3-6 s of the daily build). Spark: the dynamic
     partition overwrite of macros/spark_incremental.sql. -#}
-{% macro month_replace_strategy() -%}
-    {{- return(adapter.dispatch('month_replace_strategy', 'zhiwang')()) -}}
+{% macro partition_replace_strategy() -%}
+    {{- return(adapter.dispatch('partition_replace_strategy', 'zhiwang')()) -}}
 {%- endmacro %}
-{% macro default__month_replace_strategy() -%}
+{% macro default__partition_replace_strategy() -%}
     {{- return('append') -}}
 {%- endmacro %}
-{% macro spark__month_replace_strategy() -%}
+{% macro spark__partition_replace_strategy() -%}
     {{- return('insert_overwrite') -}}
 {%- endmacro %}
 
@@ -178,11 +185,31 @@
     {{- return({
         'materialized': 'incremental',
         'unique_key': 'contribution_month',
-        'incremental_strategy': month_replace_strategy(),
+        'incremental_strategy': partition_replace_strategy(),
         'stage_rows_as_view': true,
         'partition_by': (['contribution_month'] if target.type == 'spark' else none),
         'on_schema_change': 'fail',
         'pre_hook': "{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at', 'date') }}",
+    }) -}}
+{%- endmacro %}
+
+{#- The config of a model incremental per delivery date, re-deriving each date
+    that a load of any of ``models`` (staging models: their rows carry
+    delivery_date and loaded_at) touched, as a whole (int_entity_mention_days):
+    as contribution_month_config, with the delivery date as the replaced key
+    and partition. A re-delivered file supersedes its date's earlier batch
+    (ingest/raw_store.py), so the date is re-read from staging, not added to. -#}
+{% macro delivery_date_config(models) -%}
+    {%- set refs = [] -%}
+    {%- for name in models -%}{%- do refs.append("ref('" ~ name ~ "')") -%}{%- endfor -%}
+    {{- return({
+        'materialized': 'incremental',
+        'unique_key': 'delivery_date',
+        'incremental_strategy': partition_replace_strategy(),
+        'stage_rows_as_view': true,
+        'partition_by': (['delivery_date'] if target.type == 'spark' else none),
+        'on_schema_change': 'fail',
+        'pre_hook': "{{ delete_keys_loaded_since_watermark([" ~ refs | join(', ') ~ "], 'delivery_date', 'loaded_at', 'date') }}",
     }) -}}
 {%- endmacro %}
 

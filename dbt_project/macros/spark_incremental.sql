@@ -7,10 +7,10 @@
     delete+insert replaces:
 
     - a model with a partition_by (fct_contributions: contribution_month, its
-      unique key) is a dynamic partition overwrite: dbt-spark sets
+      unique key; int_entity_mention_days: delivery_date) is a dynamic partition overwrite: dbt-spark sets
       spark.sql.sources.partitionOverwriteMode=DYNAMIC for insert_overwrite
       with a partition_by, so only the partitions the run's rows fall in are
-      replaced, each as a whole - the model's filter selects whole months;
+      replaced, each as a whole - the model's filter selects whole months (dates);
     - a model without one (the per-key models: unique_key person_key, event_id,
       uscc ...) is a key-scoped overwrite: the table is rewritten as its rows
       whose key the run did not select plus the run's rows (the keys' old rows

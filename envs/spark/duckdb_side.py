@@ -12,7 +12,7 @@
                            be there. With TABLEs, exactly those (each in marts/ or
                            incremental/): one missing on either side is a difference,
                            tables not named are not compared (`incremental`, the
-                           word, names the 17 INCREMENTAL models)
+                           word, names every INCREMENTAL model)
 
 Doubles: equal within 1e-9 (relative). The models round some means to 6
 decimals (centroids); a double sum in another order can end a hair on the other
@@ -45,6 +45,7 @@ INCREMENTAL = (
     "fct_event",
     "fct_contributions",
     "int_contribution_employer_months",
+    "int_entity_mention_days",
     "int_building_code_batches",
     "dim_legal_entity",
     "dim_person",

@@ -121,6 +121,7 @@ INCREMENTAL = {
     "fct_event_transitions": "transition_id",
     "fct_contributions": "contribution_month",
     "int_contribution_employer_months": "contribution_month",
+    "int_entity_mention_days": "delivery_date",
     "int_building_code_batches": "batch_id",
     "int_contributor_pseudonyms": "citizen_id",
     "fct_residence_spells": "spell_key",

@@ -229,3 +229,53 @@ def test_a_superseded_batch_leaves_the_building_code_batches(
     dbt_ok(["run", "--full-refresh", "--select", "int_building_code_batches"], refreshed, tmp_path)
     tables = ["int_building_code_batches"]
     assert differences(warehouse, refreshed, tables) == {"int_building_code_batches": (0, 0)}
+
+
+def test_a_re_delivered_file_replaces_its_dates_employer_mentions(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """int_entity_mention_days re-derives a delivery date as a whole: when a re-delivered
+    insured-person file replaces the date's batch (its rows leave the raw view, the new
+    batch's arrive), the date's counts are the new file's alone, as a full refresh has
+    them, and the grid channel's counts of the date are unchanged."""
+    warehouse = tmp_path / "redelivered.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    model = relation_of("int_entity_mention_days")
+    new_code = "91440306MA5REDLV1X"
+
+    def mentions(source: str) -> list[tuple]:
+        return query(
+            warehouse,
+            f"select delivered_code, record_count from {model} where entity_source = "
+            f"'{source}' and delivery_date = date '{D1}' order by 1",
+        )
+
+    grid_before = mentions("grid_collection")
+    assert mentions("social_security_insured"), "the fixture's first day names no employer"
+    with duckdb.connect(str(warehouse)) as con:
+        (old_batch,) = con.execute(
+            f"select distinct _batch_id from raw.cbry where _delivery_date = date '{D1}'"
+        ).fetchone()
+        rows = con.execute("select count(*) from raw.cbry where _batch_id = ?", [old_batch])
+        (row_count,) = rows.fetchone()
+        # what the raw view holds after the re-delivery of the date's file: the new
+        # batch's rows (every employer code replaced by one new code), loaded now
+        con.execute(
+            "create temp table redelivered as select * from raw.cbry where _batch_id = ?",
+            [old_batch],
+        )
+        con.execute(
+            "update redelivered set _batch_id = 'cbry-redelivered', employer_uscc = ?, "
+            "_loaded_at = (select max(_loaded_at) from raw.cbry) + interval 1 hour",
+            [new_code],
+        )
+        con.execute("delete from raw.cbry where _batch_id = ?", [old_batch])
+        con.execute("insert into raw.cbry select * from redelivered")
+    dbt_ok(["run", "--select", "int_entity_mention_days"], warehouse, tmp_path)
+    assert mentions("social_security_insured") == [(new_code, row_count)]
+    assert mentions("grid_collection") == grid_before
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(warehouse, refreshed)
+    dbt_ok(["run", "--full-refresh", "--select", "int_entity_mention_days"], refreshed, tmp_path)
+    tables = ["int_entity_mention_days"]
+    assert differences(warehouse, refreshed, tables) == {"int_entity_mention_days": (0, 0)}

@@ -18,18 +18,20 @@ registries as (
     group by registry, uscc
 ),
 
-insured as (
+-- the delivery dates' counts of int_entity_mention_days (incremental per
+-- date), added up: the insured-person feed's and the grid channel's employer
+-- codes, not every row ever delivered, grouped again
+insured_and_grid as (
     select
-        'social_security_insured' as entity_source,
-        'social_security' as department,
-        employer_uscc as delivered_code,
-        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
+        entity_source,
+        department,
+        delivered_code,
+        max(flagged_invalid) = 1 as is_flagged_invalid,
         min(delivery_date) as first_seen_on,
         max(delivery_date) as last_seen_on,
-        count(*) as record_count
-    from {{ ref('stg_social_security__insured_person_changes') }}
-    where employer_uscc is not null
-    group by employer_uscc
+        cast(sum(record_count) as bigint) as record_count
+    from {{ ref('int_entity_mention_days') }}
+    group by entity_source, department, delivered_code
 ),
 
 -- the months' counts of int_contribution_employer_months (incremental per
@@ -47,28 +49,12 @@ contributions as (
     group by employer_uscc
 ),
 
-grid_channel as (
-    select
-        'grid_collection' as entity_source,
-        'grid' as department,
-        employer_uscc as delivered_code,
-        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) = 1 as is_flagged_invalid,
-        min(delivery_date) as first_seen_on,
-        max(delivery_date) as last_seen_on,
-        count(*) as record_count
-    from {{ ref('stg_population__grid_collections') }}
-    where employer_uscc is not null
-    group by employer_uscc
-),
-
 final as (
     select * from registries
     union all
-    select * from insured
+    select * from insured_and_grid
     union all
     select * from contributions
-    union all
-    select * from grid_channel
 )
 
 select * from final

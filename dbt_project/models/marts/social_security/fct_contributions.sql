@@ -4,7 +4,7 @@
 
 -- Incremental on the month: a re-delivered month replaces the stored month
 -- as a whole, which is the correction rule itself (macros/incremental.sql,
--- month_replace_strategy: on DuckDB the pre-hook deletes the touched months
+-- partition_replace_strategy: on DuckDB the pre-hook deletes the touched months
 -- and the query's rows are appended straight, with no temporary copy; the
 -- query reads staging and the pseudonym lookup, never this model's rows).
 --
