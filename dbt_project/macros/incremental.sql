@@ -182,34 +182,33 @@
     query's rows are appended straight (DuckDB), or the months' partitions
     overwritten (Spark). -#}
 {% macro contribution_month_config() -%}
-    {{- return({
-        'materialized': 'incremental',
-        'unique_key': 'contribution_month',
-        'incremental_strategy': partition_replace_strategy(),
-        'stage_rows_as_view': true,
-        'partition_by': (['contribution_month'] if target.type == 'spark' else none),
-        'on_schema_change': 'fail',
-        'pre_hook': "{{ delete_keys_loaded_since_watermark([ref('stg_social_security__contributions')], 'contribution_month', 'loaded_at', 'date') }}",
-    }) -}}
+    {{- return(partition_replace_config('contribution_month', ['stg_social_security__contributions'])) -}}
 {%- endmacro %}
 
 {#- The config of a model incremental per delivery date, re-deriving each date
-    that a load of any of ``models`` (staging models: their rows carry
-    delivery_date and loaded_at) touched, as a whole (int_entity_mention_days):
-    as contribution_month_config, with the delivery date as the replaced key
-    and partition. A re-delivered file supersedes its date's earlier batch
-    (ingest/raw_store.py), so the date is re-read from staging, not added to. -#}
+    that a load of any of ``models`` touched, as a whole (int_entity_mention_days).
+    A re-delivered file supersedes its date's earlier batch (ingest/raw_store.py),
+    so the date is re-read from staging, not added to. -#}
 {% macro delivery_date_config(models) -%}
+    {{- return(partition_replace_config('delivery_date', models)) -}}
+{%- endmacro %}
+
+{#- The one config behind both: incremental on ``key`` (a month, a delivery
+    date), each key that a load of any of ``models`` (staging models: their
+    rows carry ``key`` and loaded_at) touched re-derived as a whole. The
+    pre-hook deletes the keys and the query's rows are appended straight
+    (DuckDB), or the keys' partitions overwritten (Spark). -#}
+{% macro partition_replace_config(key, models) -%}
     {%- set refs = [] -%}
     {%- for name in models -%}{%- do refs.append("ref('" ~ name ~ "')") -%}{%- endfor -%}
     {{- return({
         'materialized': 'incremental',
-        'unique_key': 'delivery_date',
+        'unique_key': key,
         'incremental_strategy': partition_replace_strategy(),
         'stage_rows_as_view': true,
-        'partition_by': (['delivery_date'] if target.type == 'spark' else none),
+        'partition_by': ([key] if target.type == 'spark' else none),
         'on_schema_change': 'fail',
-        'pre_hook': "{{ delete_keys_loaded_since_watermark([" ~ refs | join(', ') ~ "], 'delivery_date', 'loaded_at', 'date') }}",
+        'pre_hook': "{{ delete_keys_loaded_since_watermark([" ~ refs | join(', ') ~ "], '" ~ key ~ "', 'loaded_at', 'date') }}",
     }) -}}
 {%- endmacro %}
 
