@@ -8,48 +8,45 @@
 -- the date's rows. A daily build groups the day's rows, not every row the two
 -- feeds ever delivered (district: 7.8M rows over six dates, regrouped in every
 -- build before).
-{{ config(delivery_date_config(['stg_social_security__insured_person_changes', 'stg_population__grid_collections'])) }}
+{#- the feeds: (entity_source, department, staging model with employer_uscc,
+    delivery_date, quality_flags and loaded_at) -#}
+{%- set feeds = [
+    ('social_security_insured', 'social_security', 'stg_social_security__insured_person_changes'),
+    ('grid_collection', 'grid', 'stg_population__grid_collections'),
+] -%}
+{%- set models = [] -%}
+{%- set relations = [] -%}
+{%- for feed in feeds -%}
+    {%- do models.append(feed[2]) -%}
+    {%- do relations.append(ref(feed[2])) -%}
+{%- endfor -%}
 
+{{ config(delivery_date_config(models)) }}
+
+{#- compiled once: with a literal type, the touched dates are read at compile time -#}
 {%- set touched -%}
-    {{ where_any_touched_since_watermark(
-        [ref('stg_social_security__insured_person_changes'), ref('stg_population__grid_collections')],
-        'delivery_date', 'loaded_at', 'date') }}
+    {{ where_any_touched_since_watermark(relations, 'delivery_date', 'loaded_at', 'date') }}
 {%- endset %}
 
 with
 
-insured as (
-    select
-        'social_security_insured' as entity_source,
-        'social_security' as department,
-        employer_uscc as delivered_code,
-        delivery_date,
-        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) as flagged_invalid,
-        count(*) as record_count,
-        max(loaded_at) as loaded_at
-    from {{ ref('stg_social_security__insured_person_changes') }}
-    {{ touched }}
-    group by employer_uscc, delivery_date
-),
-
-grid_channel as (
-    select
-        'grid_collection' as entity_source,
-        'grid' as department,
-        employer_uscc as delivered_code,
-        delivery_date,
-        max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) as flagged_invalid,
-        count(*) as record_count,
-        max(loaded_at) as loaded_at
-    from {{ ref('stg_population__grid_collections') }}
-    {{ touched }}
-    group by employer_uscc, delivery_date
-),
-
 both_feeds as (
-    select * from insured
-    union all
-    select * from grid_channel
+    {%- for entity_source, department, model in feeds %}
+        select
+            '{{ entity_source }}' as entity_source,
+            '{{ department }}' as department,
+            employer_uscc as delivered_code,
+            delivery_date,
+            max(case when quality_flags like '%invalid_uscc%' then 1 else 0 end) as flagged_invalid,
+            count(*) as record_count,
+            max(loaded_at) as loaded_at
+        from {{ ref(model) }}
+        {{ touched }}
+        group by employer_uscc, delivery_date
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 -- every row of a date carries the date's newest load (of either feed): each row
