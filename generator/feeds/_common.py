@@ -372,10 +372,23 @@ def write_success(ctx: FeedContext, feed: str, skip: set[date] | None = None) ->
 
 
 def member(values: pl.Series | np.ndarray, pool: object) -> np.ndarray:
-    """Boolean mask: which ``values`` are in ``pool`` (hash-based; np.isin sorts objects)."""
+    """Boolean mask: which ``values`` are in ``pool`` (a null is in nothing).
+
+    A semi-join on the row index, not ``is_in``: 16 M IDs against 7 M took 1.8 s
+    instead of 3.9 s on 2 cores; at city scale these tests were 17 % of the
+    generator's samples (docs/PERFORMANCE.md). np.isin would sort objects.
+    """
     series = values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.String)
     items = pool if isinstance(pool, pl.Series) else pl.Series(list(pool), dtype=pl.String)
-    return series.is_in(items.implode()).fill_null(False).to_numpy()
+    mask = np.zeros(len(series), dtype=bool)
+    if len(series) and len(items):
+        found = (
+            pl.DataFrame({"v": series})
+            .with_row_index("i")
+            .join(pl.DataFrame({"v": items.cast(series.dtype)}).unique(), on="v", how="semi")
+        )
+        mask[found["i"].to_numpy()] = True
+    return mask
 
 
 # A link planted among the deliveries, named like a register file, pointing at a
