@@ -282,14 +282,47 @@ class FilePlan:
         self.used[rids] = True
         return rids
 
-    def bad_citizen_ids(self, column: str) -> np.ndarray:
+    def bad_citizen_ids(self, column: str, eligible: np.ndarray | None = None) -> np.ndarray:
         """A wrong check character in a sample of ``column``'s citizen IDs."""
         return self.corrupt(
             "bad_check_digit",
             column,
             "invalid_citizen_id",
             lambda s, r: corrupt_citizen_id(s[column], r),
+            eligible=eligible,
             detail="wrong check char",
+        )
+
+    def legacy_citizen_ids(self, column: str) -> np.ndarray:
+        """The legacy 15-digit form of a sample of ``column``'s IDs of persons born
+        in the 1900s (the only ones a 15-digit ID can name)."""
+        return self.corrupt(
+            "legacy_15",
+            column,
+            "id_upgraded_15",
+            lambda s, r: legacy_15(s[column]),
+            eligible=self.df[column].str.slice(6, 2).eq("19").to_numpy(),
+            detail="legacy 15-digit ID",
+        )
+
+    def fullwidth_digits(self, column: str) -> np.ndarray:
+        """Full-width digits in a sample of ``column``'s values."""
+        return self.corrupt(
+            "fullwidth",
+            column,
+            "fullwidth_normalised",
+            lambda s, r: to_fullwidth(s[column]),
+            detail="full-width digits",
+        )
+
+    def padded_spaces(self, column: str) -> np.ndarray:
+        """Spaces (a tab now and then) around a sample of ``column``'s values."""
+        return self.corrupt(
+            "whitespace",
+            column,
+            "whitespace_normalised",
+            lambda s, r: pad_spaces(s[column], r),
+            detail="padded with spaces",
         )
 
     def old_community_codes(self, column: str = "community_code") -> np.ndarray:

@@ -218,20 +218,8 @@ def _write_scjg(ctx: FeedContext, d: date, i: int, ents: pl.DataFrame, cases: Ca
             detail="wrong check char",
         )
         plan.bad_citizen_ids("法定代表人证件号码")
-        plan.corrupt(
-            "fullwidth",
-            code,
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s[code]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "whitespace",
-            code,
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s[code], r),
-            detail="padded with spaces",
-        )
+        plan.fullwidth_digits(code)
+        plan.padded_spaces(code)
         plan.corrupt(
             "orphan_code",
             "经营场所房屋编码",
@@ -302,13 +290,7 @@ def _write_mz(ctx: FeedContext, d: date, i: int, mz: pl.DataFrame) -> None:
         lambda s, r: dirt.corrupt_uscc(s[code], r),
         detail="wrong check char",
     )
-    plan.corrupt(
-        "whitespace",
-        code,
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s[code], r),
-        detail="padded with spaces",
-    )
+    plan.padded_spaces(code)
     plan.corrupt(
         "bad_enum",
         "类别",

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from generator.dirt import FilePlan, binomial_pick, pad_spaces, plant_damage
+from generator.dirt import FilePlan, binomial_pick, plant_damage
 from generator.feeds._common import FeedContext, epoch_series, stamp, write_success
 from generator.geography_change import GeographyChange, recode_lines, write_register
 
@@ -546,13 +546,7 @@ def _write_sjlz(ctx: FeedContext, d: date, i: int, lines: pl.DataFrame, hourly: 
             ),
             detail="unparseable timestamp",
         )
-        plan.corrupt(
-            "whitespace",
-            "grid_code",
-            "whitespace_normalised",
-            lambda s, r: pad_spaces(s["grid_code"], r),
-            detail="padded with spaces",
-        )
+        plan.padded_spaces("grid_code")
         plan.duplicate_exact()
         ctx.deliver(plan, feed=FEED, kind="sjlz", day=d, name=name, fmt="jsonl")
 
@@ -654,15 +648,7 @@ def _write_rx(ctx: FeedContext, ev: pl.DataFrame, lines: pl.DataFrame) -> None:
         plan = FilePlan(rows, ctx.rng(FEED, "rx-dirt", i), ctx.rates, key_column="ticket_id")
         plan.mixed_eol = i == 0  # the first day's file mixes CRLF and LF line endings
         plant_damage(plan, "content")
-        plan.corrupt(
-            "fullwidth",
-            "caller_phone",
-            "fullwidth_normalised",
-            lambda s, r: s["caller_phone"].str.replace_many(
-                [str(x) for x in range(10)], [chr(0xFF10 + x) for x in range(10)]
-            ),
-            detail="full-width digits",
-        )
+        plan.fullwidth_digits("caller_phone")
         plan.corrupt(
             "bad_enum",
             "satisfaction",

@@ -324,13 +324,7 @@ def _write_snapshot(ctx: FeedContext, d: date, fac: pl.DataFrame, rng: np.random
         lambda s, r: s["楼栋编码"].str.slice(0, 16),
         detail="building code one digit short",
     )
-    plan.corrupt(
-        "fullwidth",
-        "楼栋编码",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["楼栋编码"]),
-        detail="full-width digits",
-    )
+    plan.fullwidth_digits("楼栋编码")
     plan.corrupt(
         "bad_enum",
         "状态",

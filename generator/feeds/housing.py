@@ -111,20 +111,8 @@ def _write_ld(
     )
     plan = FilePlan(rows, rng, ctx.rates, key_column="building_code")
     plan.old_community_codes()
-    plan.corrupt(
-        "whitespace",
-        "building_code",
-        "whitespace_normalised",
-        lambda s, r: dirt.pad_spaces(s["building_code"], r),
-        detail="padded with spaces",
-    )
-    plan.corrupt(
-        "fullwidth",
-        "grid_code",
-        "fullwidth_normalised",
-        lambda s, r: dirt.to_fullwidth(s["grid_code"]),
-        detail="full-width digits",
-    )
+    plan.padded_spaces("building_code")
+    plan.fullwidth_digits("grid_code")
     plan.corrupt(
         "bad_enum",
         "building_type",
@@ -159,13 +147,7 @@ def _write_fw(ctx: FeedContext, d: date, i: int) -> None:
 
     def plan_for(rows: pl.DataFrame, rng: np.random.Generator) -> FilePlan:
         plan = FilePlan(rows, rng, ctx.rates, key_column="room_code")
-        plan.corrupt(
-            "whitespace",
-            "room_code",
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s["room_code"], r),
-            detail="padded with spaces",
-        )
+        plan.padded_spaces("room_code")
         plan.corrupt(
             "bad_enum",
             "use",
@@ -337,30 +319,10 @@ def _write_zlba(
             rows, rng, ctx.rates, key_column="filing_id", key_columns=["filing_id", "updated_at"]
         )
         plan.reserve(np.flatnonzero((rows["op"] == "D").to_numpy()))
-        born_1900s = rows["tenant_id_number"].str.slice(6, 2).eq("19").to_numpy()
         plan.bad_citizen_ids("tenant_id_number")
-        plan.corrupt(
-            "legacy_15",
-            "tenant_id_number",
-            "id_upgraded_15",
-            lambda s, r: dirt.legacy_15(s["tenant_id_number"]),
-            eligible=born_1900s,
-            detail="legacy 15-digit ID",
-        )
-        plan.corrupt(
-            "fullwidth",
-            "landlord_id_number",
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s["landlord_id_number"]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "whitespace",
-            "room_code",
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s["room_code"], r),
-            detail="padded with spaces",
-        )
+        plan.legacy_citizen_ids("tenant_id_number")
+        plan.fullwidth_digits("landlord_id_number")
+        plan.padded_spaces("room_code")
         plan.old_community_codes("room_code")
         plan.corrupt(
             "end_before_start",

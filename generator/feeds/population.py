@@ -343,47 +343,13 @@ def _write_register(
         keep, unlinked = rows["_kept"].to_numpy(), rows["_unlinked"].to_numpy()
         rows = rows.drop("_kept", "_unlinked")
         plan = FilePlan(rows, rng, ctx.rates, key_column="GMSFHM", key_columns=["GMSFHM", "GXSJ"])
-        gm = rows["GMSFHM"]
         plan.reserve(np.flatnonzero(keep))
         plan.reserve(np.flatnonzero((rows["CZLX"] == "D").to_numpy()))
-        born_1900s = gm.str.slice(6, 2).eq("19").to_numpy()
-        plan.corrupt(
-            "bad_check_digit",
-            "GMSFHM",
-            "invalid_citizen_id",
-            lambda s, r: dirt.corrupt_citizen_id(s["GMSFHM"], r),
-            eligible=unlinked,
-            detail="wrong check char",
-        )
-        plan.corrupt(
-            "legacy_15",
-            "GMSFHM",
-            "id_upgraded_15",
-            lambda s, r: dirt.legacy_15(s["GMSFHM"]),
-            eligible=born_1900s,
-            detail="legacy 15-digit ID",
-        )
-        plan.corrupt(
-            "fullwidth",
-            "LXDH",
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s["LXDH"]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "fullwidth",
-            "GMSFHM",
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s["GMSFHM"]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "whitespace",
-            "FWBM",
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s["FWBM"], r),
-            detail="padded with spaces",
-        )
+        plan.bad_citizen_ids("GMSFHM", eligible=unlinked)
+        plan.legacy_citizen_ids("GMSFHM")
+        plan.fullwidth_digits("LXDH")
+        plan.fullwidth_digits("GMSFHM")
+        plan.padded_spaces("FWBM")
         plan.corrupt(
             "future_birth",
             "CSRQ",
@@ -573,20 +539,8 @@ def _write_grid(
             eligible=unlinked,
             detail="wrong check char",
         )
-        plan.corrupt(
-            "fullwidth",
-            "phone",
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s["phone"]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "whitespace",
-            "room_code",
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s["room_code"], r),
-            detail="padded with spaces",
-        )
+        plan.fullwidth_digits("phone")
+        plan.padded_spaces("room_code")
         plan.old_community_codes("grid_code")
         plan.duplicate_exact()
         return plan

@@ -209,20 +209,8 @@ def _write_cbry(ctx: FeedContext, d: date, i: int, changes: pl.DataFrame, cases:
             eligible=_registered(rows),
             identity="entity_variant",
         )
-        plan.corrupt(
-            "fullwidth",
-            "id_number",
-            "fullwidth_normalised",
-            lambda s, r: dirt.to_fullwidth(s["id_number"]),
-            detail="full-width digits",
-        )
-        plan.corrupt(
-            "whitespace",
-            "employer_uscc",
-            "whitespace_normalised",
-            lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
-            detail="padded with spaces",
-        )
+        plan.fullwidth_digits("id_number")
+        plan.padded_spaces("employer_uscc")
         plan.corrupt(
             "bad_enum",
             "status",
@@ -305,13 +293,7 @@ def _write_jfmx(ctx: FeedContext, d: date, i: int, insured: pl.DataFrame, cases:
             )
             plan.reserve(np.flatnonzero(member(rows["id_number"], protect)))
             plan.bad_citizen_ids("id_number")
-            plan.corrupt(
-                "whitespace",
-                "employer_uscc",
-                "whitespace_normalised",
-                lambda s, r: dirt.pad_spaces(s["employer_uscc"], r),
-                detail="padded with spaces",
-            )
+            plan.padded_spaces("employer_uscc")
             plan.duplicate_exact()
             out, defects = plan.finalize()
             first.write(out)
