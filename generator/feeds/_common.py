@@ -374,8 +374,9 @@ def write_success(ctx: FeedContext, feed: str, skip: set[date] | None = None) ->
 def member(values: pl.Series | np.ndarray, pool: object) -> np.ndarray:
     """Boolean mask: which ``values`` are in ``pool`` (a null is in nothing).
 
-    A semi-join on the row index, not ``is_in``: 16 M IDs against 7 M took 1.8 s
-    instead of 3.9 s on 2 cores; at city scale these tests were 17 % of the
+    A semi-join on the row index, not ``is_in``: 16 M IDs against 7 M took 1.2 s
+    instead of 3.9 s on 2 cores (a semi-join keeps each row once, so the pool is
+    not de-duplicated first); at city scale these tests were 17 % of the
     generator's samples (docs/PERFORMANCE.md). np.isin would sort objects.
     """
     series = values if isinstance(values, pl.Series) else pl.Series(values, dtype=pl.String)
@@ -385,7 +386,7 @@ def member(values: pl.Series | np.ndarray, pool: object) -> np.ndarray:
         found = (
             pl.DataFrame({"v": series})
             .with_row_index("i")
-            .join(pl.DataFrame({"v": items.cast(series.dtype)}).unique(), on="v", how="semi")
+            .join(pl.DataFrame({"v": items.cast(series.dtype)}), on="v", how="semi")
         )
         mask[found["i"].to_numpy()] = True
     return mask
