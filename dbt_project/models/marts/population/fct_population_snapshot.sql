@@ -92,20 +92,26 @@ raw_changes as (
         cast({{ dbt.date_trunc('month', 'valid_from') }} as date) as month_start,
         1 as residents,
         case when is_hukou then 1 else 0 end as hukou,
-        0 as elderly,
+        -- 60 already when the piece starts: counted from its start, in this row
+        case
+            when turns_60_on <= valid_from and (valid_to is null or turns_60_on < valid_to) then 1 else 0
+        end as elderly,
         0 as resident_6m,
         is_move_in as inflow,
         0 as outflow
     from spell_people
     union all
+    -- a piece's end closes every count it was in, in one row: the resident,
+    -- the hukou resident, the 60+ person (when 60 before the end) and the
+    -- half-year resident (when half a year in before the end)
     select
         grid_code,
         valid_to as change_on,
         cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
         -1 as residents,
         case when is_hukou then -1 else 0 end as hukou,
-        0 as elderly,
-        0 as resident_6m,
+        case when turns_60_on < valid_to then -1 else 0 end as elderly,
+        case when resident_6m_from < valid_to then -1 else 0 end as resident_6m,
         0 as inflow,
         is_move_out as outflow
     from spell_people
@@ -113,8 +119,8 @@ raw_changes as (
     union all
     select
         grid_code,
-        greatest(valid_from, turns_60_on) as change_on,
-        cast({{ dbt.date_trunc('month', 'greatest(valid_from, turns_60_on)') }} as date) as month_start,
+        turns_60_on as change_on,
+        cast({{ dbt.date_trunc('month', 'turns_60_on') }} as date) as month_start,
         0 as residents,
         0 as hukou,
         1 as elderly,
@@ -122,20 +128,7 @@ raw_changes as (
         0 as inflow,
         0 as outflow
     from spell_people
-    where turns_60_on is not null and (valid_to is null or turns_60_on < valid_to)
-    union all
-    select
-        grid_code,
-        valid_to as change_on,
-        cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
-        0 as residents,
-        0 as hukou,
-        -1 as elderly,
-        0 as resident_6m,
-        0 as inflow,
-        0 as outflow
-    from spell_people
-    where valid_to is not null and turns_60_on < valid_to
+    where turns_60_on > valid_from and (valid_to is null or turns_60_on < valid_to)
     union all
     select
         grid_code,
@@ -149,19 +142,6 @@ raw_changes as (
         0 as outflow
     from spell_people
     where valid_to is null or resident_6m_from < valid_to
-    union all
-    select
-        grid_code,
-        valid_to as change_on,
-        cast({{ dbt.date_trunc('month', 'valid_to') }} as date) as month_start,
-        0 as residents,
-        0 as hukou,
-        0 as elderly,
-        -1 as resident_6m,
-        0 as inflow,
-        0 as outflow
-    from spell_people
-    where valid_to is not null and resident_6m_from < valid_to
 ),
 
 changes as (
