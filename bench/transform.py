@@ -300,6 +300,26 @@ def _restore_state(state: Path, settings: Settings) -> None:
     print(f"restored the pre-daily warehouse from {state}", flush=True)
 
 
+def _before_daily_build(
+    settings: Settings, work: Path, dates: list[date]
+) -> tuple[int, float, list[str], list[str]]:
+    """Ingest the last delivery date (when ``dates`` is given), scan the raw tables
+    (the baseline) and parse untimed; the raw rows, the scan's seconds, the daily
+    build's scope args and the live batch ids."""
+    if dates:
+        print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
+        _ingest(settings, dates[-1:])
+    rows_now, baseline_now = raw_scan(settings.warehouse)
+    # the build Airflow runs: staging tests on the batches no build has tested yet
+    scope, batch_ids = scoped_test_args(settings)
+    # Parse first, untimed, with the daily build's vars: a scheduled build finds
+    # target/ as the previous day's build left it (same vars), so it parses only
+    # what changed. Without this, a restored state (no target/) or the full
+    # build's other vars would make the timed build parse the whole project.
+    _dbt("parse", settings.warehouse, work, *scope)
+    return rows_now, baseline_now, scope, batch_ids
+
+
 def _daily(
     settings: Settings,
     work: Path,
@@ -324,28 +344,14 @@ def _daily(
     ``repeats`` > 1 (``build_only``): the daily delivery's ingest and build again from
     ``state`` (the pre-daily warehouse), each with its own raw scan; the median run
     (by wall time) is the step's figure and every run is in the JSON."""
-    if dates:
-        print(f"ingest {dates[-1]} (the daily delivery)", flush=True)
-        _ingest(settings, dates[-1:])
-    rows_now, baseline_now = raw_scan(settings.warehouse)
-    # the build Airflow runs: staging tests on the batches no build has tested yet
-    scope, batch_ids = scoped_test_args(settings)
-    # Parse first, untimed, with the daily build's vars: a scheduled build finds
-    # target/ as the previous day's build left it (same vars), so it parses only
-    # what changed. Without this, a restored state (no target/) or the full
-    # build's other vars would make the timed build parse the whole project.
-    _dbt("parse", settings.warehouse, work, *scope)
+    rows_now, baseline_now, scope, batch_ids = _before_daily_build(settings, work, dates)
     if build_only and repeats > 1:
         assert state is not None and not quiet_day
         runs = []
         for run in range(1, repeats + 1):
             if run > 1:
                 _restore_state(state, settings)
-                if dates:
-                    _ingest(settings, dates[-1:])
-                rows_now, baseline_now = raw_scan(settings.warehouse)
-                scope, _ = scoped_test_args(settings)
-                _dbt("parse", settings.warehouse, work, *scope)
+                rows_now, baseline_now, scope, _ = _before_daily_build(settings, work, dates)
             seconds, peak_mb, cpu = _dbt("build", settings.warehouse, work, *scope)
             print(f"  daily build, run {run} of {repeats}: {seconds:.1f} s, {cpu:.1f} CPU-s, "
                   f"raw scan {baseline_now:.1f} s", flush=True)  # fmt: skip
