@@ -105,11 +105,12 @@
 {%- endmacro %}
 
 {#- Compile time, on an incremental run: whether any of ``relations`` (each
-    with a loaded_at column) has rows loaded after this model's watermark.
-    Lets a model skip work that only a delivery of those feeds can change,
-    e.g. the weekly housing snapshots on the six days without one. True on
-    a full build and at parse time, so the full-build SQL never depends on it. -#}
-{% macro has_loads_since_watermark(relations, watermark_column) -%}
+    with a ``loaded_column``, loaded_at unless said) has rows loaded after this
+    model's watermark. Lets a model skip work that only a delivery of those
+    feeds can change, e.g. the weekly housing snapshots on the six days
+    without one. True on a full build and at parse time, so the full-build SQL
+    never depends on it. -#}
+{% macro has_loads_since_watermark(relations, watermark_column, loaded_column='loaded_at') -%}
     {%- if not execute or not is_incremental() -%}
         {{- return(true) -}}
     {%- endif -%}
@@ -117,7 +118,7 @@
     {%- set probes = [] -%}
     {%- for relation in relations -%}
         {%- do probes.append(
-            "exists (select 1 from " ~ relation ~ " where loaded_at > " ~ watermark ~ ")"
+            "exists (select 1 from " ~ relation ~ " where " ~ loaded_column ~ " > " ~ watermark ~ ")"
         ) -%}
     {%- endfor -%}
     {%- set found = run_query("select " ~ probes | join(" or ") ~ " as found") -%}

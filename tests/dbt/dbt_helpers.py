@@ -123,6 +123,7 @@ INCREMENTAL = {
     "int_contribution_employer_months": "contribution_month",
     "int_entity_mention_days": "delivery_date",
     "int_building_code_batches": "batch_id",
+    "int_event_locations": "event_id",
     "int_contributor_pseudonyms": "citizen_id",
     "fct_residence_spells": "spell_key",
     "fct_rental_filings": "filing_id",

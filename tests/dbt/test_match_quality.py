@@ -43,7 +43,8 @@ def golden_built(tiny_pipeline: TinyPipeline, tmp_path_factory: pytest.TempPathF
     # the golden models' own tests (not those that reach into models left unbuilt)
     dbt_ok(
         ["test", "--select", "int_entity_matches", "int_building_matches", "int_entity_mentions",
-         "int_building_mentions", "dim_legal_entity_golden", "dim_building_golden",
+         "int_building_mentions", "int_event_locations", "dim_legal_entity_golden",
+         "dim_building_golden",
          "rpt_stewardship_queue", "rpt_stewardship_counts",
          "--indirect-selection", "cautious"],
         warehouse,

@@ -12,6 +12,8 @@
 --                     community within var('golden_building_max_metres')
 --   unmatched         a code housing does not know, or a position with no
 --                     building near enough: no golden record (stewardship)
+-- A position's evidence (nearest building, next nearest distance, the building
+-- the description names) is int_event_locations', carried by the mention.
 {{ config(materialized='table') }}
 
 with
@@ -21,131 +23,7 @@ mentions as (
 ),
 
 buildings as (
-    select
-        building_code,
-        community_code,
-        address,
-        longitude,
-        latitude
-    from {{ ref('dim_building') }}
-),
-
--- what the reports say (free text by the contract): only compared, never kept
-descriptions as (
-    select * from {{ ref('int_event_descriptions') }}
-),
-
-positions as (
-    select * from mentions
-    where delivered_code is null
-),
-
-distances as (
-    select
-        positions.building_source,
-        positions.mention_id,
-        buildings.building_code,
-        {{ distance_m('positions.longitude', 'positions.latitude', 'buildings.longitude', 'buildings.latitude') }}
-            as distance_m
-    from positions
-    inner join buildings
-        on
-            substr(positions.grid_code, 1, 12) = buildings.community_code
-            and buildings.longitude is not null
-),
-
--- buildings near enough whose registered address the report's description names
-described as (
-    select distinct
-        distances.building_source,
-        distances.mention_id,
-        distances.building_code,
-        distances.distance_m,
-        length(buildings.address) as address_length
-    from distances
-    inner join buildings on distances.building_code = buildings.building_code
-    inner join descriptions on distances.mention_id = descriptions.event_id
-    where
-        distances.building_source = 'events'
-        and distances.distance_m <= {{ var('golden_building_max_metres') }}
-        and buildings.address is not null
-        and {{ dbt.position('buildings.address', 'descriptions.event_description') }} > 0
-),
-
--- the longest address named wins ("…1号之34" also contains "…1号之3" and "…1号");
--- two buildings of one address decide nothing (the position rule then decides)
-described_longest as (
-    select
-        *,
-        rank() over (partition by building_source, mention_id order by address_length desc) as length_rank
-    from described
-),
-
-described_one as (
-    select
-        building_source,
-        mention_id,
-        max(building_code) as building_code,
-        max(distance_m) as distance_m
-    from described_longest
-    where length_rank = 1
-    group by building_source, mention_id
-    having count(*) = 1
-),
-
--- the nearest building (ties: the smallest code) and the distance of the next
--- nearest, by aggregates rather than a ranking window over every pair
-nearest_distance as (
-    select
-        building_source,
-        mention_id,
-        min(distance_m) as distance_m
-    from distances
-    group by building_source, mention_id
-),
-
--- a mention with no position has only null distances: all of them tie
-nearest_one as (
-    select
-        distances.building_source,
-        distances.mention_id,
-        min(distances.building_code) as building_code,
-        min(nearest_distance.distance_m) as distance_m
-    from distances
-    inner join nearest_distance
-        on
-            distances.building_source = nearest_distance.building_source
-            and distances.mention_id = nearest_distance.mention_id
-            and distances.distance_m is not distinct from nearest_distance.distance_m
-    group by distances.building_source, distances.mention_id
-),
-
-next_nearest as (
-    select
-        distances.building_source,
-        distances.mention_id,
-        min(distances.distance_m) as next_distance_m
-    from distances
-    inner join nearest_one
-        on
-            distances.building_source = nearest_one.building_source
-            and distances.mention_id = nearest_one.mention_id
-            and distances.building_code <> nearest_one.building_code
-    group by distances.building_source, distances.mention_id
-),
-
-nearest as (
-    select
-        nearest_one.building_source,
-        nearest_one.mention_id,
-        nearest_one.building_code,
-        nearest_one.distance_m,
-        next_nearest.next_distance_m
-    from nearest_one
-    left join next_nearest
-        on
-            nearest_one.building_source = next_nearest.building_source
-            and nearest_one.mention_id = next_nearest.mention_id
+    select building_code from {{ ref('dim_building') }}
 ),
 
 decided as (
@@ -159,34 +37,28 @@ decided as (
         mentions.latitude,
         case
             when mentions.delivered_code is not null then buildings.building_code
-            when described_one.building_code is not null then described_one.building_code
-            when nearest.distance_m <= {{ var('golden_building_max_metres') }} then nearest.building_code
+            when mentions.described_building_code is not null then mentions.described_building_code
+            when mentions.nearest_distance_m <= {{ var('golden_building_max_metres') }}
+                then mentions.nearest_building_code
         end as golden_building_code,
         case
             when buildings.building_code is not null then 'exact_code'
-            when mentions.delivered_code is null and described_one.building_code is not null then 'described_address'
+            when mentions.delivered_code is null and mentions.described_building_code is not null
+                then 'described_address'
             when
                 mentions.delivered_code is null
-                and nearest.distance_m <= {{ var('golden_building_max_metres') }}
+                and mentions.nearest_distance_m <= {{ var('golden_building_max_metres') }}
                 then 'nearest_building'
             else 'unmatched'
         end as match_rule,
-        nearest.distance_m,
-        nearest.next_distance_m,
-        described_one.distance_m as described_distance_m,
+        mentions.nearest_distance_m as distance_m,
+        mentions.next_distance_m,
+        mentions.described_distance_m,
         mentions.first_seen_on,
         mentions.last_seen_on,
         mentions.record_count
     from mentions
     left join buildings on mentions.delivered_code = buildings.building_code
-    left join nearest
-        on
-            mentions.building_source = nearest.building_source
-            and mentions.mention_id = nearest.mention_id
-    left join described_one
-        on
-            mentions.building_source = described_one.building_source
-            and mentions.mention_id = described_one.mention_id
 ),
 
 final as (

@@ -6,7 +6,19 @@
 -- name premises; events name a building code and a position; the facilities
 -- snapshot names a building code. docs/GOLDEN_RECORDS.md. The coded
 -- references are added up from int_building_code_batches (one row per batch
--- and code, incremental), not grouped from every delivered row in each build.
+-- and code, incremental), and the events' from int_event_locations (one row
+-- per event, incremental), not grouped from every delivered row in each build.
+-- A position carries the evidence int_event_locations found for it (nearest
+-- building, next nearest distance, the building its description names), which
+-- int_building_matches decides by; a code carries none.
+{%- set no_position_evidence -%}
+    cast(null as {{ dbt.type_string() }}) as nearest_building_code,
+        cast(null as double) as nearest_distance_m,
+        cast(null as double) as next_distance_m,
+        cast(null as {{ dbt.type_string() }}) as described_building_code,
+        cast(null as double) as described_distance_m
+{%- endset %}
+
 with
 
 -- the coded mentions, added up over the live batches (int_building_code_batches
@@ -22,42 +34,16 @@ by_code as (
         cast(sum(latitude_sum) as double) / nullif(sum(latitude_count), 0) as latitude,
         min(delivery_date) as first_seen_on,
         max(delivery_date) as last_seen_on,
-        cast(sum(record_count) as bigint) as record_count
+        cast(sum(record_count) as bigint) as record_count,
+        {{ no_position_evidence }}
     from {{ ref('int_building_code_batches') }}
     group by building_source, department, building_code
 ),
 
--- an event's location as first reported (its lowest seq with a position)
-event_rows as (
-    select
-        event_id,
-        building_code,
-        grid_code,
-        longitude,
-        latitude,
-        delivery_date,
-        row_number() over (
-            partition by event_id
-            order by
-                case when longitude is null then 1 else 0 end nulls last,
-                state_seq nulls last,
-                delivery_date nulls last
-        ) as position_rank
-    from {{ ref('stg_events__event_state_changes') }}
-),
-
+-- each event's building code or first reported position (int_event_locations,
+-- incremental per event): not every state change ever delivered, ranked again
 events as (
-    select
-        event_id,
-        max(building_code) as building_code,
-        max(case when position_rank = 1 then grid_code end) as grid_code,
-        max(case when position_rank = 1 then longitude end) as longitude,
-        max(case when position_rank = 1 then latitude end) as latitude,
-        min(delivery_date) as first_seen_on,
-        max(delivery_date) as last_seen_on,
-        count(*) as record_count
-    from event_rows
-    group by event_id
+    select * from {{ ref('int_event_locations') }}
 ),
 
 event_codes as (
@@ -71,7 +57,8 @@ event_codes as (
         avg(latitude) as latitude,
         min(first_seen_on) as first_seen_on,
         max(last_seen_on) as last_seen_on,
-        count(*) as record_count
+        count(*) as record_count,
+        {{ no_position_evidence }}
     from events
     where building_code is not null
     group by building_code
@@ -88,9 +75,14 @@ event_positions as (
         latitude,
         first_seen_on,
         last_seen_on,
-        record_count
+        record_count,
+        nearest_building_code,
+        nearest_distance_m,
+        next_distance_m,
+        described_building_code,
+        described_distance_m
     from events
-    where building_code is null and longitude is not null and latitude is not null
+    where is_position_mention
 ),
 
 final as (
