@@ -47,6 +47,7 @@ INCREMENTAL = (
     "int_contribution_employer_months",
     "int_entity_mention_days",
     "int_building_code_batches",
+    "int_event_locations",
     "dim_legal_entity",
     "dim_person",
     "int_person_status",
