@@ -5,8 +5,8 @@ days 1..N in full: the compared tables must be equal, so Spark's incremental
 runs equal a full build. Two sizes:
 
 - `build.sh --incremental-only` (marked `slow`: CI's `./scripts/test -m slow`
-  runs it): the 14 incremental models and their parents only, all 14 compared
-  (~12 min on 2 busy cores, see envs/spark/README.md "Measured");
+  runs it): the 21 incremental models and their parents only, all 21 compared
+  (~8-12 min on 2 busy cores, see envs/spark/README.md "Measured");
 - `build.sh` (marked `spark`): step 3 a full `dbt build` on both engines, every
   mart and incremental model compared (~45 min on 2 busy cores, ~10 GB):
       uv run --frozen pytest -m spark
