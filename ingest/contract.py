@@ -71,6 +71,22 @@ LINEAGE_TYPES: dict[str, tuple[pl.DataType, str]] = {
     "_flags": RAW_STRING,
 }
 LINEAGE: dict[str, pl.DataType] = {name: types[0] for name, types in LINEAGE_TYPES.items()}
+# The row fingerprints of a kind whose contract asks for them (`fingerprint: true`):
+# 64-bit hashes, stored as signed BIGINT (Spark reads no unsigned 64-bit Parquet),
+# of the values the raw layer stores (after normalisation; lineage and flags
+# excluded) - `_row_hash` of the row's data columns, `_key_hash` of its business
+# key (the contract's `key`). Two rows with the same `_row_hash` hold the same
+# values: a corrected re-delivery is compared with the rows the warehouse holds
+# by it, so a build writes only the rows that changed (fct_contributions); the
+# key hash lets the duplicate rule find a repeated key's rows by one integer.
+# polars' hash is stable within one polars version (pinned): after an upgrade the
+# fingerprints of new files differ from the old files', so the next correction
+# of an old month is written whole, once - never wrongly kept.
+FINGERPRINT = "_row_hash"
+KEY_FINGERPRINT = "_key_hash"
+FINGERPRINT_TYPES: tuple[pl.DataType, str] = (pl.Int64(), "BIGINT")
+# a fixed seed: the fingerprint of a row must not change between ingest runs
+_FINGERPRINT_SEED = 0x7A68_6977_616E_6721
 
 
 def raw_dtype(col: Column) -> pl.DataType:
@@ -85,9 +101,33 @@ def raw_sql_type(col: Column) -> str:
 
 def raw_sql_types(kind: FileKind) -> dict[str, str]:
     """Every column of a kind's raw view, lineage included, with its DuckDB type."""
-    return {c.name: raw_sql_type(c) for c in kind.columns} | {
-        name: types[1] for name, types in LINEAGE_TYPES.items()
-    }
+    return (
+        {c.name: raw_sql_type(c) for c in kind.columns}
+        | {name: types[1] for name, types in LINEAGE_TYPES.items()}
+        | (
+            {FINGERPRINT: FINGERPRINT_TYPES[1], KEY_FINGERPRINT: FINGERPRINT_TYPES[1]}
+            if kind.fingerprint
+            else {}
+        )
+    )
+
+
+def fingerprints(kind: FileKind) -> list[pl.Expr]:
+    """The row and key fingerprints (FINGERPRINT, KEY_FINGERPRINT) of a frame holding
+    ``kind``'s data columns in their raw types."""
+
+    def hashed(columns: list[str], name: str) -> pl.Expr:
+        return (
+            pl.struct([pl.col(c) for c in columns])
+            .hash(seed=_FINGERPRINT_SEED)
+            .reinterpret(signed=True)
+            .alias(name)
+        )
+
+    return [
+        hashed([c.name for c in kind.columns], FINGERPRINT),
+        hashed([c.name for c in kind.columns if c.name in kind.key], KEY_FINGERPRINT),
+    ]
 
 
 # Severity of an invalid value: `quarantine` the whole row, or `flag` it and
@@ -165,6 +205,12 @@ class FileKind(BaseModel):
         description="Longer records are quarantined (record_too_long); memory stays bounded.",
     )
     key: list[str] = Field(description="Business key of a row (for duplicate detection).")
+    fingerprint: bool = Field(
+        default=False,
+        description="The ingest adds each row's fingerprints (_row_hash of its data "
+        "columns, _key_hash of its key): for kinds re-delivered whole with few rows "
+        "changed (a corrected month), so the warehouse writes only the rows that changed.",
+    )
     columns: list[Column]
     checks: list[RowCheck] = Field(default_factory=list)
 

@@ -28,7 +28,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import LINEAGE, FileKind, raw_dtype, raw_sql_types
+from ingest.contract import (
+    FINGERPRINT,
+    FINGERPRINT_TYPES,
+    KEY_FINGERPRINT,
+    LINEAGE,
+    FileKind,
+    fingerprints,
+    raw_dtype,
+    raw_sql_types,
+)
 from ingest.errors import WarehouseLockedError
 from zhiwang.settings import Settings
 
@@ -155,6 +164,10 @@ class BatchWriter:
         self.temp = self.final.with_name(f".tmp-{batch_id}.parquet")
         self.lineage = lineage
         self.schema = {c.name: raw_dtype(c) for c in fk.columns} | LINEAGE
+        # the row fingerprints, computed from the typed data columns (contract.py)
+        self._fingerprints = fingerprints(fk) if fk.fingerprint else []
+        for name in (FINGERPRINT, KEY_FINGERPRINT) if fk.fingerprint else ():
+            self.schema[name] = FINGERPRINT_TYPES[0]
         # Dictionary encoding only where values repeat (lineage constants, enums): for
         # identifiers and free text it is built and then abandoned, at a CPU cost.
         self._dictionary = [
@@ -214,7 +227,15 @@ class BatchWriter:
                 for k, v in self.lineage.items()
                 if k not in self._constants
             ]
-        ).select([pl.col(k).cast(t) for k, t in self.schema.items() if k not in self._constants])
+        ).select(
+            [
+                pl.col(k).cast(t)
+                for k, t in self.schema.items()
+                if k not in self._constants and k not in (FINGERPRINT, KEY_FINGERPRINT)
+            ]
+        )
+        if self._fingerprints:
+            frame = frame.with_columns(self._fingerprints)
         # Oldest compat level: large_string / large_list, as polars' own writer stores.
         table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
         zeros = pa.array(np.zeros(n, dtype=np.int32))
@@ -255,24 +276,60 @@ def _view_sql(settings: Settings, fk: FileKind, batch_ids: list[str]) -> str:
         cols = raw_sql_types(fk)
         typed = ", ".join(f"cast(null as {t}) as {name}" for name, t in cols.items())
         return f"create or replace view raw.{fk.kind} as select {typed} where false"
-    files = ", ".join(f"'{parquet_path(settings, fk.kind, b).as_posix()}'" for b in batch_ids)
+    paths = [parquet_path(settings, fk.kind, b) for b in batch_ids]
+    files = ", ".join(f"'{p.as_posix()}'" for p in paths)
     return (
         f"create or replace view raw.{fk.kind} as "
-        f"select * from read_parquet([{files}], union_by_name = true)"
+        f"select *{_fingerprints_of_older_files(fk, paths)} "
+        f"from read_parquet([{files}], union_by_name = true)"
     )
 
 
-def ensure_views(con: duckdb.DuckDBPyConnection, settings: Settings, kinds: list[FileKind]) -> None:
-    """Typed empty views for kinds nothing was loaded for yet, so dbt sources resolve."""
-    have = {
+def _fingerprints_of_older_files(fk: FileKind, paths: list[Path]) -> str:
+    """What a raw view adds when some of its files were written before the kind asked
+    for fingerprints: their rows read _row_hash as NULL (a model compares them as
+    changed rows) and _key_hash as DuckDB's hash of the key, which the duplicate rule
+    compares within a file only. Nothing when every file has them."""
+    if not fk.fingerprint:
+        return ""
+    have = [FINGERPRINT in pq.read_schema(p).names for p in paths]
+    if all(have):
+        return ""
+    # DuckDB's hash is unsigned 64-bit; halved, it fits the stored BIGINT
+    key = f"cast(hash({', '.join(fk.key)}) >> 1 as {FINGERPRINT_TYPES[1]})"
+    if not any(have):
+        return (
+            f", cast(null as {FINGERPRINT_TYPES[1]}) as {FINGERPRINT}, {key} as {KEY_FINGERPRINT}"
+        )
+    return f" replace (coalesce({KEY_FINGERPRINT}, {key}) as {KEY_FINGERPRINT})"
+
+
+def _loaded_batch_ids(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
+    """The batches behind a kind's raw view, oldest first."""
+    return [
         r[0]
         for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
+            "select batch_id from audit.batches where kind = ? and status = 'loaded' "
+            "order by delivery_date, started_at",
+            [kind],
         ).fetchall()
-    }
+    ]
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, settings: Settings, kinds: list[FileKind]) -> None:
+    """Typed empty views for kinds nothing was loaded for yet, so dbt sources resolve;
+    and a view made before its contract gained a column (a kind that now asks for row
+    fingerprints) made again, so the column is there for dbt."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
     for fk in kinds:
         if fk.kind not in have:
             con.execute(_view_sql(settings, fk, []))
+        elif set(raw_sql_types(fk)) - have[fk.kind]:
+            con.execute(_view_sql(settings, fk, _loaded_batch_ids(con, fk.kind)))
 
 
 def commit(
@@ -335,15 +392,7 @@ def commit(
                 con.execute("insert into audit.quarantine select * from _quarantine")
                 con.unregister("_quarantine")
             if fk is not None:
-                ids = [
-                    r[0]
-                    for r in con.execute(
-                        "select batch_id from audit.batches where kind = ? and status = 'loaded' "
-                        "order by delivery_date, started_at",  # the rows behind the view
-                        [fk.kind],
-                    ).fetchall()
-                ]
-                con.execute(_view_sql(settings, fk, ids))
+                con.execute(_view_sql(settings, fk, _loaded_batch_ids(con, fk.kind)))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

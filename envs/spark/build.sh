@@ -4,8 +4,8 @@
 # production does, DuckDB in full, so the comparison proves that Spark's
 # incremental runs equal a full build.
 # Exits non-zero when a build fails or any table differs.
-#   envs/spark/build.sh                     # every mart + the 21 incremental models
-#   envs/spark/build.sh --incremental-only  # CI-sized: the 21 incremental models only
+#   envs/spark/build.sh                     # every mart + the 22 incremental models
+#   envs/spark/build.sh --incremental-only  # CI-sized: the 22 incremental models only
 #                                           # (or ZHIWANG_SPARK_CHECK=incremental)
 # work dir: $ZHIWANG_SPARK_CHECK_DIR, default $ZHIWANG_VAR_DIR/spark-check (default var/)
 # Steps (generate: 7 daily deliveries; ingest and DuckDB in the main env, Spark
@@ -20,7 +20,7 @@
 #      complete events delivery) + validated -> dbt build on DuckDB, in full ->
 #      dbt build on Spark, incremental -> every mart and incremental model compared
 #      (--incremental-only: both engines build step 1's selection, models and
-#      seeds, no data tests; the 21 incremental models compared, each must be there)
+#      seeds, no data tests; the 22 incremental models compared, each must be there)
 set -euo pipefail
 MODE="${ZHIWANG_SPARK_CHECK:-full}"
 case "${1:-}" in

@@ -16,8 +16,8 @@ One process, one in-process SparkSession (dbt-spark ``method: session``, the
 4. runs ``dbt DBT_ARGS`` (e.g. ``build --exclude ...``) when given,
 5. with ``--export DIR``: writes every table of Spark's ``marts`` schema to
    DIR/marts/<table>.parquet, and each incremental model the DuckDB side
-   exported (the names in ``--raw DIR``/incremental, found in the intermediate
-   and internal schemas) to DIR/incremental/<table>.parquet, for
+   exported (the names in ``--raw DIR``/incremental, found in the intermediate,
+   internal and staging schemas) to DIR/incremental/<table>.parquet, for
    envs/spark/duckdb_side.py compare.
 
 Plain ``dbt --target spark`` works for no model that pseudonymises or
@@ -126,7 +126,8 @@ def export_marts(spark, out: Path, incremental: list[str]) -> None:
     for name in tables:
         _write(spark, f"marts.{name}", out / "marts" / f"{name}.parquet")
     found = 0
-    for schema in ("intermediate", "internal"):
+    # staging holds the intermediate tables derived from plain IDs (int_contribution_rows)
+    for schema in ("intermediate", "internal", "staging"):
         for name in sorted(set(_tables(spark, schema)) & set(incremental)):
             _write(spark, f"{schema}.{name}", out / "incremental" / f"{name}.parquet")
             found += 1

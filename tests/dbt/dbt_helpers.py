@@ -119,7 +119,8 @@ INCREMENTAL = {
     "int_person_status": "person_key",
     "fct_event": "event_id",
     "fct_event_transitions": "transition_id",
-    "fct_contributions": "contribution_month",
+    "int_contribution_rows": "contribution_month",
+    "int_contribution_deliveries": "contribution_month",
     "int_contribution_employer_months": "contribution_month",
     "int_entity_mention_days": "delivery_date",
     "int_building_code_batches": "batch_id",
@@ -136,7 +137,7 @@ INCREMENTAL = {
 
 INTERNAL = internal_models(PROJECT / "dbt_project.yml")
 # intermediate models that hold plain personal data, so live in the staging schema
-STAGING_SCHEMA = {"int_contributor_pseudonyms"}
+STAGING_SCHEMA = {"int_contributor_pseudonyms", "int_contribution_rows"}
 
 
 # models built under another name (config alias)
@@ -159,9 +160,10 @@ def schema_of(model: str) -> str:
 
 def differences(left: Path, right: Path, tables: list[str]) -> dict[str, tuple[int, int]]:
     """Per built table: rows only in ``left``, rows only in ``right`` (EXCEPT ALL), on every
-    column but the build's start that written rows carry (``_written_at``)."""
+    column but the facts about the builds that written rows carry (``_written_at``, the
+    build's start; ``_written_loaded_at``, the load a build wrote the row from)."""
     out = {}
-    cols = "columns(lambda c: c <> '_written_at')"
+    cols = "columns(lambda c: not starts_with(c, '_written'))"
     with duckdb.connect(":memory:") as con:
         con.execute(f"attach '{left}' as l (read_only)")
         con.execute(f"attach '{right}' as r (read_only)")

@@ -23,6 +23,8 @@ import duckdb
 import polars as pl
 from stdnum.cn import ric
 
+from ingest.contract import fingerprints, load_feeds
+
 C1, C2 = "440306017001", "440306018001"
 G1, G2, G3 = C1 + "001", C1 + "002", C2 + "001"
 B1, B2, B3 = C1 + "00001", C1 + "00002", C2 + "00001"
@@ -93,7 +95,10 @@ def _frame(rows: list[dict], schema: dict, feed: str, kind: str) -> pl.DataFrame
                 "_flags": row.get("_flags"),
             }
         )
-    return pl.DataFrame(out, schema=full, orient="row")
+    frame = pl.DataFrame(out, schema=full, orient="row")
+    # the row fingerprints of the kinds whose contract asks for them, as the ingest adds them
+    file_kind = next(k for k in load_feeds()[feed].files if k.kind == kind)
+    return frame.with_columns(fingerprints(file_kind)) if file_kind.fingerprint else frame
 
 
 def _population(clean: bool) -> dict[str, pl.DataFrame]:

@@ -58,10 +58,11 @@ def test_daily_delivery_then_full_refresh_give_identical_facts(
 
 
 def test_a_corrected_month_replaces_the_month_as_a_whole(fixture_warehouse: Path) -> None:
-    """Day 2 re-delivers August: every row comes from day 2's delivery (the one
-    delivered again unchanged too), the changed rows carry the new values, the row
-    without an employer is replaced rather than kept twice, and the row the
-    correction no longer carries (E's pension) is gone."""
+    """Day 2 re-delivers August: the month is day 2's delivery (every row states it,
+    the one delivered again unchanged too), the changed rows carry the new values, the
+    row without an employer is replaced rather than kept twice, and the row the
+    correction no longer carries (E's pension) is gone. The build wrote only the
+    changed rows."""
     rows = query(
         fixture_warehouse,
         "select employer_uscc is null, insurance_type, contribution_amount_yuan, is_paid, "
@@ -73,6 +74,20 @@ def test_a_corrected_month_replaces_the_month_as_a_whole(fixture_warehouse: Path
         (False, "medical", 400.0, True, day2),
         (False, "pension", 640.0, True, day2),
         (True, "medical", 400.0, True, day2),
+    ]
+    # the day-2 build wrote only the rows the correction changed (found by their
+    # fingerprints); E's medical row, delivered again unchanged, is the day-1 row
+    written = query(
+        fixture_warehouse,
+        "select employer_uscc is null, insurance_type, contribution_amount_yuan, "
+        "_written_at = (select max(_written_at) from staging.int_contribution_rows) "
+        "from staging.int_contribution_rows "
+        "where contribution_month = date '2026-08-01' order by all",
+    )
+    assert written == [
+        (False, "medical", 400.0, False),
+        (False, "pension", 640.0, True),
+        (True, "medical", 400.0, True),
     ]
 
 

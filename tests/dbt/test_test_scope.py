@@ -101,7 +101,11 @@ def test_only_the_feeds_row_level_staging_tests_are_scoped(compiled_manifest: di
 
 
 GRAIN_TEST = (
-    "unique_combination_of_columns_fct_contributions_person_key__employer_uscc__"
+    "unique_combination_of_columns_int_contribution_employer_months_employer_uscc__"
+    "contribution_month"
+)
+ROWS_GRAIN_TEST = (
+    "unique_combination_of_columns_int_contribution_rows_person_key__employer_uscc__"
     "contribution_month__insurance_type"
 )
 
@@ -109,10 +113,11 @@ GRAIN_TEST = (
 def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
     fixture_warehouse: Path, tmp_path: Path
 ) -> None:
-    """fct_contributions' grain test is scoped to rows loaded since the oldest untested
-    live batch started: a duplicate of such a row fails it; once every live batch is
-    tested the scoped test skips the row (batches that never were live, which no build
-    records, do not hold the scope open), and a build by hand still tests every row."""
+    """int_contribution_employer_months' grain test is scoped to rows loaded since the
+    oldest untested live batch started: a duplicate of such a row fails it; once every
+    live batch is tested the scoped test skips the row (batches that never were live,
+    which no build records, do not hold the scope open), and a build by hand still tests
+    every row."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(fixture_warehouse, warehouse)
     new_load = datetime(2030, 1, 1)
@@ -131,14 +136,43 @@ def test_a_duplicate_in_a_month_written_since_the_last_tested_batch_fails(
             [datetime(2000, 1, 1), datetime(2000, 1, 2)],
         )
         con.execute(
-            "insert into internal.fct_contributions select one.* replace (cast(? as timestamp) "
-            "as loaded_at) from (select * from internal.fct_contributions limit 1) as one "
+            "insert into intermediate.int_contribution_employer_months select one.* replace "
+            "(cast(? as timestamp) as loaded_at) from "
+            "(select * from intermediate.int_contribution_employer_months limit 1) as one "
             "cross join range(2)",
             [new_load],
         )
 
     assert dbt_test_status(warehouse, tmp_path, GRAIN_TEST, *SCOPED) == "fail"
     _scoped_pass_once_tested(warehouse, tmp_path, GRAIN_TEST, "new", datetime(2030, 1, 2))
+
+
+def test_a_written_contribution_row_repeating_a_held_key_fails(
+    fixture_warehouse: Path, tmp_path: Path
+) -> None:
+    """A daily build writes only a correction's changed contribution rows
+    (int_contribution_rows), so its grain test reads every row whose key a row written
+    since the last successful scheduled build has, in the written rows' months (as
+    literals): a written row repeating an older row's key fails it. Once a later build
+    finished, the row counts as tested; a build by hand reads every row."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        raw_store.ensure_schema(con)
+        raw_store.record_tested_batches(con, ["before"], datetime(2030, 1, 1))
+        # the same key as a row written by the fixture's build, other values, written since
+        con.execute(
+            "insert into staging.int_contribution_rows select one.* replace "
+            "(one.contribution_amount_yuan + 1 as contribution_amount_yuan, "
+            "cast(? as timestamp) as _written_at) "
+            "from (select * from staging.int_contribution_rows "
+            "where contribution_month = date '2026-08-01' limit 1) as one",
+            [datetime(2030, 1, 2)],
+        )
+    assert dbt_test_status(warehouse, tmp_path, ROWS_GRAIN_TEST, *SCOPED) == "fail"
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "contribution_month in (cast('2026-08-01' as date))" in log, log[-3000:]
+    _scoped_pass_once_tested(warehouse, tmp_path, ROWS_GRAIN_TEST, "after", datetime(2030, 1, 3))
 
 
 def _scoped_pass_once_tested(

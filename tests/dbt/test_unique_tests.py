@@ -15,7 +15,7 @@ from tests.dbt.dbt_helpers import dbt_test_status, run_dbt
 
 PERSON_KEY_TEST = "unique_dim_person_person_key"
 GRAIN_TEST = (
-    "unique_combination_of_columns_fct_contributions_person_key__employer_uscc__"
+    "unique_combination_of_columns_int_contribution_rows_person_key__employer_uscc__"
     "contribution_month__insurance_type"
 )
 
@@ -30,9 +30,9 @@ GRAIN_TEST = (
         (
             GRAIN_TEST,
             # two rows of one key whose employer is missing: NULL counts as one value
-            "insert into internal.fct_contributions select one.* replace "
+            "insert into staging.int_contribution_rows select one.* replace "
             "(cast(null as varchar) as employer_uscc) from "
-            "(select * from internal.fct_contributions limit 1) as one cross join range(2)",
+            "(select * from staging.int_contribution_rows limit 1) as one cross join range(2)",
         ),
     ],
 )

@@ -559,3 +559,91 @@ def test_a_landing_folder_without_a_contract_is_reported_not_silently_skipped(
     assert "no contract, not read:[/] parking (1 files)" in report.summary()
     # a run restricted to named feeds says nothing about other folders
     assert ingest(settings, feeds=["population"]).unknown_feeds == []
+
+
+def _jfmx(rows: list[tuple[str, str, float, bool]]) -> bytes:
+    """A contribution month file (缴费明细, Parquet) of (ID, insurance type, amount, paid)."""
+    buf = io.BytesIO()
+    pl.DataFrame(
+        {
+            "id_number": [r[0] for r in rows],
+            "employer_uscc": [uscc()] * len(rows),
+            "period": ["202609"] * len(rows),
+            "insurance_type": [r[1] for r in rows],
+            "base_yuan": [8000.0] * len(rows),
+            "amount_yuan": [r[2] for r in rows],
+            "paid": [r[3] for r in rows],
+            "paid_date": ["2026-09-15" if r[3] else None for r in rows],
+        }
+    ).write_parquet(buf)
+    return buf.getvalue()
+
+
+def test_a_corrected_month_file_carries_row_fingerprints(settings: Settings) -> None:
+    """jfmx asks for row fingerprints (contract `fingerprint: true`): equal delivered
+    values give equal _row_hash in both deliveries of the month, a changed value
+    another one (its key's _key_hash stays), and the padded ID the ingest normalises
+    hashes as the clean one.
+    The kinds that do not ask have no such column."""
+    a, b = citizen_id(1), citizen_id(2)
+    first = [(a, "pension", 640.0, True), (a, "medical", 160.0, False), (b, "pension", 1.0, True)]
+    deliver(settings.landing, "social_security", DAY, {"jfmx_202609.parquet": _jfmx(first)})
+    run(settings)
+    query = "select insurance_type || id_number, _row_hash, _key_hash from raw.jfmx"
+    before = {r[0]: r[1] for r in sql(settings, query)}
+    keys_before = {r[0]: r[2] for r in sql(settings, query)}
+    corrected = [
+        (a, "pension", 640.0, True),
+        (a, "medical", 160.0, True),
+        (f" {b} ", "pension", 1.0, True),
+    ]
+    later = DAY + timedelta(days=2)
+    deliver(settings.landing, "social_security", later, {"jfmx_202609.parquet": _jfmx(corrected)})
+    run(settings)
+    after = {r[0]: r[1] for r in sql(settings, query)}
+    # the key fingerprint follows the business key only: the changed row keeps its own
+    assert {r[0]: r[2] for r in sql(settings, query)} == keys_before
+    assert len(set(keys_before.values())) == 3
+    # the correction superseded the first delivery: the raw view holds its rows only
+    assert sql(settings, "select distinct _delivery_date from raw.jfmx") == [(later,)]
+    assert after["pension" + a] == before["pension" + a]
+    assert after["medical" + a] != before["medical" + a]
+    assert after["pension" + b] == before["pension" + b]
+    assert len(set(after.values())) == 3
+    deliver(settings.landing, "population", DAY, {"ga_rkxx_20261001.csv": ga_file([ga_row(1)])})
+    run(settings)
+    columns = {r[0] for r in sql(settings, "select column_name from (describe raw.ga_rkxx)")}
+    assert "_row_hash" not in columns and "_batch_id" in columns
+
+
+def test_a_raw_month_written_before_fingerprints_reads_as_unfingerprinted(
+    settings: Settings,
+) -> None:
+    """A warehouse whose contribution files predate row fingerprints: the next ingest
+    makes the raw view again with the columns - the row fingerprint NULL for those
+    rows (a model compares them as changed), the key fingerprint DuckDB's hash of the
+    key (the duplicate rule compares keys within a file) - so dbt's staging reads it."""
+    deliver(
+        settings.landing,
+        "social_security",
+        DAY,
+        {"jfmx_202609.parquet": _jfmx([(citizen_id(1), "pension", 640.0, True)])},
+    )
+    run(settings)
+    (path,) = settings.raw.glob("jfmx/*.parquet")
+    pl.read_parquet(path).drop("_row_hash", "_key_hash").write_parquet(path)
+    with raw_store.connect(settings) as con:
+        con.execute(f"create or replace view raw.jfmx as select * from read_parquet('{path}')")
+    run(settings)
+    rows = sql(settings, "select id_number, _row_hash, _key_hash from raw.jfmx")
+    assert [r[:2] for r in rows] == [(citizen_id(1), None)] and rows[0][2] is not None
+    # a correction with fingerprints beside it: the older file's rows keep a key hash
+    deliver(
+        settings.landing,
+        "social_security",
+        DAY + timedelta(days=1),
+        {"jfmx_202608.parquet": _jfmx([(citizen_id(2), "pension", 640.0, True)])},
+    )
+    run(settings)
+    rows = sql(settings, "select _row_hash is null, _key_hash is null from raw.jfmx order by 1")
+    assert rows == [(False, False), (True, False)]

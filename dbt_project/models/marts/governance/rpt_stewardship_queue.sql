@@ -81,19 +81,19 @@ person_residence as (
     where register_room_code <> grid_room_code
 ),
 
--- the newest contribution month and the delivery fct_contributions holds it
--- from (every row of a month carries its newest delivery's date)
+-- the newest contribution month and its newest delivery, which
+-- fct_contributions states it from (int_contribution_deliveries: one row per
+-- month, instead of reading the month's ~14M contribution rows)
 newest_contribution_delivery as (
     select
-        contributions.contribution_month,
-        max(contributions.delivery_date) as delivery_date
-    from {{ ref('fct_contributions') }} as contributions
+        deliveries.contribution_month,
+        deliveries.delivery_date
+    from {{ ref('int_contribution_deliveries') }} as deliveries
     where
-        contributions.contribution_month = (
+        deliveries.contribution_month = (
             select max(latest.contribution_month)
-            from {{ ref('fct_contributions') }} as latest
+            from {{ ref('int_contribution_deliveries') }} as latest
         )
-    group by contributions.contribution_month
 ),
 
 -- entities: the codes int_entity_matches did not take as delivered (the
