@@ -188,8 +188,12 @@ class BatchWriter:
             for k, v in lineage.items()
             if LINEAGE[k] == pl.String()
         }
+        # the fingerprints are random integers: min/max prune nothing
         self._statistics = [
-            name for name, dtype in self.schema.items() if dtype != pl.String() or name in LINEAGE
+            name
+            for name, dtype in self.schema.items()
+            if (dtype != pl.String() or name in LINEAGE)
+            and name not in (FINGERPRINT, KEY_FINGERPRINT)
         ]
         self.rows = 0
         self._writer: pq.ParquetWriter | None = None

@@ -40,7 +40,8 @@
 {#- The CTEs that pick each month's newest delivery and the rows the duplicate
     rule drops from it, for the months a run takes in (every month on a full
     build; on an incremental run those a load touched since the model's
-    watermark, as literals). The rule touches only the keys the ingest flagged:
+    watermark, as literals, or ``months``: such literals the caller read
+    already). The rule touches only the keys the ingest flagged:
     it marks every repeat of a key within a file (duplicate_in_file /
     duplicate_key_in_file, key = the jfmx contract key), not the first, and a
     month is one file (docs/FEEDS.md), so unflagged keys occur once and the last
@@ -49,7 +50,7 @@
     integer and the batch (by the key's four columns the probe was most of the
     month's cost). The grain test of int_contribution_rows guards the rule;
     int_contribution_deliveries counts the rows it keeps (tested). -#}
-{% macro contribution_newest_rows_ctes() -%}
+{% macro contribution_newest_rows_ctes(months=none) -%}
 {%- set delivered = ref('stg_social_security__contributions') -%}
 -- the newest delivery of each month taken in is the month's truth, rows it
 -- no longer carries are gone
@@ -58,7 +59,11 @@ latest_delivery as (
         contribution_month,
         max(delivery_date) as delivery_date
     from {{ delivered }}
+    {%- if months is not none %}
+    where contribution_month in ({{ months }})
+    {%- else %}
     {{ where_touched_since_watermark(delivered, 'contribution_month', '_written_loaded_at', 'date') }}
+    {%- endif %}
     group by contribution_month
 ),
 
@@ -68,7 +73,7 @@ latest_delivery as (
 repeated_keys as (
     select
         current_rows.batch_id,
-        current_rows.source_key_hash as source_key_hash,
+        current_rows.source_key_hash,
         max(current_rows.source_row_number) as last_row_number
     from {{ contribution_current_rows() }}
     where current_rows.quality_flags like '%duplicate%'
@@ -83,7 +88,6 @@ repeated_rows as (
         current_rows.batch_id,
         current_rows.source_row_number,
         current_rows.source_row_hash,
-        repeated_keys.source_key_hash,
         current_rows.source_row_number = repeated_keys.last_row_number as is_last
     from {{ contribution_current_rows() }}
     inner join repeated_keys
@@ -97,8 +101,7 @@ dropped_rows as (
     select
         batch_id,
         source_row_number,
-        source_row_hash,
-        source_key_hash
+        source_row_hash
     from repeated_rows
     where not is_last
 )
@@ -127,18 +130,18 @@ dropped_rows as (
 {%- endmacro %}
 {% macro default__compare_contribution_rows() -%}
     {%- if is_incremental() -%}
+    {#- the touched months, read once for the delivered and the held side -#}
+    {%- set months = touched_keys([ref('stg_social_security__contributions')], 'contribution_month', '_written_loaded_at', 'date') -%}
     create or replace temporary table {{ contribution_changes_relation() }} as
     with
 
-    {{ contribution_newest_rows_ctes() | indent(4) }},
+    {{ contribution_newest_rows_ctes(months) | indent(4) }},
 
     held as (
         select source_row_hash
         from {{ this }}
         where
-            contribution_month in (
-                {{- touched_keys([ref('stg_social_security__contributions')], 'contribution_month', '_written_loaded_at', 'date') }}
-            )
+            contribution_month in ({{ months }})
             and source_row_hash is not null
     ),
 
