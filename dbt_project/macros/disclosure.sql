@@ -67,7 +67,7 @@
 
 {#- ``person`` (a row of dim_person) falls in ``cell`` (a row of
     int_disclosure_cells): equal on the five level-0 values, null a value of its
-    own. One definition for dim_person_public and the cells' post-hook. -#}
+    own. One definition for dim_person_public's joins. -#}
 {% macro person_in_cell(person, cell) -%}
     {{ person }}.residence_community_code is not distinct from {{ cell }}.residence_community_code
     and {{ person }}.residence_grid_code is not distinct from {{ cell }}.residence_grid_code
@@ -77,26 +77,23 @@
 {%- endmacro %}
 
 {#- Post-hook of int_disclosure_cells: its runs write the cells whose level is
-    new or changed; a cell no person falls in any more (everyone moved, aged
-    into the next band or changed) is dropped here, so the model holds exactly
-    the cells a full refresh builds. -#}
-{% macro drop_cells_without_persons(persons) -%}
+    new or changed, and a cell no person falls in any more (everyone moved, aged
+    into the next band or changed) with no level; such a cell is deleted here,
+    so the model holds exactly the cells a full refresh builds. -#}
+{% macro drop_cells_without_persons() -%}
     {%- if not execute -%}
         {{- return('') -}}
     {%- endif -%}
-    {{- return(adapter.dispatch('drop_cells_without_persons', 'zhiwang')(persons)) -}}
+    {{- return(adapter.dispatch('drop_cells_without_persons', 'zhiwang')()) -}}
 {%- endmacro %}
-{% macro default__drop_cells_without_persons(persons) -%}
-    delete from {{ this }} as cells
-    where not exists (select 1 from {{ persons }} as person where {{ person_in_cell('person', 'cells') }})
+{% macro default__drop_cells_without_persons() -%}
+    delete from {{ this }} where disclosure_level is null
 {%- endmacro %}
 {#- Spark cannot delete from a Parquet table, nor overwrite one its query reads:
-    the cells that keep a person are staged, then the table is overwritten from
+    the cells that keep a level are staged, then the table is overwritten from
     the stage (as macros/spark_incremental.sql does) -#}
-{% macro spark__drop_cells_without_persons(persons) -%}
+{% macro spark__drop_cells_without_persons() -%}
     {%- set kept = spark_incremental_staging(this, 'kept') -%}
-    {%- do spark_stage(kept,
-        'select * from ' ~ this ~ ' as cells where exists (select 1 from ' ~ persons
-        ~ ' as person where ' ~ person_in_cell('person', 'cells') ~ ')') -%}
+    {%- do spark_stage(kept, 'select * from ' ~ this ~ ' where disclosure_level is not null') -%}
     insert overwrite table {{ this }} select * from {{ kept }}
 {%- endmacro %}

@@ -17,15 +17,18 @@
 -- changed, marked with the build's start (_written_at). dim_person_public
 -- rewrites the persons of those cells, and only those plus the persons
 -- dim_person rewrote: the daily build republishes the persons that changed,
--- not the population. A post-hook drops the cells no person falls in any more
--- (as a full refresh never builds them). The counts behind a level are not kept.
+-- not the population. A stored cell no person falls in any more is written
+-- too, with no level, and the post-hook deletes it (as a full refresh never
+-- builds it): the cells are compared once, here, instead of every person
+-- being matched to the stored cells again after the run (1.8 s of a 3.2 s
+-- node at district scale). The counts behind a level are not kept.
 {{ config(
     materialized='incremental',
     unique_key='cell_key',
     incremental_strategy=large_fact_strategy(),
     on_schema_change='fail',
     meta={'tests_written_rows': true},
-    post_hook="{{ drop_cells_without_persons(ref('dim_person')) }}",
+    post_hook="{{ drop_cells_without_persons() }}",
 ) }}
 
 {%- set k = var('disclosure_k') | int %}
@@ -126,14 +129,31 @@ placed as (
 ),
 
 final as (
-    select
-        placed.*,
-        {{ written_at() }} as _written_at
-    from placed
     {%- if is_incremental() %}
-    -- only the cells whose level is new or changed
-    left join {{ this }} as stored on placed.cell_key = stored.cell_key
-    where stored.cell_key is null or stored.disclosure_level <> placed.disclosure_level
+        -- only the cells whose level is new or changed, and (no level, the
+        -- post-hook deletes them) the stored cells no person falls in any more
+        select
+            coalesce(placed.cell_key, held.cell_key) as cell_key,
+            placed.residence_community_code,
+            placed.residence_grid_code,
+            placed.sex,
+            placed.birth_band_5,
+            placed.is_hukou,
+            placed.residence_street_code,
+            placed.birth_band_20,
+            placed.disclosure_level,
+            {{ written_at() }} as _written_at
+        from placed
+        full outer join {{ this }} as held on placed.cell_key = held.cell_key
+        where
+            placed.cell_key is null
+            or held.cell_key is null
+            or held.disclosure_level <> placed.disclosure_level
+    {%- else %}
+        select
+            placed.*,
+            {{ written_at() }} as _written_at
+        from placed
     {%- endif %}
 )
 
